@@ -1,0 +1,79 @@
+# Simplepipe: product, reference platform and test harness.
+#   make install          .venv with everything (and Debian's servers where apt is available)
+#   make up / e2e / down  the platform and the end-to-end scenarios (PLATFORM=local|kind)
+#   make test             unit, integration, offline validation and local e2e tests
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PLATFORM ?= local
+TENANT ?= alice
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HARNESS := $(PY) -m harness --platform $(PLATFORM)
+
+.PHONY: help install system-packages test unit e2e validate bench up down status env \
+        dashboards snapshot load image lint clean
+
+help:
+	@grep -E '^#   ' Makefile | sed 's/^#   //'
+
+install: $(STAMP)
+
+# Debian's prometheus, prometheus-pushgateway and wrk; skipped where there is no apt
+# (the harness then finds the binaries on PATH or downloads the official release).
+system-packages:
+	@./platform/local/install-system-packages.sh
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system-packages
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[all]'
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider -q tests
+
+unit: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider -q tests/unit
+
+validate: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider -q tests/validate
+
+bench: $(STAMP)
+	$(PY) -m load.bench
+
+up: $(STAMP)
+	$(HARNESS) up
+
+down: $(STAMP)
+	$(HARNESS) down
+
+status: $(STAMP)
+	$(HARNESS) status
+
+env: $(STAMP)
+	@$(HARNESS) env $(TENANT)
+
+e2e: $(STAMP)
+	SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
+	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p harness.e2e_report
+
+dashboards: $(STAMP)
+	$(PY) -m dashboards.build
+
+snapshot: $(STAMP)
+	$(PY) -m dashboards.snapshot --platform $(PLATFORM)
+
+load: $(STAMP)
+	$(PY) -m load.run --platform $(PLATFORM) $(LOAD_ARGS)
+
+image: $(STAMP)
+	$(HARNESS) image
+
+lint: $(STAMP)
+	$(VENV)/bin/hadolint simplepipe/Dockerfile
+
+clean:
+	rm -rf $(VENV) .state

@@ -1,0 +1,1 @@
+"""Reference platform harness: LocalPlatform, KindPlatform, the local workflow runner."""

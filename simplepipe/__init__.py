@@ -1,0 +1,1 @@
+"""Simplepipe: validate metrics and push them to a tenant's Prometheus Pushgateway."""
