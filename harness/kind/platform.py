@@ -1,0 +1,254 @@
+"""KindPlatform: the scenario verbs on the kind cluster, through the Kubernetes API.
+
+Workflows are Argo `Workflow` objects created in the tenant's namespace; Prometheus is
+reached through its NodePort (published on 127.0.0.1 by platform/kind.yaml); a
+tenant's Pushgateway, which is ClusterIP only, through `kubectl port-forward`.
+"""
+from __future__ import annotations
+
+import atexit
+import copy
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from harness.kind import cluster, prerequisites, render
+from harness.platform import Platform, StepResult, WorkflowRun
+from harness.tenants import Tenant, load_tenants
+
+ARGO_GROUP, ARGO_VERSION, WORKFLOWS = "argoproj.io", "v1alpha1", "workflows"
+FINISHED = ("Succeeded", "Failed", "Error")
+PLATFORM_NAMESPACES = ("monitoring", "argo", "minio")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_ok(url: str, timeout: float = 3.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+class KindPlatform(Platform):
+    """The platform on the kind cluster of platform/kind.yaml (context kind-simplepipe)."""
+
+    name = "kind"
+
+    def __init__(self, context: str = cluster.KUBE_CONTEXT, poll_interval: float = 2.0):
+        self.context = context
+        self.poll_interval = poll_interval
+        self._api_client: Any = None
+        self._forwards: dict[str, tuple[subprocess.Popen, int]] = {}
+        atexit.register(self.close)
+
+    # -- Kubernetes API -------------------------------------------------------------
+    @property
+    def api_client(self):
+        if self._api_client is None:
+            from kubernetes import config
+
+            self._api_client = config.new_client_from_config(config_file=cluster.kubeconfig(), context=self.context)
+        return self._api_client
+
+    def _custom(self):
+        from kubernetes import client
+
+        return client.CustomObjectsApi(self.api_client)
+
+    def _core(self):
+        from kubernetes import client
+
+        return client.CoreV1Api(self.api_client)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def up(self) -> None:
+        tools = prerequisites.require()
+        written = render.write()
+        print(f"==> rendered {len(written)} tenant-derived files from platform/tenants.yaml "
+              "(helmfile.yaml, k8s/tenants/, k8s/dashboards/)", flush=True)
+        kind = cluster.KindCluster(tools)
+        kind.create()
+        kind.sync()
+        self.wait_ready(timeout=900)
+
+    def down(self) -> None:
+        self.close()
+        cluster.KindCluster(prerequisites.require(("kind",))).delete()
+
+    def is_up(self) -> bool:
+        from harness.kind import kind_cluster_reachable
+
+        return kind_cluster_reachable()[0]
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until every platform workload is ready and Prometheus and Grafana answer."""
+        from kubernetes import client
+
+        apps = client.AppsV1Api(self.api_client)
+        namespaces = (*PLATFORM_NAMESPACES, *(t.namespace for t in load_tenants()))
+        urls = cluster.service_urls()
+        checks = {"prometheus": f"{urls['prometheus']}/-/ready", "grafana": f"{urls['grafana']}/api/health"}
+        deadline = time.monotonic() + timeout
+        last = ""
+        while True:
+            waiting = []
+            for namespace in namespaces:
+                for kind, items in (("deployment", apps.list_namespaced_deployment(namespace).items),
+                                    ("statefulset", apps.list_namespaced_stateful_set(namespace).items)):
+                    for item in items:
+                        want = item.spec.replicas or 0
+                        if (item.status.ready_replicas or 0) < want:
+                            waiting.append(f"{namespace}/{kind}/{item.metadata.name}")
+            waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url)]
+            if not waiting:
+                print("==> platform ready", flush=True)
+                return
+            line = f"    waiting for {len(waiting)}: {', '.join(waiting[:6])}{' ...' if len(waiting) > 6 else ''}"
+            if line != last:
+                print(line, flush=True)
+                last = line
+            if time.monotonic() > deadline:
+                raise cluster.ClusterError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
+            time.sleep(self.poll_interval * 2)
+
+    def close(self) -> None:
+        """Stop the port-forwards this platform started."""
+        for process, _ in self._forwards.values():
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        self._forwards.clear()
+
+    # -- workflows -------------------------------------------------------------------
+    def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
+        body = copy.deepcopy(manifest)
+        body.setdefault("metadata", {})["namespace"] = tenant.namespace
+        created = self._custom().create_namespaced_custom_object(
+            ARGO_GROUP, ARGO_VERSION, tenant.namespace, WORKFLOWS, body)
+        name = created["metadata"]["name"]
+        print(f"    submitted workflow {tenant.namespace}/{name}", flush=True)
+        return WorkflowRun(name=name, tenant=tenant.name, phase="Pending", handle=tenant.namespace)
+
+    def refresh(self, run: WorkflowRun) -> WorkflowRun:
+        workflow = self._custom().get_namespaced_custom_object(
+            ARGO_GROUP, ARGO_VERSION, run.handle, WORKFLOWS, run.name)
+        status = workflow.get("status") or {}
+        run.phase = status.get("phase") or "Pending"
+        run.message = status.get("message", "")
+        logs = {step.name: step.log for step in run.steps}
+        nodes = sorted((status.get("nodes") or {}).items(), key=lambda item: item[1].get("startedAt") or "")
+        run.steps = [
+            StepResult(
+                name=node.get("displayName", node_id),
+                template=node.get("templateName", ""),
+                phase=node.get("phase", ""),
+                exit_code=_exit_code(node),
+                log=logs.get(node.get("displayName", node_id), ""),
+            )
+            for node_id, node in nodes
+            if node.get("type") == "Pod"
+        ]
+        return run
+
+    def wait(self, run: WorkflowRun, timeout: float) -> WorkflowRun:
+        deadline = time.monotonic() + timeout
+        last_phase = None
+        while True:
+            self.refresh(run)
+            if run.phase != last_phase:
+                print(f"    workflow {run.handle}/{run.name}: {run.phase}", flush=True)
+                last_phase = run.phase
+            if run.phase in FINISHED:
+                self._attach_logs(run)
+                return run
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"workflow {run.handle}/{run.name} still {run.phase} after {timeout:.0f} s")
+            time.sleep(self.poll_interval)
+
+    def _attach_logs(self, run: WorkflowRun) -> None:
+        """Each step's main-container log, matched to its node by Argo's node-id annotation."""
+        core = self._core()
+        pods = core.list_namespaced_pod(run.handle, label_selector=f"workflows.argoproj.io/workflow={run.name}")
+        logs = {}
+        for pod in pods.items:
+            node_id = (pod.metadata.annotations or {}).get("workflows.argoproj.io/node-id", pod.metadata.name)
+            node_name = (pod.metadata.annotations or {}).get("workflows.argoproj.io/node-name", "")
+            try:
+                text = core.read_namespaced_pod_log(pod.metadata.name, run.handle, container="main")
+            except Exception as exc:  # the log is a diagnostic; a missing one must not fail the run
+                text = f"<no log: {exc}>"
+            logs[node_id] = text
+            logs[node_name] = text
+        for step in run.steps:
+            step.log = logs.get(step.name, "") or next(
+                (text for key, text in logs.items() if key.endswith(f".{step.name}")), "")
+
+    # -- endpoints -------------------------------------------------------------------
+    @property
+    def prometheus_url(self) -> str:
+        return cluster.service_urls()["prometheus"]
+
+    def pushgateway_url(self, tenant: Tenant) -> str:
+        forward = self._forwards.get(tenant.name)
+        if forward is None or forward[0].poll() is not None:
+            forward = self._port_forward(tenant)
+            self._forwards[tenant.name] = forward
+        return f"http://127.0.0.1:{forward[1]}"
+
+    def _port_forward(self, tenant: Tenant) -> tuple[subprocess.Popen, int]:
+        port = _free_port()
+        command = [prerequisites.find("kubectl") or "kubectl", "--context", self.context, "-n", tenant.namespace,
+                   "port-forward", f"svc/{render.pushgateway_service(tenant)}", f"{port}:{render.PUSHGATEWAY_PORT}"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise cluster.ClusterError(f"port-forward to {tenant.name}'s Pushgateway failed: "
+                                           f"{process.stderr.read().strip()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return process, port
+            except OSError:
+                time.sleep(0.3)
+        process.kill()
+        process.wait(timeout=5)
+        raise cluster.ClusterError(f"port-forward to {tenant.name}'s Pushgateway: no listener after 30 s")
+
+    def tenant_env(self, tenant: Tenant) -> dict[str, str]:
+        return {
+            "SIMPLEPIPE_PUSHGATEWAY_URL": self.pushgateway_url(tenant),
+            "SIMPLEPIPE_PUSHGATEWAY_USERNAME": tenant.username,
+            "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": tenant.password,
+            "PROMETHEUS_URL": self.prometheus_url,
+        }
+
+    def query(self, promql: str) -> list[dict]:
+        """An instant PromQL query against the cluster's Prometheus; the `result` list."""
+        url = f"{self.prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        with urllib.request.urlopen(url, timeout=10) as response:
+            body = json.load(response)
+        if body.get("status") != "success":
+            raise cluster.ClusterError(f"Prometheus refused {promql!r}: {body.get('error')}")
+        return body["data"]["result"]
+
+
+def _exit_code(node: dict) -> int | None:
+    value = (node.get("outputs") or {}).get("exitCode")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,97 @@
+"""platform/helmfile.yaml and kind.yaml are consistent with themselves and the values."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from harness.kind import cluster, render
+
+EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+@pytest.fixture(scope="module")
+def helmfile(rendering) -> dict:
+    return yaml.safe_load(rendering.files[render.HELMFILE])
+
+
+def _is_local(chart: str) -> bool:
+    return chart.startswith("./") or chart.startswith("../")
+
+
+def test_every_repository_chart_has_an_exact_version(helmfile):
+    repositories = {repo["name"] for repo in helmfile["repositories"]}
+    for release in helmfile["releases"]:
+        chart = release["chart"]
+        if _is_local(chart):
+            continue
+        assert chart.split("/")[0] in repositories, f"{release['name']}: unknown repository in {chart}"
+        assert EXACT_VERSION.match(str(release.get("version", ""))), f"{release['name']}: version must be exact"
+
+
+def test_every_local_chart_exists_in_the_rendering(helmfile, rendering):
+    for release in helmfile["releases"]:
+        if _is_local(release["chart"]):
+            chart_yaml = f"{release['chart'][2:]}/Chart.yaml"
+            assert chart_yaml in rendering.files, f"{release['name']}: no chart at {release['chart']}"
+
+
+def test_every_needs_names_a_release(helmfile):
+    known = {f"{r['namespace']}/{r['name']}" for r in helmfile["releases"]}
+    for release in helmfile["releases"]:
+        for need in release.get("needs", []):
+            assert need in known, f"{release['name']} needs {need}, which is not a release"
+
+
+def test_needs_order_crds_and_services_first(helmfile):
+    needs = {r["name"]: set(r.get("needs", [])) for r in helmfile["releases"]}
+    for name, wanted in needs.items():
+        if name.startswith("pushgateway-"):
+            assert "monitoring/kube-prometheus-stack" in wanted  # ServiceMonitor CRD
+            assert f"simplepipe/tenant-{name[len('pushgateway-'):]}" in wanted  # namespace
+    assert "minio/minio" in needs["argo-workflows"]  # default artifact repository
+    assert "monitoring/kube-prometheus-stack" in needs["simplepipe-dashboards"]  # PrometheusRule CRD
+
+
+def test_every_values_file_is_present(helmfile):
+    for release in helmfile["releases"]:
+        for entry in release.get("values", []):
+            if isinstance(entry, str):
+                assert (render.PLATFORM_DIR / entry).is_file(), f"{release['name']}: missing {entry}"
+
+
+def test_pushgateways_stamp_the_tenant_after_honor_labels(helmfile):
+    shared = yaml.safe_load((render.PLATFORM_DIR / "values" / "pushgateway.yaml").read_text())
+    assert shared["serviceMonitor"]["honorLabels"] is True
+    assert "--persistence.file=/data/pushgateway.data" in shared["extraArgs"]
+    assert shared["persistentVolume"]["enabled"] is True
+    for tenant in render.load_tenants():
+        release = next(r for r in helmfile["releases"] if r["name"] == f"pushgateway-{tenant.name}")
+        own = release["values"][1]
+        stamps = {m["targetLabel"]: m["replacement"] for m in own["serviceMonitor"]["metricRelabelings"]}
+        assert stamps == {"tenant": tenant.name, "namespace": tenant.namespace}
+        assert own["webConfiguration"]["basicAuthUsers"] == {tenant.username: tenant.password}
+        peers = own["networkPolicy"]["customSelectors"]
+        assert {"podSelector": {}} in peers and len(peers) == 2
+
+
+def test_kube_prometheus_stack_selects_monitors_and_rules_everywhere():
+    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
+    spec = values["prometheus"]["prometheusSpec"]
+    for key in ("serviceMonitor", "podMonitor", "rule"):
+        assert spec[f"{key}SelectorNilUsesHelmValues"] is False
+    dashboards = values["grafana"]["sidecar"]["dashboards"]
+    assert (dashboards["label"], dashboards["labelValue"], dashboards["searchNamespace"]) == (
+        "grafana_dashboard", "1", "ALL")
+
+
+def test_kind_config_publishes_every_node_port():
+    config = cluster.KindConfig.load()
+    assert config.name == cluster.CLUSTER_NAME
+    mapped = {m["containerPort"] for m in config.port_mappings}
+    for service, port in cluster.node_ports().items():
+        assert port in mapped, f"{service}'s NodePort {port} is not mapped in platform/kind.yaml"
+    for mapping in config.port_mappings:
+        assert mapping["listenAddress"] == "127.0.0.1", "only publish on the loopback interface"
+        assert 30000 <= mapping["containerPort"] <= 32767, "a NodePort must be in 30000-32767"

@@ -1,0 +1,99 @@
+"""Every Kubernetes object we own validates against its schema."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.kind import manifests, render
+from harness.kind.manifests import validate_text
+from harness.tenants import REPO_ROOT, load_tenants
+
+SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))
+
+
+def _objects(text: str) -> list[dict]:
+    return manifests.load_documents(text)
+
+
+def _chart_manifests(rendering, chart_dir: str) -> str:
+    return render.helm_unescape(rendering.files[f"{chart_dir}/templates/manifests.yaml"])
+
+
+@pytest.mark.parametrize("tenant", [t.name for t in load_tenants()])
+def test_tenant_manifests_validate(rendering, tenant):
+    text = _chart_manifests(rendering, f"k8s/tenants/{tenant}/chart")
+    assert _objects(text), "the tenant chart is empty"
+    assert validate_text(text, f"tenant {tenant}") == []
+
+
+def test_tenant_base_kustomization_renders_and_validates():
+    text = render.kustomize(render.PLATFORM_DIR / render.TENANT_BASE)
+    kinds = sorted(obj["kind"] for obj in _objects(text))
+    assert kinds == ["NetworkPolicy", "Role", "Role", "RoleBinding", "ServiceAccount"]
+    assert validate_text(text, "platform/k8s/tenant") == []
+
+
+def test_dashboards_manifests_validate(rendering):
+    text = _chart_manifests(rendering, render.DASHBOARDS_CHART.as_posix())
+    objects = _objects(text)
+    assert {obj["kind"] for obj in objects} >= {"ConfigMap", "PrometheusRule"}
+    assert validate_text(text, "dashboards/kubernetes") == []
+
+
+def test_dashboards_chart_passes_helm_templating_unchanged(rendering):
+    escaped = rendering.files[f"{render.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"]
+    raw = render.kustomize(render.DASHBOARDS_KUSTOMIZATION)
+    assert "{{" in raw, "expected the alert annotations' {{ $labels }} templates"
+    assert render.helm_unescape(escaped).endswith(raw)
+
+
+def test_there_are_scenarios_to_validate():
+    assert SCENARIOS, "no scenarios/*/workflow.yaml found"
+
+
+@pytest.mark.parametrize("workflow", SCENARIOS, ids=[p.parent.name for p in SCENARIOS])
+def test_scenario_is_a_valid_argo_workflow(workflow: Path):
+    objects = _objects(workflow.read_text())
+    assert [obj["kind"] for obj in objects] == ["Workflow"]
+    assert manifests.validate_file(workflow) == []
+
+
+def test_tenant_settings_have_the_names_workflows_reference(rendering):
+    for tenant in load_tenants():
+        objects = _objects(_chart_manifests(rendering, f"k8s/tenants/{tenant.name}/chart"))
+        by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+        config = by_name[("ConfigMap", "simplepipe-config")]
+        assert config["metadata"]["namespace"] == tenant.namespace
+        assert config["data"]["pushgateway-url"] == render.pushgateway_cluster_url(tenant)
+        credentials = by_name[("Secret", "simplepipe-credentials")]
+        assert set(credentials["data"]) == {"username", "password"}
+        assert ("Secret", "argo-artifacts-s3") in by_name
+        assert ("ServiceAccount", "simplepipe-workflow") in by_name
+
+
+def test_tenants_may_not_edit_monitoring_resources(rendering):
+    tenant = load_tenants()[0]
+    objects = _objects(_chart_manifests(rendering, f"k8s/tenants/{tenant.name}/chart"))
+    roles = [o for o in objects if o["kind"] in ("Role", "ClusterRole")]
+    assert roles
+    for role in roles:
+        for rule in role["rules"]:
+            assert "monitoring.coreos.com" not in rule["apiGroups"], role["metadata"]["name"]
+            assert "*" not in rule["apiGroups"] and "*" not in rule["resources"], role["metadata"]["name"]
+    # The ServiceMonitors (and their scrape credentials) are outside the tenant namespaces.
+    assert render.MONITORING_NAMESPACE not in {t.namespace for t in load_tenants()}
+
+
+def test_executor_role_grants_what_argo_emissary_needs(rendering):
+    tenant = load_tenants()[0]
+    objects = _objects(_chart_manifests(rendering, f"k8s/tenants/{tenant.name}/chart"))
+    role = next(o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == "simplepipe-workflow-executor")
+    grants = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
+              for v in rule["verbs"]}
+    assert {("argoproj.io", "workflowtaskresults", "create"), ("argoproj.io", "workflowtaskresults", "patch")} <= grants
+    assert {("", "pods", "get"), ("", "pods", "watch"), ("", "pods", "patch")} <= grants
+    binding = next(o for o in objects if o["kind"] == "RoleBinding"
+                   and o["metadata"]["name"] == "simplepipe-workflow-executor")
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "simplepipe-workflow",
+                                    "namespace": tenant.namespace}]
