@@ -1,0 +1,57 @@
+"""The seed's SDK entry point, kept source-compatible: MetricCollector(url).parse_and_push(...)."""
+from __future__ import annotations
+
+import threading
+from typing import IO, Any, Mapping
+
+from simplepipe import formats
+from simplepipe.pushgateway import Pushgateway, PushReceipt
+from simplepipe.spec import MetricSet
+
+
+class MetricCollector:
+    """Parses metrics (Simplepipe list, or any supported file) and pushes them to one Pushgateway.
+
+    The address may be `host:port` or a URL; credentials come from SIMPLEPIPE_PUSHGATEWAY_* unless
+    given as keyword arguments (those of `Pushgateway`).
+    """
+
+    def __init__(self, url: str | None = None, **gateway_options: Any) -> None:
+        self.gateway = Pushgateway.from_env(url=url, **gateway_options)
+        self._pending: list[dict] = []
+        self._lock = threading.Lock()
+
+    def parse(self, metrics: list[dict], source: str = "<metrics>") -> MetricSet:
+        return formats.from_data(metrics, "simplepipe", source)
+
+    def parse_and_push(self, metrics: list[dict], job_name: str,
+                       grouping_key: Mapping[str, str] | None = None) -> PushReceipt:
+        """Validate a Simplepipe list and replace the job's group with it (PUT)."""
+        return self.gateway.push(self.parse(metrics), job_name, grouping_key)
+
+    def load_and_push(self, fp: IO[str] | IO[bytes] | str, job_name: str,
+                      grouping_key: Mapping[str, str] | None = None) -> PushReceipt:
+        """Like parse_and_push, from an open file (or a path); the format is detected."""
+        if hasattr(fp, "read"):
+            text = fp.read()
+            if isinstance(text, bytes):
+                text = text.decode("utf-8-sig")
+            metrics = formats.parse(text, None, str(getattr(fp, "name", "<file>")))
+        else:
+            metrics = formats.load(fp)
+        return self.gateway.push(metrics, job_name, grouping_key)
+
+    def set(self, name: str, value: float, labels: Mapping[str, str] | None = None, help: str = "") -> None:
+        """Remember a gauge for the next `push` (used by `simplepipe.timer`)."""
+        item = {"name": name, "description": help, "value": value, "metric_type": "gauge"}
+        if labels:
+            item["labels"] = dict(labels)
+        with self._lock:
+            self._pending = [i for i in self._pending
+                             if (i["name"], i.get("labels")) != (name, item.get("labels"))] + [item]
+
+    def push(self, job_name: str, grouping_key: Mapping[str, str] | None = None) -> PushReceipt:
+        """Push what `set` remembered (PUT)."""
+        with self._lock:
+            pending = list(self._pending)
+        return self.parse_and_push(pending, job_name, grouping_key)

@@ -1,0 +1,59 @@
+"""The Pushgateway grouping key (`job` plus optional labels) and its URL path encoding."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Mapping
+from urllib.parse import quote
+
+from simplepipe.errors import UsageError
+from simplepipe.spec import LABEL_NAME
+
+
+def encode_path_segment(label: str, value: str) -> str:
+    """`label/value`, or `label@base64/<url-safe base64>` where a value holds '/' or is empty,
+    which plain path segments cannot carry (Pushgateway's documented encoding)."""
+    if not value:
+        return f"{label}@base64/="
+    if "/" in value:
+        encoded = base64.urlsafe_b64encode(value.encode("utf-8")).decode("ascii")
+        return f"{label}@base64/{encoded}"
+    return f"{label}/{quote(value, safe='')}"
+
+
+@dataclass(frozen=True)
+class GroupingKey:
+    job: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.job, str) or not self.job:
+            raise UsageError("the job name (--job) must be a non-empty string")
+        for name, value in self.labels.items():
+            if not LABEL_NAME.fullmatch(name) or name.startswith("__"):
+                raise UsageError(f"grouping key label {name!r} is not a valid label name")
+            if name == "job":
+                raise UsageError("the grouping key's 'job' comes from --job, not from --group")
+            if not isinstance(value, str):
+                raise UsageError(f"grouping key label {name!r} must have a string value, not {value!r}")
+
+    @classmethod
+    def parse_pairs(cls, job: str, pairs: list[str] | None) -> "GroupingKey":
+        """From the CLI's repeated `--group key=value`."""
+        labels: dict[str, str] = {}
+        for pair in pairs or []:
+            name, sep, value = pair.partition("=")
+            if not sep:
+                raise UsageError(f"--group {pair!r}: expected key=value")
+            if name in labels:
+                raise UsageError(f"--group {name!r} given twice")
+            labels[name] = value
+        return cls(job, labels)
+
+    def path(self) -> str:
+        segments = [encode_path_segment("job", self.job)]
+        segments += [encode_path_segment(k, v) for k, v in self.labels.items()]
+        return "/metrics/" + "/".join(segments)
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={v!r}" for k, v in {"job": self.job, **self.labels}.items())

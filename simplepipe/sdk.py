@@ -1,0 +1,161 @@
+"""SDK for the concurrent design: time a block into a gauge, and push periodically from a running job."""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
+
+from simplepipe.errors import SimplepipeError
+from simplepipe.pushgateway import Pushgateway, PushReceipt
+from simplepipe.spec import MetricSet
+
+SUCCESS = "simplepipe_job_success"
+LAST_SUCCESS = "simplepipe_job_last_success_timestamp_seconds"
+LAST_FAILURE = "simplepipe_job_last_failure_timestamp_seconds"
+
+
+class Timing:
+    """What `timer` yields; `seconds` is set when the block ends."""
+
+    seconds: float | None = None
+
+
+@contextmanager
+def timer(target: Any, name: str = "application_run_time_seconds",
+          labels: Mapping[str, str] | None = None, help: str = "Run time of the block, in seconds") -> Iterator[Timing]:
+    """Time the block (also when it raises) into gauge `name` of `target`: a BackgroundPusher or
+    MetricCollector (anything with `.set`), a Simplepipe list (appended to), a MetricSet, or a dict."""
+    timing = Timing()
+    start = time.perf_counter()
+    try:
+        yield timing
+    finally:
+        timing.seconds = time.perf_counter() - start
+        if hasattr(target, "set"):
+            target.set(name, timing.seconds, labels=labels, help=help)
+        elif isinstance(target, list):
+            item = {"name": name, "description": help, "value": timing.seconds, "metric_type": "gauge"}
+            if labels:
+                item["labels"] = dict(labels)
+            target.append(item)
+        elif isinstance(target, MetricSet):
+            target.add_gauge(name, timing.seconds, labels, help)
+        elif isinstance(target, dict):
+            target[name] = timing.seconds
+        else:
+            raise TypeError(f"timer cannot record into {type(target).__name__}")
+
+
+class BackgroundPusher:
+    """Pushes a job's gauges and counters every `interval` seconds from a daemon thread, and once
+    more at exit with the job's outcome:
+
+    - success: the group is replaced (PUT) with the metrics, `simplepipe_job_success 1` and
+      `simplepipe_job_last_success_timestamp_seconds`;
+    - failure (the block raised): added (POST) with `simplepipe_job_success 0` and
+      `simplepipe_job_last_failure_timestamp_seconds`, so the last success time stays visible;
+      the exception propagates after the push.
+
+    Periodic pushes are POSTs too, so they never erase the previous run's outcome.
+    """
+
+    def __init__(self, job: str, interval: float = 2.0, gateway: Pushgateway | str | None = None,
+                 grouping_key: Mapping[str, str] | None = None, raise_on_push_error: bool = True) -> None:
+        if isinstance(gateway, Pushgateway):
+            self.gateway = gateway
+        else:
+            self.gateway = Pushgateway.from_env(url=gateway)
+        self.job = job
+        self.interval = interval
+        self.grouping_key = dict(grouping_key or {})
+        self.raise_on_push_error = raise_on_push_error
+        self.pushes = 0
+        self.last_error: SimplepipeError | None = None
+        self._values: dict[tuple, tuple[str, str, dict[str, str], float, str]] = {}
+        self._lock = threading.Lock()
+        self._push_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def set(self, name: str, value: float, labels: Mapping[str, str] | None = None, help: str = "") -> None:
+        """Set a gauge (thread-safe); invalid names or labels raise InvalidMetricsError right here."""
+        self._record("gauge", name, value, labels, help, add=False)
+
+    def inc(self, name: str, amount: float = 1.0, labels: Mapping[str, str] | None = None, help: str = "") -> None:
+        """Increase a counter (thread-safe); pushed as `<name>_total`."""
+        self._record("counter", name, amount, labels, help, add=True)
+
+    def _record(self, kind: str, name: str, value: float, labels: Mapping[str, str] | None, help: str,
+                add: bool) -> None:
+        labels = dict(labels or {})
+        probe = MetricSet("<BackgroundPusher>")
+        (probe.add_counter if kind == "counter" else probe.add_gauge)(name, value, labels, help)
+        key = (kind, name, tuple(sorted(labels.items())))
+        with self._lock:
+            current = self._values.get(key)
+            number = float(value) + (current[3] if add and current else 0.0)
+            self._values[key] = (kind, name, labels, number, help)
+
+    def snapshot(self) -> MetricSet:
+        with self._lock:
+            values = list(self._values.values())
+        metrics = MetricSet("<BackgroundPusher>")
+        for kind, name, labels, value, help_text in values:
+            (metrics.add_counter if kind == "counter" else metrics.add_gauge)(name, value, labels, help_text)
+        return metrics
+
+    def push_now(self, outcome: bool | None = None) -> PushReceipt:
+        """Push the current values; with an outcome, also the job's success series (see the class)."""
+        metrics = self.snapshot()
+        if outcome is not None:
+            now = time.time()
+            metrics.add_gauge(SUCCESS, 1 if outcome else 0, None, "1 if the job's last run succeeded, 0 if it raised")
+            if outcome:
+                metrics.add_gauge(LAST_SUCCESS, now, None, "Unix time of the job's last successful run")
+            else:
+                metrics.add_gauge(LAST_FAILURE, now, None, "Unix time of the job's last failed run")
+        with self._push_lock:
+            if outcome:
+                receipt = self.gateway.push(metrics, self.job, self.grouping_key)
+            else:
+                receipt = self.gateway.pushadd(metrics, self.job, self.grouping_key)
+            self.pushes += 1
+            return receipt
+
+    def start(self) -> "BackgroundPusher":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"simplepipe-pusher-{self.job}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, outcome: bool = True) -> PushReceipt:
+        """Stop the periodic pushes and push the final values with the outcome."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        return self.push_now(outcome)
+
+    def __enter__(self) -> "BackgroundPusher":
+        return self.start()
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> bool:
+        try:
+            self.stop(outcome=exc_type is None)
+        except SimplepipeError as error:
+            self.last_error = error
+            if exc_type is None and self.raise_on_push_error:
+                raise
+            print(f"simplepipe: final push failed: {error}", file=sys.stderr)
+        return False
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.push_now()
+            except SimplepipeError as error:
+                # A missed periodic push is retried at the next tick; the job keeps running.
+                self.last_error = error
+                print(f"simplepipe: periodic push failed: {error}", file=sys.stderr)
