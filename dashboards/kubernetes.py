@@ -1,0 +1,48 @@
+"""Provisioning on kind: dashboards as ConfigMaps for Grafana's sidecar, the rules as a PrometheusRule."""
+from __future__ import annotations
+
+import json
+
+# Where kube-prometheus-stack runs (platform/helmfile.yaml); its Grafana sidecar picks up
+# ConfigMaps carrying SIDECAR_LABEL, its Prometheus every PrometheusRule (ruleSelector
+# open to all); `release` also satisfies the chart's default ruleSelector.
+NAMESPACE = "monitoring"
+HELM_RELEASE = "kube-prometheus-stack"
+SIDECAR_LABEL = {"grafana_dashboard": "1"}
+PART_OF = {"app.kubernetes.io/part-of": "simplepipe"}
+
+
+def dashboard_config_map(model: dict) -> dict:
+    uid = model["uid"]
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": f"{uid}-dashboard",
+            "namespace": NAMESPACE,
+            "labels": {**SIDECAR_LABEL, **PART_OF},
+        },
+        "data": {f"{uid}.json": json.dumps(model, indent=2) + "\n"},
+    }
+
+
+def prometheus_rule(rule_groups: dict) -> dict:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {
+            "name": "simplepipe",
+            "namespace": NAMESPACE,
+            "labels": {"release": HELM_RELEASE, **PART_OF},
+        },
+        "spec": rule_groups,
+    }
+
+
+def kustomization(resources: list[str]) -> dict:
+    return {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "namespace": NAMESPACE,
+        "resources": resources,
+    }
