@@ -1,0 +1,1 @@
+"""Load tests of the platform's push path: Locust load (make load) and the push benchmark (make bench)."""

@@ -1,0 +1,57 @@
+"""Smoke run of `make load`: a few users for a few seconds against a real platform, nothing lost.
+
+Given the e2e session's platform (the running one with SIMPLEPIPE_E2E_REQUIRE_RUNNING=1, else a
+LocalPlatform on free ports; kind when a cluster is reachable), when the load has run, then every
+push was counted, none failed, every group's last push is in its tenant's gateway and in
+Prometheus, the reports are written, the final line is the one tooling parses, and the load left
+no group behind.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.tenants import load_tenants
+from load.nothing_lost import gateway_groups
+from load.plan import LOAD_JOB
+from load.run import LoadOptions, run_load
+from load.targets import tenant_targets
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+FINAL_LINE = re.compile(
+    r"^push throughput: (\d+\.\d)/s \(ratio (\d+\.\d\d) of wrk ceiling (\d+\.\d)/s\), failures (\d+), lost (\d+)$"
+)
+
+
+def test_load_smoke(platform, tmp_path: Path):
+    tenants = getattr(platform, "tenants", None) or load_tenants()
+    lines: list[str] = []
+    options = LoadOptions(
+        users=2 * len(tenants), spawn_rate=10, duration=5, out=tmp_path / "load",
+        ceiling_seconds=1, growth_sizes=[1, 100], growth_probes=5,
+    )
+
+    result = run_load(platform, tenants, options, say=lines.append)
+    report = "\n".join(lines)
+
+    assert not result.errors, report
+    assert result.failures == 0, report
+    assert result.lost == 0, report
+    assert {kind for kind, stats in result.stats.by_kind.items() if stats.pushes} == {"small", "medium", "large"}, report
+    assert set(result.stats.by_tenant) == {t.name for t in tenants}, report
+    assert sum(g.pushes for g in result.groups) == result.stats.total.pushes, "Locust missed pushes"
+    assert result.ceiling.requests_per_second > 0
+    assert [p.groups for p in result.growth.points] == [1, 100]
+
+    final = FINAL_LINE.match(lines[-1])
+    assert final, f"last line is not the parsed one: {lines[-1]!r}"
+    assert (int(final.group(4)), int(final.group(5))) == (0, 0)
+    for name in ("locust_stats.csv", "locust_stats_history.csv", "locust.html", "locust-stats.json"):
+        assert (tmp_path / "load" / name).is_file(), f"{name} missing in {tmp_path / 'load'}"
+
+    for target in tenant_targets(platform, tenants).values():
+        left = [g["labels"] for g in gateway_groups(target) if g["labels"].get("job") == LOAD_JOB]
+        assert not left, f"the load left groups in {target.name}'s gateway: {left}"
