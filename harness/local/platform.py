@@ -1,0 +1,407 @@
+"""LocalPlatform: Prometheus, one Pushgateway per tenant and SeaweedFS' S3 as local processes,
+with workflows run by the local workflow runner (harness.runner).
+
+Everything lives in one state folder (.state/local for `make up`, a temp folder in tests):
+  config/   generated prometheus.yml, each tenant's web config and password file, S3 identities
+  data/     Prometheus' TSDB, the Pushgateways' persistence files, SeaweedFS' volumes
+  logs/     one log per server
+  runs/     the workflow runner's step folders
+  state.json  ports, URLs and the records of the processes `up` started (what `down` stops)
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import signal
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from harness.local import binaries, prometheus, pushgateway, seaweedfs
+from harness.local.errors import NotRunningError, PortInUseError
+from harness.local.processes import ProcessRecord, SupervisedProcess, stop_all
+from harness.local.settings import HOST, LocalSettings, Ports, load_settings, port_is_free
+from harness.platform import Platform, WorkflowRun
+from harness.promql import PrometheusClient
+from harness.tenants import REPO_ROOT, Tenant, load_tenants
+
+DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "local"
+_log = logging.getLogger("simplepipe.local")
+
+# The names a tenant's workflows find their settings under, as the kind backend creates them.
+CONFIGMAP = "simplepipe-config"
+SECRET = "simplepipe-credentials"
+
+
+@dataclass
+class _Server:
+    """One process `up` starts: how, on which ports, and what it means for it to be ready."""
+
+    name: str
+    argv: list[str]
+    ports: dict[str, int]  # setting name -> port, for the "port in use" error
+    probe: Callable[[], bool]
+    waiting_for: str
+    stop_grace: float = 10.0
+
+
+class LocalPlatform(Platform):
+    name = "local"
+
+    def __init__(self, state_dir: Path | str | None = None, *, ports: str = "configured",
+                 tenants: list[Tenant] | None = None, settings: LocalSettings | None = None,
+                 rule_files: str | None = None, say: Callable[[str], None] | None = None):
+        """`ports="configured"` uses platform.yaml and tenants.yaml (make up); `"free"` picks free
+        ephemeral ports at `up` (tests). `rule_files` overrides platform.yaml's glob ("" for none)."""
+        if ports not in ("configured", "free"):
+            raise ValueError(f"ports must be 'configured' or 'free', not {ports!r}")
+        self.state_dir = Path(state_dir) if state_dir is not None else DEFAULT_STATE_DIR
+        self.port_mode = ports
+        self.tenants = tenants if tenants is not None else load_tenants()
+        self.settings = settings or load_settings()
+        self.rule_files = self.settings.rule_files if rule_files is None else rule_files
+        self._say_to = say or _log.info
+        self._ports: Ports | None = None
+        self._processes: dict[str, SupervisedProcess] = {}
+        self._runner = None
+        self._handles: list = []
+
+    def say(self, line: str) -> None:
+        """Progress for the user; a closed stdout must never keep `down` from stopping the servers."""
+        try:
+            self._say_to(line)
+        except (OSError, ValueError):
+            pass
+
+    @property
+    def _s3_stop_grace(self) -> float:
+        return seaweedfs.STOP_GRACE_SECONDS if self.port_mode == "configured" else \
+            seaweedfs.THROWAWAY_STOP_GRACE_SECONDS
+
+    # -- where things are ------------------------------------------------------------------------
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "state.json"
+
+    def _path(self, *parts: str) -> Path:
+        return self.state_dir.joinpath(*parts)
+
+    @property
+    def ports(self) -> Ports:
+        """The running platform's ports (state.json), else those `up` would use."""
+        state = self._read_state()
+        if state.get("ports"):
+            return Ports.from_dict(state["ports"])
+        if self._ports is not None:
+            return self._ports
+        if self.port_mode == "free":
+            raise NotRunningError(f"local platform in {self.state_dir} has no ports yet: call up() first")
+        return Ports.configured(self.settings, self.tenants)
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://{HOST}:{self.ports.prometheus}"
+
+    def pushgateway_url(self, tenant: Tenant) -> str:
+        return f"http://{HOST}:{self.ports.pushgateways[tenant.name]}"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://{HOST}:{self.ports.s3['s3_port']}"
+
+    def tenant_env(self, tenant: Tenant) -> dict[str, str]:
+        return {
+            "SIMPLEPIPE_PUSHGATEWAY_URL": self.pushgateway_url(tenant),
+            "SIMPLEPIPE_PUSHGATEWAY_USERNAME": tenant.username,
+            "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": tenant.password,
+            "PROMETHEUS_URL": self.prometheus_url,
+        }
+
+    def tenant_settings(self, tenant: Tenant) -> dict:
+        """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace."""
+        return {
+            "configmaps": {CONFIGMAP: {"pushgateway-url": self.pushgateway_url(tenant)}},
+            "secrets": {SECRET: {"username": tenant.username, "password": tenant.password}},
+        }
+
+    # -- up --------------------------------------------------------------------------------------
+    def up(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        running = self._adopt_recorded()
+        state = self._read_state()
+        if running and state.get("ports"):
+            self._ports = Ports.from_dict(state["ports"])
+            added = [t for t in self.tenants if t.name not in self._ports.pushgateways]
+            if added:  # a tenant added to tenants.yaml while the platform runs: its gateway starts now
+                fresh = Ports.free(added) if self.port_mode == "free" else Ports.configured(self.settings, added)
+                self._ports.pushgateways.update(fresh.pushgateways)
+        else:
+            self._ports = Ports.free(self.tenants) if self.port_mode == "free" else \
+                Ports.configured(self.settings, self.tenants)
+            self._forget_state()
+        self._processes.update(running)
+        prometheus_config_changed = self._write_configs()
+        started: list[SupervisedProcess] = []
+        try:
+            servers = self._servers()
+            to_start = [s for s in servers if not (s.name in self._processes and self._processes[s.name].alive())]
+            for server in to_start:  # all before starting any: fail without side effects
+                self._check_ports_free(server)
+            for server in servers:
+                if server not in to_start:
+                    self.say(f"  {server.name}: already running (pid {self._processes[server.name].pid})")
+                    continue
+                process = SupervisedProcess(server.name, server.argv, self._path("logs", f"{server.name}.log"),
+                                            stop_grace=server.stop_grace)
+                process.start()
+                started.append(process)
+                self._processes[server.name] = process
+                self._write_state()
+                self.say(f"  {server.name}: started (pid {process.pid}), log {process.log}")
+            for server in servers:
+                process = self._processes[server.name]
+                if process in started:
+                    began = time.monotonic()
+                    process.wait_ready(server.probe, self.settings.ready_timeout, server.waiting_for)
+                    self.say(f"  {server.name}: ready in {time.monotonic() - began:.1f} s")
+            if prometheus_config_changed and self._processes["prometheus"] not in started:
+                self.say("  prometheus: configuration changed, reloading")
+                self._post(f"{self.prometheus_url}/-/reload")
+            began = time.monotonic()
+            self._processes["prometheus"].wait_ready(
+                self._targets_up, self.settings.ready_timeout,
+                f"Prometheus to scrape every tenant's Pushgateway ({self.prometheus_url}/api/v1/targets all up)")
+            self.say(f"  prometheus: scraping {len(self.tenants)} tenant Pushgateways "
+                     f"(targets up in {time.monotonic() - began:.1f} s)")
+            self._write_state()
+        except BaseException:  # also KeyboardInterrupt: stop what this call started, and only that
+            if started:
+                self.say(f"  stopping what this `up` started: {', '.join(p.name for p in started)}")
+                with _sigint_ignored():  # a second Ctrl-C must not leave half of them running
+                    stop_all(started, self.say)
+                for process in started:
+                    self._processes.pop(process.name, None)
+                if self._processes:
+                    self._write_state()
+                else:
+                    self._forget_state()
+            raise
+
+    def _servers(self) -> list[_Server]:
+        ports, settings = self._ports, self.settings
+        find = lambda name: binaries.find_binary(name, settings.releases, say=self.say)  # noqa: E731
+        servers = [_Server(
+            "seaweedfs",
+            seaweedfs.weed_argv(find("weed"), self._path("data", "seaweedfs"), self._path("logs", "seaweedfs"),
+                                self._path("config", "s3-identities.json"), ports.s3),
+            {f"s3.{key} in platform/local/platform.yaml": port for key, port in ports.s3.items()},
+            lambda: seaweedfs.ensure_bucket(self.s3_endpoint, settings.s3),
+            f"S3 at {self.s3_endpoint} to accept the access key and have bucket {settings.s3.bucket!r}",
+            stop_grace=self._s3_stop_grace,
+        )]
+        for tenant in self.tenants:
+            port = ports.pushgateways[tenant.name]
+            url = f"http://{HOST}:{port}/-/ready"
+            servers.append(_Server(
+                f"pushgateway-{tenant.name}",
+                pushgateway.pushgateway_argv(find("pushgateway"), self._path("config", tenant.name, "web-config.yml"),
+                                             self._path("data", f"pushgateway-{tenant.name}.db"), port),
+                {f"pushgateway.local_port of tenant {tenant.name} in platform/tenants.yaml": port},
+                lambda url=url, tenant=tenant: _http_ok(url, (tenant.username, tenant.password)),
+                f"{url} to answer 200 with {tenant.name}'s credentials",
+            ))
+        servers.append(_Server(
+            "prometheus",
+            prometheus.prometheus_argv(find("prometheus"), self._path("config", "prometheus.yml"),
+                                       self._path("data", "prometheus"), ports.prometheus),
+            {"prometheus.port in platform/local/platform.yaml": ports.prometheus},
+            lambda: _http_ok(f"{self.prometheus_url}/-/ready"),
+            f"{self.prometheus_url}/-/ready to answer 200",
+        ))
+        return servers
+
+    def _write_configs(self) -> bool:
+        """All generated files; True when prometheus.yml changed."""
+        password_files = {}
+        for tenant in self.tenants:
+            pushgateway.write_web_config(self._path("config", tenant.name, "web-config.yml"), tenant)
+            password_file = self._path("config", tenant.name, "password")
+            password_file.write_text(tenant.password)
+            password_file.chmod(0o600)
+            password_files[tenant.name] = password_file
+        seaweedfs.write_identities(self._path("config", "s3-identities.json"), self.settings.s3)
+        config = prometheus.prometheus_config(
+            self.tenants, self._ports.pushgateways, password_files, scrape_interval=self.settings.scrape_interval,
+            evaluation_interval=self.settings.evaluation_interval, rule_files=self.rule_files)
+        return prometheus.write_config(self._path("config", "prometheus.yml"), config)
+
+    def _check_ports_free(self, server: _Server) -> None:
+        for setting, port in server.ports.items():
+            if not port_is_free(port):
+                where = "" if self.port_mode == "free" else f" (setting {setting})"
+                raise PortInUseError(f"{server.name}: port {HOST}:{port}{where} is taken by a process this platform "
+                                     "did not start; stop that process or change the port")
+
+    def _targets_up(self) -> bool:
+        targets = PrometheusClient(self.prometheus_url, timeout=2).targets()
+        health = {t["labels"].get("job"): t["health"] for t in targets}
+        return all(health.get(t.scrape_job) == "up" for t in self.tenants)
+
+    # -- down, status ----------------------------------------------------------------------------
+    def down(self) -> None:
+        for handle in self._handles:
+            try:
+                handle.cancel()
+            except Exception as exc:  # noqa: BLE001 - stopping the servers matters more
+                self.say(f"  cancelling workflow {getattr(handle, 'name', '?')} failed: {exc}")
+        self._handles.clear()
+        processes = dict(self._adopt_recorded())
+        for name, record in (self._read_state().get("processes") or {}).items():
+            if name not in processes:
+                self.say(f"  {name}: pid {record['pid']} has exited or is no longer the process `up` started; "
+                         "left alone")
+        processes.update({name: p for name, p in self._processes.items() if p.alive()})
+        if processes:
+            self.say(f"  stopping {', '.join(f'{name} (pid {p.pid})' for name, p in processes.items())}")
+            stop_all(processes.values(), self.say)
+        ports = self._read_state().get("ports") or (self._ports.to_dict() if self._ports else None)
+        if ports:
+            for socket_file in seaweedfs.stale_sockets(ports["s3"]):
+                socket_file.unlink(missing_ok=True)
+        self._processes.clear()
+        self._forget_state()
+
+    def is_up(self) -> bool:
+        state = self._read_state()
+        if not state.get("processes"):
+            return False
+        if len(self._adopt_recorded()) != len(state["processes"]):
+            return False
+        return _http_ok(f"{self.prometheus_url}/-/ready")
+
+    def status_lines(self) -> list[str]:
+        state = self._read_state()
+        if not state.get("processes"):
+            return [f"local platform: not running (no processes recorded in {self.state_file})"]
+        alive = self._adopt_recorded()
+        lines = [f"local platform: state {self.state_file}"]
+        for name, record in state["processes"].items():
+            lines.append(f"  {name:<22} pid {record['pid']:<7} {'running' if name in alive else 'NOT RUNNING'}")
+        if "prometheus" in alive:
+            try:
+                for target in PrometheusClient(self.prometheus_url, timeout=2).targets():
+                    error = f" ({target['lastError']})" if target.get("lastError") else ""
+                    lines.append(f"  target {target['labels'].get('job'):<15} {target['health']}{error}")
+            except Exception as exc:  # noqa: BLE001 - status reports, it does not fail
+                lines.append(f"  prometheus API: {exc}")
+        return lines + self.where_lines()
+
+    def where_lines(self) -> list[str]:
+        s3 = self.settings.s3
+        lines = [f"  Prometheus   {self.prometheus_url}"]
+        for tenant in self.tenants:
+            lines.append(f"  Pushgateway  {self.pushgateway_url(tenant)}  tenant {tenant.name} "
+                         f"(user {tenant.username}, password in platform/tenants.yaml)")
+        lines.append(f"  S3           {self.s3_endpoint}  bucket {s3.bucket}, region {s3.region} "
+                     "(access/secret key in platform/local/platform.yaml)")
+        lines.append(f"  State, logs  {self.state_dir}")
+        return lines
+
+    # -- workflows (harness.runner) ---------------------------------------------------------------
+    def runner(self):
+        if self._runner is None:
+            from harness.runner import RunnerContext, WorkflowRunner
+
+            s3 = self.settings.s3
+            self._runner = WorkflowRunner(RunnerContext(
+                s3_endpoint=self.s3_endpoint, access_key=s3.access_key, secret_key=s3.secret_key, bucket=s3.bucket,
+                region=s3.region, work_root=self._path("runs"), tenant_settings=self.tenant_settings))
+        return self._runner
+
+    def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
+        handle = self.runner().start(manifest, tenant)
+        self._handles.append(handle)
+        return handle.poll()
+
+    def wait(self, run: WorkflowRun, timeout: float) -> WorkflowRun:
+        return run.handle.wait(timeout)
+
+    def refresh(self, run: WorkflowRun) -> WorkflowRun:
+        return run.handle.poll()
+
+    # -- state.json --------------------------------------------------------------------------------
+    def _read_state(self) -> dict:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _forget_state(self) -> None:
+        self.state_file.unlink(missing_ok=True)
+
+    def _adopt_recorded(self) -> dict[str, SupervisedProcess]:
+        """Recorded processes that still run and are still ours."""
+        adopted = {}
+        for name, data in (self._read_state().get("processes") or {}).items():
+            known = self._processes.get(name)
+            if known is not None and known.pid == data.get("pid"):
+                if known.alive():
+                    adopted[name] = known
+                continue
+            grace = self._s3_stop_grace if name == "seaweedfs" else 10.0
+            process = SupervisedProcess.adopt(ProcessRecord.from_dict(data), stop_grace=grace)
+            if process is not None:
+                adopted[name] = process
+        return adopted
+
+    def _write_state(self) -> None:
+        ports = self._ports
+        state = {
+            "platform": "local",
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "ports": ports.to_dict(),
+            "urls": {
+                "prometheus": f"http://{HOST}:{ports.prometheus}",
+                "pushgateways": {name: f"http://{HOST}:{port}" for name, port in ports.pushgateways.items()},
+                "s3": f"http://{HOST}:{ports.s3['s3_port']}",
+            },
+            "s3": {"bucket": self.settings.s3.bucket, "region": self.settings.s3.region,
+                   "credentials": "platform/local/platform.yaml (s3.access_key, s3.secret_key)"},
+            "tenant_credentials": "platform/tenants.yaml",
+            "processes": {name: p.record().to_dict() for name, p in self._processes.items() if p.pid is not None},
+        }
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2) + "\n")
+        tmp.replace(self.state_file)
+
+    def _post(self, url: str) -> None:
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10):
+            pass
+
+
+@contextmanager
+def _sigint_ignored():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _http_ok(url: str, auth: tuple[str, str] | None = None) -> bool:
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False

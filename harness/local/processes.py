@@ -1,0 +1,197 @@
+"""A supervised server process: started detached with its log in a file, waited for until ready,
+stopped with terminate -> timeout -> kill and reaped, and recognised again by a later command.
+
+`make up` and `make down` are separate commands, so `down` finds the processes through their
+records (pid, argv, start time) and stops a pid only if it still is the process `up` started.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from harness.local.errors import NotReadyError, ProcessExitedError
+
+POLL_SECONDS = 0.2
+LOG_TAIL_LINES = 15
+
+
+@dataclass(frozen=True)
+class ProcessRecord:
+    """What state.json keeps of a started process, enough to recognise it later."""
+
+    name: str
+    pid: int
+    argv: list[str]
+    start_ticks: int  # /proc/<pid>/stat starttime: a reused pid has another one
+    log: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ProcessRecord":
+        return cls(str(data["name"]), int(data["pid"]), [str(a) for a in data["argv"]], int(data["start_ticks"]),
+                   str(data["log"]))
+
+
+def _proc_stat(pid: int) -> tuple[str, int] | None:
+    """(state, starttime) of a pid from /proc, or None when there is no such process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # the command name may contain spaces and ')'
+    return fields[0], int(fields[19])
+
+
+def _proc_argv(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [part.decode(errors="replace") for part in raw.split(b"\0")[:-1]]
+
+
+class SupervisedProcess:
+    """One server of the platform. Either our child (started here) or adopted from a record."""
+
+    def __init__(self, name: str, argv: list[str], log: Path, *, stop_grace: float = 10.0,
+                 env: dict[str, str] | None = None, cwd: Path | None = None):
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.log = Path(log)
+        self.stop_grace = stop_grace
+        self.env = env
+        self.cwd = cwd
+        self.pid: int | None = None
+        self._start_ticks: int | None = None
+        self._child: subprocess.Popen | None = None
+
+    # -- starting and recognising --------------------------------------------------------------
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} starting: {' '.join(self.argv)}\n".encode())
+            log.flush()
+            # Own session: Ctrl-C in the terminal reaches the harness, which stops the servers in order.
+            self._child = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                           env=self.env, cwd=self.cwd, start_new_session=True)
+        self.pid = self._child.pid
+        stat = _proc_stat(self.pid)
+        self._start_ticks = stat[1] if stat else 0
+
+    @classmethod
+    def adopt(cls, record: ProcessRecord, *, stop_grace: float = 10.0) -> "SupervisedProcess | None":
+        """The recorded process if it still runs and is the one we started (same argv and start time)."""
+        process = cls(record.name, record.argv, Path(record.log), stop_grace=stop_grace)
+        process.pid, process._start_ticks = record.pid, record.start_ticks
+        return process if process.alive() else None
+
+    def record(self) -> ProcessRecord:
+        assert self.pid is not None, f"{self.name} was never started"
+        return ProcessRecord(self.name, self.pid, self.argv, self._start_ticks or 0, str(self.log))
+
+    def alive(self) -> bool:
+        """Running, and still the process we started (not a reused pid, not a zombie)."""
+        if self.pid is None:
+            return False
+        if self._child is not None and self._child.poll() is not None:
+            return False
+        stat = _proc_stat(self.pid)
+        if stat is None or stat[0] in ("Z", "X"):
+            return False
+        return stat[1] == self._start_ticks and _proc_argv(self.pid) == self.argv
+
+    # -- readiness -----------------------------------------------------------------------------
+    def wait_ready(self, probe: Callable[[], bool], timeout: float, what: str) -> None:
+        """Poll `probe` until it returns True; `what` names what is waited for in the errors."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                if self._child is not None:
+                    try:  # reap it: its exit status, and every line it wrote, for the message
+                        self._child.wait(timeout=2)
+                    except subprocess.TimeoutExpired:
+                        pass
+                raise ProcessExitedError(f"{self.name} exited{self._exit_status()} while waiting for {what}; "
+                                         f"last lines of {self.log}:\n{self.log_tail()}")
+            try:
+                if probe():
+                    return
+            except Exception:  # noqa: BLE001 - any failure of the probe means "not yet"
+                pass
+            if time.monotonic() > deadline:
+                raise NotReadyError(f"{self.name} (pid {self.pid}) not ready after {timeout:g} s waiting for {what}; "
+                                    f"last lines of {self.log}:\n{self.log_tail()}")
+            time.sleep(POLL_SECONDS)
+
+    def _exit_status(self) -> str:
+        if self._child is not None and self._child.returncode is not None:
+            return f" with status {self._child.returncode}"
+        return ""
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    # -- stopping ------------------------------------------------------------------------------
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        if self.alive():
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def wait_exit(self, timeout: float) -> bool:
+        """True once the process is gone (reaped when it is our child)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._child is not None:
+                try:
+                    self._child.wait(timeout=max(0.0, min(POLL_SECONDS, deadline - time.monotonic())))
+                    return True
+                except subprocess.TimeoutExpired:
+                    pass
+            elif not self.alive():
+                self._await_reaped(deadline)
+                return True
+            else:
+                time.sleep(POLL_SECONDS)
+            if time.monotonic() >= deadline:
+                return not self.alive()
+
+    def _await_reaped(self, deadline: float) -> None:
+        """Not our child: init reaps it; wait for that so that nothing, not even a zombie, is left."""
+        while time.monotonic() < deadline:
+            stat = _proc_stat(self.pid)
+            if stat is None or stat[1] != self._start_ticks:
+                return
+            time.sleep(POLL_SECONDS / 4)
+
+    def stop(self) -> None:
+        stop_all([self])
+
+
+def stop_all(processes: Iterable[SupervisedProcess], say: Callable[[str], None] = lambda line: None) -> None:
+    """SIGTERM to all at once, wait up to each one's grace, then SIGKILL what is left, and reap."""
+    processes = [p for p in processes if p.pid is not None]
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        if not process.wait_exit(process.stop_grace):
+            say(f"{process.name} (pid {process.pid}) ignored SIGTERM for {process.stop_grace:g} s: killing it")
+            process.kill()
+            process.wait_exit(5.0)

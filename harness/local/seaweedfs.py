@@ -1,0 +1,72 @@
+"""The local platform's S3 server: SeaweedFS' `weed server -s3`, with one identity and Argo's bucket."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+from harness.local.settings import HOST, S3Settings
+
+# Weed's filer drains its gRPC streams for ~15 s on SIGTERM: wait for that when the data is kept
+# (make down), not for a throwaway platform on free ports in a temp folder (tests), which is killed sooner.
+STOP_GRACE_SECONDS = 25.0
+THROWAWAY_STOP_GRACE_SECONDS = 3.0
+
+
+def write_identities(path: Path, s3: S3Settings) -> None:
+    """-s3.config: the one identity (access/secret key from platform.yaml) allowed everything."""
+    identities = {"identities": [{
+        "name": "simplepipe",
+        "credentials": [{"accessKey": s3.access_key, "secretKey": s3.secret_key}],
+        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+    }]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(identities, indent=2) + "\n")
+    path.chmod(0o600)
+
+
+def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dict[str, int]) -> list[str]:
+    data.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    return [
+        str(binary), f"-logdir={logs}", "server", f"-dir={data}", f"-ip={HOST}", f"-ip.bind={HOST}",
+        f"-master.port={ports['master_port']}", f"-master.port.grpc={ports['master_grpc_port']}",
+        f"-volume.port={ports['volume_port']}", f"-volume.port.grpc={ports['volume_grpc_port']}",
+        "-filer", f"-filer.port={ports['filer_port']}", f"-filer.port.grpc={ports['filer_grpc_port']}",
+        f"-filer.localSocket={data}/filer.sock",
+        "-s3", f"-s3.port={ports['s3_port']}", f"-s3.port.grpc={ports['s3_grpc_port']}",
+        f"-s3.localSocket={data}/s3.sock", f"-s3.config={identities}",
+        # Defaults that would listen on fixed ports or call out of the machine.
+        "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
+        # Small volumes: a dev platform on a laptop, not 30 GB preallocated per volume.
+        "-master.volumeSizeLimitMB=64", "-volume.max=16", "-volume.preStopSeconds=0",
+        # One master: its raft state buys nothing, and resuming it stalls a restart ~20 s in leader election.
+        "-master.resumeState=false",
+    ]
+
+
+def s3_client(endpoint: str, s3: S3Settings):
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=s3.access_key,
+                        aws_secret_access_key=s3.secret_key, region_name=s3.region,
+                        config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=10,
+                                      retries={"max_attempts": 1}))
+
+
+def ensure_bucket(endpoint: str, s3: S3Settings) -> bool:
+    """Create the bucket unless it exists; True once it is there (the readiness probe of S3)."""
+    client = s3_client(endpoint, s3)
+    if s3.bucket in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
+        return True
+    client.create_bucket(Bucket=s3.bucket)
+    client.head_bucket(Bucket=s3.bucket)
+    return True
+
+
+def stale_sockets(ports: dict[str, int]) -> list[Path]:
+    """Unix sockets weed leaves in /tmp named after our gRPC ports (it has no flag for some of them)."""
+    found: list[Path] = []
+    for port in ports.values():
+        found.extend(Path("/tmp").glob(f"seaweedfs-*-{port}.sock"))
+    return found
