@@ -1,0 +1,103 @@
+"""Local Argo workflow runner: runs the subset of the Argo Workflow spec the scenarios use as local processes.
+
+    runner = WorkflowRunner(RunnerContext(s3_endpoint=..., ..., work_root=Path(...), tenant_settings=...))
+    handle = runner.start(manifest, tenant)      # refuses what it cannot run, naming the field
+    run = handle.wait(timeout=120)               # harness.platform.WorkflowRun: phase, steps, logs
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from harness.platform import WorkflowRun
+from harness.runner.artifacts import ArtifactRepository
+from harness.runner.errors import (ManifestError, RunnerError, StepError, UnknownImageError,
+                                   UnsupportedFieldError)
+from harness.runner.identity import generated_name
+from harness.runner.images import local_image
+from harness.runner.run import WorkflowExecution
+from harness.runner.spec import Workflow, parse_workflow
+from harness.runner.variables import check_variables
+from harness.tenants import Tenant
+
+__all__ = ["RunnerContext", "WorkflowRunner", "RunHandle", "RunnerError", "ManifestError",
+           "UnsupportedFieldError", "UnknownImageError", "StepError", "parse_workflow", "validate"]
+
+# A tenant's ConfigMaps and Secrets, as the kind backend creates them in the tenant's namespace:
+# {"configmaps": {"simplepipe-config": {"pushgateway-url": ...}},
+#  "secrets": {"simplepipe-credentials": {"username": ..., "password": ...}}}
+TenantSettings = Callable[[Tenant], dict]
+
+
+@dataclass
+class RunnerContext:
+    """Where steps run and what they reach: the S3 artifact repository, a work dir, the tenants' settings."""
+
+    s3_endpoint: str
+    access_key: str
+    secret_key: str
+    bucket: str
+    region: str
+    work_root: Path
+    tenant_settings: TenantSettings
+    default_step_timeout: float = 600.0  # a step without activeDeadlineSeconds
+
+
+def validate(manifest: dict) -> Workflow:
+    """Parse and check a manifest without running it; raises ManifestError naming the field."""
+    workflow = parse_workflow(manifest)
+    check_variables(workflow)
+    for template in workflow.templates.values():
+        if template.container is not None and "{{" not in template.container.image:
+            path = f"{template.path}.{template.kind}"
+            image = local_image(template.container.image, path)
+            if not any("{{" in part for part in template.container.command[:1]):
+                image.argv(template.container.command, template.container.args, template.container.working_dir,
+                           path)
+    return workflow
+
+
+class RunHandle:
+    """A started workflow: poll it, wait for it, cancel it."""
+
+    def __init__(self, execution: WorkflowExecution):
+        self._execution = execution
+        self.name = execution.name
+
+    def poll(self) -> WorkflowRun:
+        run = self._execution.snapshot()
+        run.handle = self
+        return run
+
+    def wait(self, timeout: float) -> WorkflowRun:
+        """The finished run; raises TimeoutError naming the workflow and its steps' phases."""
+        run = self._execution.wait(timeout)
+        run.handle = self
+        return run
+
+    def cancel(self) -> None:
+        """Stop every running step (SIGTERM, then SIGKILL); the run ends Failed."""
+        self._execution.cancel()
+
+
+class WorkflowRunner:
+    def __init__(self, context: RunnerContext):
+        self.context = context
+        self._repository: ArtifactRepository | None = None
+
+    def start(self, manifest: dict, tenant: Tenant) -> RunHandle:
+        workflow = validate(manifest)
+        if workflow.namespace not in (None, tenant.namespace):
+            raise ManifestError("metadata.namespace", f"is {workflow.namespace!r} but tenant {tenant.name!r} "
+                                                      f"runs in namespace {tenant.namespace!r}; leave it out")
+        name = workflow.name or generated_name(workflow.generate_name)
+        execution = WorkflowExecution(workflow, name, tenant, self.context, self._artifact_repository())
+        execution.start()
+        return RunHandle(execution)
+
+    def _artifact_repository(self) -> ArtifactRepository:
+        if self._repository is None:
+            c = self.context
+            self._repository = ArtifactRepository(c.s3_endpoint, c.access_key, c.secret_key, c.bucket, c.region)
+        return self._repository

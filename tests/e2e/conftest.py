@@ -1,0 +1,69 @@
+"""e2e fixtures: a platform per backend (local, kind) and the Given of a story.
+
+Local backend: with SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 (make e2e) the platform `make up` started
+(.state/local/state.json), else a LocalPlatform of the session's own on free ports in a temp dir.
+Kind backend: skipped with the reason when harness.kind or a reachable cluster is missing.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from e2e_story import Given
+from harness.tenants import REPO_ROOT
+
+BACKENDS = ["local", "kind"]
+
+
+def _require_running() -> bool:
+    return os.environ.get("SIMPLEPIPE_E2E_REQUIRE_RUNNING") == "1"
+
+
+def _local_platform(tmp_path_factory):
+    from harness.local import LocalPlatform
+
+    if _require_running():
+        platform = LocalPlatform(state_dir=REPO_ROOT / ".state" / "local")
+        if not platform.is_up():
+            pytest.fail(f"SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 but the local platform is not up "
+                        f"(state: {platform.state_dir}); run `make up` first", pytrace=False)
+        yield platform
+        return
+    platform = LocalPlatform(state_dir=tmp_path_factory.mktemp("local-platform"), ports="free")
+    try:
+        platform.up()
+        yield platform
+    finally:
+        platform.down()
+
+
+def _kind_platform():
+    try:
+        from harness.kind import KindPlatform
+    except ImportError as exc:
+        pytest.skip(f"kind backend not available: {exc}")
+    platform = KindPlatform()
+    if not platform.is_up():
+        if _require_running():
+            pytest.fail("SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 but no kind platform is reachable; run "
+                        "`make up PLATFORM=kind` first", pytrace=False)
+        pytest.skip("kind backend: no cluster with the platform is reachable (make up PLATFORM=kind)")
+    yield platform
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def platform(request, tmp_path_factory):
+    """The platform of one backend, up for the whole session."""
+    wanted = os.environ.get("SIMPLEPIPE_E2E_PLATFORM")
+    if wanted and wanted != request.param:
+        pytest.skip(f"SIMPLEPIPE_E2E_PLATFORM={wanted}")
+    if request.param == "local":
+        yield from _local_platform(tmp_path_factory)
+    else:
+        yield from _kind_platform()
+
+
+@pytest.fixture
+def given(platform, request) -> Given:
+    return Given(platform, backend=request.node.callspec.params["platform"])

@@ -1,0 +1,217 @@
+"""Given / When / Then for the e2e tests (after argo's test/e2e/fixtures given.go, when.go, then.go).
+
+The fixtures own all waiting, timeouts and logging, so a test body holds only intent:
+
+    given.scenario("alice-app").when().submitted().finished().then().phase_as_expected().expectations_hold()
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from harness import e2e_report
+from harness.platform import Platform, WorkflowRun
+from harness.promql import PrometheusClient, PrometheusError
+from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, format_value, load_scenario
+from harness.tenants import Tenant, tenant_by_name
+
+log = logging.getLogger("simplepipe.e2e")
+
+POLL_SECONDS = 0.5
+# After a workflow finished: long enough for a few scrapes (2 s locally) and a slow cluster.
+PROMQL_SETTLE_SECONDS = 30.0
+
+Series = list[tuple[dict[str, str], float]]
+
+
+@dataclass
+class Submission:
+    tenant: Tenant
+    scenario: Scenario
+    run: WorkflowRun | None = None
+    during_seen: dict[str, str] = field(default_factory=dict)
+
+
+class Given:
+    def __init__(self, platform: Platform, backend: str):
+        self.platform = platform
+        self.backend = backend
+        self.submissions: list[Submission] = []
+        self._tenant: Tenant | None = None
+
+    def tenant(self, name: str) -> "Given":
+        self._tenant = tenant_by_name(name)
+        return self
+
+    def workflow(self, scenario_name: str) -> "Given":
+        """The scenario's workflow, submitted as the tenant named last."""
+        assert self._tenant is not None, "given.tenant(...) comes before .workflow(...)"
+        scenario = load_scenario(scenario_name)
+        self.submissions.append(Submission(self._tenant, scenario))
+        return self
+
+    def scenario(self, name: str) -> "Given":
+        """A scenario as its expect.yaml describes it: its tenant, its workflow."""
+        return self.tenant(load_scenario(name).tenant).workflow(name)
+
+    def when(self) -> "When":
+        return When(self)
+
+
+class When:
+    def __init__(self, given: Given):
+        self.given = given
+        self.prometheus = PrometheusClient(given.platform.prometheus_url)
+
+    def submitted(self) -> "When":
+        for submission in self.given.submissions:
+            submission.run = self.given.platform.submit(submission.tenant, submission.scenario.manifest())
+            log.info("submitted %s as tenant %s: workflow %s", submission.scenario.name, submission.tenant.name,
+                     submission.run.name)
+        return self
+
+    def observed_while_running(self) -> "When":
+        """Every `during` expectation holds at least once before its workflow finishes."""
+        for submission in self.given.submissions:
+            self._observe(submission)
+        return self
+
+    def _observe(self, submission: Submission) -> None:
+        scenario, platform = submission.scenario, self.given.platform
+        waiting = {e.query: e for e in scenario.during}
+        deadline = time.monotonic() + scenario.timeout_seconds
+        last: dict[str, str] = {}
+        while waiting:
+            run = platform.refresh(submission.run)
+            for query, expectation in list(waiting.items()):
+                try:
+                    series = self.prometheus.series(query)
+                except PrometheusError as exc:  # keep watching; the deadline decides
+                    last[query] = str(exc)
+                    continue
+                last[query] = _values(series)
+                if expectation.mismatch(series) is None and _from_run(series, run.name):
+                    submission.during_seen[query] = last[query]
+                    _record(scenario, f"{query} (during)", last[query], expectation.value, True)
+                    log.info("%s: seen while running: %s = %s", scenario.name, query, last[query])
+                    del waiting[query]
+            if run.finished or time.monotonic() > deadline:
+                break
+            time.sleep(POLL_SECONDS)
+        for query, expectation in waiting.items():
+            _record(scenario, f"{query} (during)", last.get(query, "none"), expectation.value, False)
+        assert not waiting, (
+            f"{scenario.name}: while workflow {submission.run.name} ran, PromQL never showed "
+            + "; ".join(f"{q} in {e.value} (last: {last.get(q, 'none')})" for q, e in waiting.items()))
+
+    def finished(self) -> "When":
+        for submission in self.given.submissions:
+            submission.run = self.given.platform.wait(submission.run, submission.scenario.timeout_seconds)
+            log.info("%s: workflow %s finished: %s %s", submission.scenario.name, submission.run.name,
+                     submission.run.phase, submission.run.message)
+        return self
+
+    def then(self) -> "Then":
+        return Then(self.given, self.prometheus)
+
+
+class Then:
+    def __init__(self, given: Given, prometheus: PrometheusClient):
+        self.given = given
+        self.prometheus = prometheus
+
+    def phase_as_expected(self) -> "Then":
+        for submission in self.given.submissions:
+            run = submission.run
+            assert run.phase == submission.scenario.phase, (
+                f"{submission.scenario.name}: workflow {run.name} ended {run.phase} ({run.message}), expected "
+                f"{submission.scenario.phase}\n" + _step_logs(run))
+        return self
+
+    def expectations_hold(self) -> "Then":
+        """Every `expect` of every scenario, from the workflow that just ran, once Prometheus has scraped it."""
+        for submission in self.given.submissions:
+            for expectation in submission.scenario.expect:
+                self._settle(submission.scenario.name, submission.tenant.name, expectation, {submission.run.name})
+        return self
+
+    def promql(self, query: str, value: float | None = None, *, min: float | None = None, max: float | None = None,
+               labels: dict[str, str] | None = None) -> "Then":
+        """One PromQL query; every series it returns has the value and labels, and comes from these runs."""
+        expected = ExpectedValue(exact=value) if value is not None else ExpectedValue(min=min, max=max)
+        expectation = PromQLExpectation(query, expected, labels or {})
+        self._settle(self._story_name(), self._tenants(), expectation, {s.run.name for s in self.given.submissions})
+        return self
+
+    def tenants_side_by_side(self, query: str, min: float | None = None, max: float | None = None) -> "Then":
+        """One query returns each submitted tenant's series of this run, labelled with its own tenant and namespace."""
+        wanted = {s.tenant.name: s for s in self.given.submissions}
+        expected = ExpectedValue(min=min, max=max)
+        deadline = time.monotonic() + PROMQL_SETTLE_SECONDS
+        while True:
+            runs = {s.run.name for s in wanted.values()}
+            try:
+                mine = [(labels, v) for labels, v in self.prometheus.series(query)
+                        if labels.get("argo_workflow") in runs]
+                problems = []
+            except PrometheusError as exc:  # keep polling until the deadline
+                mine, problems = [], [str(exc)]
+            by_tenant = {str(labels.get("tenant")): (labels, v) for labels, v in mine}
+            if len(mine) != len(wanted):
+                problems.append(f"{query} returned {len(mine)} series of runs {sorted(runs)}, expected {len(wanted)}")
+            for tenant, submission in wanted.items():
+                labels, value = by_tenant.get(tenant, ({}, float("nan")))
+                if (labels.get("namespace") != submission.tenant.namespace
+                        or labels.get("argo_workflow") != submission.run.name or not expected.matches(value)):
+                    problems.append(f"no series of tenant {tenant} from {submission.run.name} in {expected} "
+                                    f"(got {labels or 'none'} = {format_value(value)})")
+            if not problems or time.monotonic() > deadline:
+                break
+            time.sleep(POLL_SECONDS)
+        for tenant in wanted:
+            value = format_value(by_tenant[tenant][1]) if tenant in by_tenant else "none"
+            e2e_report.record("administrator", tenant, query, value, str(expected), not problems)
+        assert not problems, "; ".join(problems)
+        return self
+
+    def _settle(self, scenario: str, tenant: str, expectation: PromQLExpectation, runs: set[str]) -> None:
+        deadline = time.monotonic() + PROMQL_SETTLE_SECONDS
+        while True:
+            try:
+                series = self.prometheus.series(expectation.query)
+                problem = expectation.mismatch(series)
+            except PrometheusError as exc:  # e.g. restarting: keep polling until the deadline
+                series, problem = [], str(exc)
+            if problem is None and not _from_run(series, *runs):
+                problem = (f"{expectation.query}: series are not all from workflow(s) {sorted(runs)} "
+                           f"(argo_workflow: {sorted({str(l.get('argo_workflow')) for l, _ in series})})")
+            if problem is None or time.monotonic() > deadline:
+                break
+            time.sleep(POLL_SECONDS)
+        e2e_report.record(scenario, tenant, expectation.query, _values(series), str(expectation.value), problem is None)
+        assert problem is None, f"{scenario}: {problem} (waited {PROMQL_SETTLE_SECONDS:g} s for Prometheus)"
+
+    def _story_name(self) -> str:
+        return "+".join(s.scenario.name for s in self.given.submissions)
+
+    def _tenants(self) -> str:
+        return "+".join(dict.fromkeys(s.tenant.name for s in self.given.submissions))
+
+
+def _from_run(series: Series, *runs: str) -> bool:
+    """Simplepipe labels each series with the workflow that pushed it: stale values of earlier runs don't count."""
+    return all(labels.get("argo_workflow") in runs for labels, _ in series)
+
+
+def _values(series: Series) -> str:
+    return ", ".join(format_value(v) for _, v in series) or "none"
+
+
+def _record(scenario: Scenario, query: str, value: str, expected: ExpectedValue, ok: bool) -> None:
+    e2e_report.record(scenario.name, scenario.tenant, query, value, str(expected), ok)
+
+
+def _step_logs(run: WorkflowRun) -> str:
+    return "\n".join(f"--- step {s.name} ({s.template}): {s.phase}, exit code {s.exit_code}\n{s.log.rstrip()}"
+                     for s in run.steps)

@@ -1,0 +1,339 @@
+"""The local workflow runner against a real SeaweedFS: artifacts, isolation, failures, deadlines, cancel."""
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import tarfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.local import seaweedfs
+from harness.local.settings import S3Settings
+from harness.runner import RunnerContext, WorkflowRunner
+from harness.runner.identity import fnv32a
+from harness.tenants import Tenant
+
+pytestmark = pytest.mark.integration
+
+WEED = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "weed"
+ACCESS_KEY, SECRET_KEY, BUCKET = "runner-test", "runner-test-secret", "argo-artifacts"
+TENANT = Tenant(name="alice", namespace="alice", username="alice", password="pw", local_port=0)
+SETTINGS = {"configmaps": {"simplepipe-config": {"pushgateway-url": "http://127.0.0.1:9/"}},
+            "secrets": {"simplepipe-credentials": {"username": "alice", "password": "pw"}}}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    """The local platform's SeaweedFS (harness.local.seaweedfs) on free ports with the artifact bucket."""
+    root = tmp_path_factory.mktemp("seaweedfs")
+    settings = S3Settings(access_key=ACCESS_KEY, secret_key=SECRET_KEY, bucket=BUCKET, region="us-east-1")
+    seaweedfs.write_identities(root / "s3.json", settings)
+    ports = {name: _free_port() for name in ("master_port", "master_grpc_port", "volume_port", "volume_grpc_port",
+                                             "filer_port", "filer_grpc_port", "s3_port", "s3_grpc_port")}
+    argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports)
+    with open(root / "weed.log", "w") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{ports['s3_port']}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                seaweedfs.ensure_bucket(endpoint, settings)
+                break
+            except Exception as exc:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"SeaweedFS did not come up: {exc}; see {root / 'weed.log'}") from exc
+                time.sleep(0.3)
+        yield endpoint, seaweedfs.s3_client(endpoint, settings)
+    finally:
+        process.terminate()  # weed may ignore SIGTERM for 15 s+; its data is throw-away here
+        try:
+            process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        for socket_file in seaweedfs.stale_sockets(ports):
+            socket_file.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def runner(s3, tmp_path):
+    endpoint, _ = s3
+    return WorkflowRunner(RunnerContext(s3_endpoint=endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY,
+                                        bucket=BUCKET, region="us-east-1", work_root=tmp_path / "work",
+                                        tenant_settings=lambda tenant: SETTINGS))
+
+
+def manifest(text: str) -> dict:
+    return yaml.safe_load(text)
+
+
+PRODUCE_AND_CONSUME = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: artifacts-}
+spec:
+  entrypoint: main
+  arguments: {parameters: [{name: value, value: "42"}, {name: pause, value: "0"}]}
+  templates:
+  - name: main
+    steps:
+    - - name: produce
+        template: produce
+    - - name: consume
+        template: consume
+        arguments:
+          artifacts:
+          - {name: metrics, from: "{{steps.produce.outputs.artifacts.metrics}}"}
+          - {name: raw-copy, from: "{{steps.produce.outputs.artifacts.raw-copy}}"}
+  - name: produce
+    script:
+      image: python:3.11-slim
+      command: [python3]
+      source: |
+        import json, os, time
+        os.makedirs("/tmp/out", exist_ok=True)
+        with open("/tmp/metric.json", "w") as f:
+            json.dump([{"name": "v", "value": {{workflow.parameters.value}}}], f)
+        open("/tmp/out/raw.txt", "w").write("{{workflow.parameters.value}}")
+        time.sleep({{workflow.parameters.pause}})
+        print("produced", open("/tmp/metric.json").read())
+    outputs:
+      artifacts:
+      - {name: metrics, path: /tmp/metric.json}
+      - {name: raw-copy, path: /tmp/out/raw.txt, archive: {none: {}}}
+  - name: consume
+    inputs:
+      artifacts:
+      - {name: metrics, path: /tmp/metric-in.json}
+      - {name: raw-copy, path: /data/raw.txt}
+    container:
+      image: python:3.11-slim
+      command: [python3, -c]
+      args: ["import sys; print('consumed', open(sys.argv[1]).read(), open(sys.argv[2]).read())",
+             /tmp/metric-in.json, /data/raw.txt]
+"""
+
+
+def test_artifacts_pass_through_s3_with_argos_default_keys(runner, s3):
+    _, client = s3
+    run = runner.start(manifest(PRODUCE_AND_CONSUME), TENANT).wait(60)
+    assert run.phase == "Succeeded", [(s.name, s.phase, s.log) for s in run.steps]
+    produce, consume = run.steps
+    assert (produce.name, produce.exit_code) == (f"{run.name}[0].produce", 0)
+    assert 'consumed [{"name": "v", "value": 42}] 42' in consume.log
+    pod = f"{run.name}-produce-{fnv32a(produce.name)}"
+    keys = sorted(o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix=f"{run.name}/")["Contents"])
+    assert keys == [f"{run.name}/{pod}/metrics.tgz", f"{run.name}/{pod}/raw-copy"]
+    tgz = client.get_object(Bucket=BUCKET, Key=keys[0])["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(tgz), mode="r:gz") as archive:
+        assert archive.getnames() == ["metric.json"]
+    assert client.get_object(Bucket=BUCKET, Key=keys[1])["Body"].read() == b"42"
+
+
+def test_concurrent_workflows_writing_the_same_tmp_file_never_see_each_other(runner):
+    """Both write /tmp/metric.json, wait so their steps overlap, then read it back and pass it on."""
+    texts = [PRODUCE_AND_CONSUME.replace('value: "42"', f'value: "{v}"').replace('pause, value: "0"',
+                                                                                 'pause, value: "2"')
+             for v in (111, 222)]
+    handles = [runner.start(manifest(text), TENANT) for text in texts]
+    runs = [handle.wait(60) for handle in handles]
+    for run, value in zip(runs, (111, 222)):
+        assert run.phase == "Succeeded", [(s.name, s.phase, s.log) for s in run.steps]
+        produce, consume = run.steps
+        assert f'produced [{{"name": "v", "value": {value}}}]' in produce.log
+        assert f'consumed [{{"name": "v", "value": {value}}}] {value}' in consume.log
+    assert not Path("/tmp/metric.json").exists() or "111" not in Path("/tmp/metric.json").read_text()
+
+
+ENV_AND_FAILURE = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: env-check}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: show, template: show}
+      - {name: fail, template: fail, dependencies: [show]}
+      - {name: after, template: show, depends: fail}
+  - name: show
+    script:
+      image: ghcr.io/simplepipe/simplepipe:0.1.0
+      command: [python3]
+      env:
+      - {name: URL, valueFrom: {configMapKeyRef: {name: simplepipe-config, key: pushgateway-url}}}
+      - {name: USER_NAME, valueFrom: {secretKeyRef: {name: simplepipe-credentials, key: username}}}
+      source: |
+        import json, os, tempfile
+        keys = ["ARGO_CONTAINER_NAME", "ARGO_NODE_ID", "ARGO_POD_NAME", "ARGO_INCLUDE_SCRIPT_OUTPUT", "URL", "USER_NAME"]
+        print(json.dumps({k: os.environ[k] for k in keys}))
+        print("template", json.loads(os.environ["ARGO_TEMPLATE"])["name"], "deadline", os.environ["ARGO_DEADLINE"])
+        print("tmpdir", tempfile.gettempdir())
+  - name: fail
+    container:
+      image: python:3.11-slim
+      command: [python3, -c, "import sys; print('failing'); sys.exit(3)"]
+"""
+
+
+def test_steps_get_argos_variables_and_the_tenants_settings_and_failure_stops_the_dag(runner, tmp_path):
+    run = runner.start(manifest(ENV_AND_FAILURE), TENANT).wait(60)
+    assert run.name == "env-check"
+    assert run.phase == "Failed"
+    by_name = {s.name: s for s in run.steps}
+    show, fail, after = by_name["env-check.show"], by_name["env-check.fail"], by_name["env-check.after"]
+    env = json.loads(show.log.splitlines()[0])
+    assert env == {"ARGO_CONTAINER_NAME": "main", "ARGO_NODE_ID": f"env-check-{fnv32a('env-check.show')}",
+                   "ARGO_POD_NAME": f"env-check-show-{fnv32a('env-check.show')}", "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
+                   "URL": "http://127.0.0.1:9/", "USER_NAME": "alice"}
+    assert "template show deadline 20" in show.log
+    assert f"tmpdir {tmp_path / 'work' / 'env-check'}" in show.log
+    assert (fail.phase, fail.exit_code, fail.log) == ("Failed", 3, "failing\n")
+    assert (after.phase, after.exit_code) == ("Omitted", None)
+
+
+def test_missing_config_map_key_is_an_error_naming_it(runner):
+    text = ENV_AND_FAILURE.replace("key: pushgateway-url", "key: nope").replace("name: env-check", "name: env-missing")
+    run = runner.start(manifest(text), TENANT).wait(60)
+    assert run.phase == "Error"
+    assert "couldn't find key 'nope' in configMap alice/simplepipe-config" in run.steps[0].log
+
+
+SLEEPER = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: sleeper-}
+spec:
+  entrypoint: sleep
+  templates:
+  - name: sleep
+    activeDeadlineSeconds: DEADLINE
+    script:
+      image: python:3.11-slim
+      command: [python3]
+      source: |
+        import os, subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        open("/tmp/pids", "w").write(f"{os.getpid()} {child.pid}")
+        print("sleeping", flush=True)
+        time.sleep(60)
+"""
+
+
+def _pids(run, runner) -> list[int]:
+    pid_files = list(Path(runner.context.work_root, run.name).glob("*/root/tmp/pids"))
+    return [int(p) for p in pid_files[0].read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    """Running or sleeping; a zombie waiting for init to reap it is gone already."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def _wait_for_log(handle, text: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(text in s.log for s in handle.poll().steps):
+        assert time.monotonic() < deadline, f"no {text!r} in the step logs"
+        time.sleep(0.1)
+
+
+def test_step_deadline_fails_the_step_and_kills_its_processes(runner):
+    run = runner.start(manifest(SLEEPER.replace("DEADLINE", "2")), TENANT).wait(30)
+    assert run.phase == "Failed"
+    assert "longer than the specified deadline" in run.steps[0].log
+    assert not any(_alive(pid) for pid in _pids(run, runner))
+
+
+def test_cancel_stops_the_run_and_every_process_it_started(runner):
+    handle = runner.start(manifest(SLEEPER.replace("DEADLINE", "120")), TENANT)
+    _wait_for_log(handle, "sleeping")
+    assert handle.poll().phase == "Running"
+    threading.Timer(0, handle.cancel).start()
+    run = handle.wait(30)
+    assert (run.phase, run.message) == ("Failed", "cancelled")
+    assert not any(_alive(pid) for pid in _pids(run, runner))
+
+
+EXIT_HANDLER = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: exit-handler-}
+spec:
+  entrypoint: fail
+  onExit: report
+  templates:
+  - name: fail
+    container:
+      image: python:3.11-slim
+      command: [python3, -c, "raise SystemExit(1)"]
+  - name: report
+    container:
+      image: python:3.11-slim
+      command: [python3, -c, "print('status {{workflow.status}} of {{workflow.name}}')"]
+"""
+
+
+def test_exit_handler_runs_after_a_failure_and_sees_the_status(runner):
+    run = runner.start(manifest(EXIT_HANDLER), TENANT).wait(30)
+    assert run.phase == "Failed"
+    fail, report = run.steps
+    assert (fail.name, fail.exit_code) == (run.name, 1)
+    assert (report.name, report.phase, report.log) == (f"{run.name}.onExit", "Succeeded",
+                                                       f"status Failed of {run.name}\n")
+
+
+DAG_SCHEDULING = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: dag-}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: slow, template: sleep}
+      - {name: fast, template: echo, arguments: {parameters: [{name: text, value: first}]}}
+      - name: after-fast
+        template: echo
+        depends: fast.Succeeded
+        arguments: {parameters: [{name: text, value: "after {{tasks.fast.outputs.result}}"}]}
+  - name: sleep
+    container:
+      image: python:3.11-slim
+      command: [python3, -c, "import time; time.sleep(8)"]
+  - name: echo
+    inputs: {parameters: [{name: text}]}
+    container:
+      image: python:3.11-slim
+      command: [python3, -c, "import sys; print(sys.argv[1])", "{{inputs.parameters.text}}"]
+"""
+
+
+def test_a_dag_task_starts_when_its_own_dependencies_are_done(runner):
+    handle = runner.start(manifest(DAG_SCHEDULING), TENANT)
+    _wait_for_log(handle, "after first")
+    steps = {s.name.rsplit(".", 1)[1]: s for s in handle.poll().steps}
+    assert steps["slow"].phase == "Running", "after-fast waited for an unrelated task"
+    run = handle.wait(30)
+    assert run.phase == "Succeeded"
+    assert [s.phase for s in run.steps] == ["Succeeded"] * 3

@@ -1,0 +1,76 @@
+"""Scenarios load as data; a broken expect.yaml names its file and field; every workflow runs locally."""
+import pytest
+import yaml
+
+from harness.runner import validate
+from harness.scenario import ExpectedValue, PromQLExpectation, ScenarioError, load_scenario, load_scenarios
+
+CONTRACT_SCENARIOS = {"alice-app", "bob-images", "alice-training", "bob-nightly-failing"}
+
+
+def test_the_contracts_scenarios_load():
+    scenarios = {s.name: s for s in load_scenarios()}
+    assert set(scenarios) == CONTRACT_SCENARIOS
+    assert scenarios["bob-nightly-failing"].phase == "Failed"
+    assert scenarios["alice-training"].during, "the concurrent scenario must check values during the run"
+    assert scenarios["alice-app"].expect[0].labels["tenant"] == "alice"
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_SCENARIOS))
+def test_scenario_workflows_are_argo_workflows_the_local_runner_accepts(name):
+    manifest = load_scenario(name).manifest()
+    assert manifest["metadata"].get("generateName") and "namespace" not in manifest["metadata"]
+    assert manifest["spec"]["serviceAccountName"] == "simplepipe-workflow"
+    validate(manifest)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"tenant": "mallory"}, "tenant: 'mallory' is not in platform/tenants.yaml"),
+    ({"phase": "Done"}, "phase: 'Done' must be one of"),
+    ({"expect": [{"query": "up", "value": {"min": 2, "max": 1}}]}, "expect[0].value: min 2 is greater than max 1"),
+    ({"expect": [{"query": "up", "value": "high"}]}, "expect[0].value: must be a number"),
+    ({"expect": [{"query": "up"}]}, "expect[0].value: is required"),
+    ({"expect": [{"query": "up", "value": 1, "label": {}}]}, "expect[0]: unknown field(s) ['label']"),
+    ({"expect": []}, "expect: a scenario needs at least one"),
+    ({"timeout": 5}, "unknown field(s) ['timeout']"),
+])
+def test_invalid_expect_yaml_names_file_and_field(tmp_path, change, message):
+    data = {"tenant": "alice", "phase": "Succeeded", "expect": [{"query": "up", "value": 1}], **change}
+    (tmp_path / "expect.yaml").write_text(yaml.safe_dump(data))
+    (tmp_path / "workflow.yaml").write_text("{}")
+    with pytest.raises(ScenarioError) as invalid:
+        load_scenario(tmp_path)
+    assert str(tmp_path / "expect.yaml") in str(invalid.value)
+    assert message in str(invalid.value)
+
+
+def test_missing_workflow_is_named(tmp_path):
+    (tmp_path / "expect.yaml").write_text(yaml.safe_dump({"tenant": "bob", "expect": [{"query": "up", "value": 1}]}))
+    with pytest.raises(ScenarioError, match="workflow.yaml: missing"):
+        load_scenario(tmp_path)
+
+
+def test_expected_values():
+    assert ExpectedValue(exact=12).matches(12.0) and not ExpectedValue(exact=12).matches(12.5)
+    assert ExpectedValue(min=0.05, max=60).matches(0.5) and not ExpectedValue(min=0.05, max=60).matches(0.01)
+    assert ExpectedValue(min=1).matches(1e12) and not ExpectedValue(min=1).matches(float("nan"))
+
+
+def test_expectation_checks_every_series_and_its_labels():
+    expectation = PromQLExpectation("x", ExpectedValue(exact=1), {"tenant": "alice"})
+    assert expectation.mismatch([({"tenant": "alice"}, 1.0)]) is None
+    assert "no series" in expectation.mismatch([])
+    assert "labels" in expectation.mismatch([({"tenant": "alice"}, 1.0), ({"tenant": "bob"}, 1.0)])
+    assert "expected 1" in expectation.mismatch([({"tenant": "alice"}, 2.0)])
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT_SCENARIOS))
+def test_scenarios_use_the_simplepipe_image_of_this_version(name):
+    """`make image` builds ghcr.io/simplepipe/simplepipe:<version>; a scenario naming another tag would not run on kind."""
+    from simplepipe import __version__
+
+    images = {t[kind]["image"] for t in load_scenario(name).manifest()["spec"]["templates"]
+              for kind in ("container", "script") if kind in t}
+    simplepipe_images = {i for i in images if "simplepipe" in i}
+    assert simplepipe_images <= {f"ghcr.io/simplepipe/simplepipe:{__version__}"}
+    assert images - simplepipe_images <= {"python:3.11-slim"}
