@@ -70,7 +70,7 @@ load: $(STAMP)
 	$(PY) -m load.run --platform $(PLATFORM) $(LOAD_ARGS)
 
 image: $(STAMP)
-	$(HARNESS) image
+	$(PY) -m harness --platform kind image
 
 lint: $(STAMP)
 	$(VENV)/bin/hadolint simplepipe/Dockerfile

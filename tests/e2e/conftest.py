@@ -40,16 +40,20 @@ def _local_platform(tmp_path_factory):
 
 def _kind_platform():
     try:
-        from harness.kind import KindPlatform
+        from harness.kind import KindPlatform, kind_cluster_reachable
     except ImportError as exc:
         pytest.skip(f"kind backend not available: {exc}")
-    platform = KindPlatform()
-    if not platform.is_up():
+    reachable, why = kind_cluster_reachable()
+    if not reachable:
         if _require_running():
-            pytest.fail("SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 but no kind platform is reachable; run "
-                        "`make up PLATFORM=kind` first", pytrace=False)
-        pytest.skip("kind backend: no cluster with the platform is reachable (make up PLATFORM=kind)")
-    yield platform
+            pytest.fail(f"SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 but the kind platform is not reachable: {why}",
+                        pytrace=False)
+        pytest.skip(f"kind backend: {why}")
+    platform = KindPlatform()
+    try:
+        yield platform
+    finally:
+        platform.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
