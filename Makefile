@@ -60,8 +60,10 @@ e2e: $(STAMP)
 	SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
 	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p harness.e2e_report
 
+# The kind backend packs dashboards/kubernetes into a chart: render it again with them.
 dashboards: $(STAMP)
 	$(PY) -m dashboards.build
+	$(PY) -m harness.kind.render
 
 snapshot: $(STAMP)
 	$(PY) -m dashboards.snapshot --platform $(PLATFORM)
