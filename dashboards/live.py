@@ -7,7 +7,6 @@ An empty panel is a problem that names the dashboard, the panel and the query Gr
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from dashboards.panel_queries import (
@@ -22,7 +21,7 @@ from dashboards.panel_queries import (
     run,
     variable_values,
 )
-from dashboards.prometheus_api import PrometheusAPI, PrometheusQueryError
+from harness.promql import PrometheusClient, PrometheusQueryError
 
 DEFAULT_WINDOW_SECONDS = 3600.0
 
@@ -33,22 +32,22 @@ def check_all_panels(prometheus_url: str, *, window_seconds: float = DEFAULT_WIN
 
     `window_seconds` is the dashboards' time range ending now; `dashboards` defaults to the committed JSON.
     """
-    api = PrometheusAPI(prometheus_url)
+    client = PrometheusClient(prometheus_url)
     if dashboards is None:
         dashboards = load_rendered(rendered_dir) if rendered_dir else load_rendered()
-    time_range = TimeRange.ending(time.time(), window_seconds, api.scrape_interval())
+    time_range = TimeRange.ending_now(client, window_seconds)
     problems: list[str] = []
     for model in dashboards:
-        problems.extend(_check_dashboard(api, model, time_range))
+        problems.extend(_check_dashboard(client, model, time_range))
     return problems
 
 
-def _check_dashboard(api: PrometheusAPI, model: dict, time_range: TimeRange) -> list[str]:
+def _check_dashboard(client: PrometheusClient, model: dict, time_range: TimeRange) -> list[str]:
     problems = []
     variables = query_variables(model)
     choices: dict[str, list[str]] = {}
     for variable in variables:
-        values = variable_values(api, variable, time_range)
+        values = variable_values(client, variable, time_range)
         if not values:
             problems.append(f"dashboard {model['title']!r}: variable ${variable['name']} has no values "
                             f"({variable.get('query')!r} is empty)")
@@ -64,11 +63,11 @@ def _check_dashboard(api: PrometheusAPI, model: dict, time_range: TimeRange) -> 
             problems.append(f"dashboard {model['title']!r}, panel {panel.get('title')!r}: has no query")
             continue
         for query in queries:
-            problem = _empty_or_failed(api, query, everything, time_range)
+            problem = _empty_or_failed(client, query, everything, time_range)
             if problem:
                 problems.append(f"{query.where()} with every variable on All: {problem}")
         for selection in single_selections:
-            outcomes = [_empty_or_failed(api, query, selection, time_range) for query in queries]
+            outcomes = [_empty_or_failed(client, query, selection, time_range) for query in queries]
             if all(outcomes):
                 chosen = ", ".join(f"{k}={v}" for k, v in selection.items() if v != everything[k])
                 problems.append(f"dashboard {model['title']!r}, panel {queries[0].panel!r} is empty with {chosen}: "
@@ -76,12 +75,12 @@ def _check_dashboard(api: PrometheusAPI, model: dict, time_range: TimeRange) -> 
     return problems
 
 
-def _empty_or_failed(api: PrometheusAPI, query: PanelQuery, variables: dict[str, str],
+def _empty_or_failed(client: PrometheusClient, query: PanelQuery, variables: dict[str, str],
                      time_range: TimeRange) -> str | None:
     """None when the query returns data, else what went wrong (with the expression Grafana would send)."""
     expr = expanded(query, variables, time_range)
     try:
-        series = run(api, query, variables, time_range)
+        series = run(client, query, variables, time_range)
     except PrometheusQueryError as exc:
         return f"Prometheus refused `{expr}`: {exc}"
     if not any(s.get("values") or s.get("value") for s in series):

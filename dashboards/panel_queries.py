@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from dashboards.build import PACKAGE_DIR, RENDERED_DIR
-from dashboards.prometheus_api import PrometheusAPI
 from dashboards.promql import expand
+from dashboards.thresholds import duration_seconds
+from harness.promql import PrometheusClient
 
 # How many points Grafana asks for across a time series panel (its maxDataPoints is about the panel's pixel width).
 POINTS_PER_PANEL = 300
@@ -41,6 +43,13 @@ class TimeRange:
     def ending(cls, end: float, seconds: float, scrape_interval: float) -> "TimeRange":
         step = max(scrape_interval, round(seconds / POINTS_PER_PANEL))
         return cls(start=end - seconds, end=end, step=step, scrape_interval=scrape_interval)
+
+    @classmethod
+    def ending_now(cls, client: PrometheusClient, seconds: float) -> "TimeRange":
+        """The last `seconds`, with the global scrape interval of the Prometheus `client` asks."""
+        config = client.config()
+        scrape_interval = duration_seconds(str((config.get("global") or {}).get("scrape_interval", "1m")))
+        return cls.ending(time.time(), seconds, scrape_interval)
 
     def builtin_variables(self) -> dict[str, str]:
         """Grafana's global variables; $__rate_interval is max($__interval + scrape interval, 4 x scrape interval)."""
@@ -90,14 +99,14 @@ def query_variables(model: dict) -> list[dict]:
     return [v for v in model.get("templating", {}).get("list", []) if v.get("type") == "query"]
 
 
-def variable_values(api: PrometheusAPI, variable: dict, time_range: TimeRange) -> list[str]:
+def variable_values(client: PrometheusClient, variable: dict, time_range: TimeRange) -> list[str]:
     """Values the variable offers in Grafana's drop-down, from the data (`label_values(metric, label)`)."""
     query = variable.get("query")
     query = query.get("query", "") if isinstance(query, dict) else str(query or "")
     parsed = _LABEL_VALUES.match(query)
     if not parsed:
         raise ValueError(f"variable ${variable['name']}: only label_values(...) queries are supported, got {query!r}")
-    return api.label_values(parsed["label"], parsed["match"], time_range.start, time_range.end)
+    return client.label_values(parsed["label"], parsed["match"], time_range.start, time_range.end)
 
 
 def all_value(variable: dict, values: list[str]) -> str:
@@ -112,9 +121,10 @@ def expanded(query: PanelQuery, variables: dict[str, str], time_range: TimeRange
     return expand(query.expr, {**time_range.builtin_variables(), **variables})
 
 
-def run(api: PrometheusAPI, query: PanelQuery, variables: dict[str, str], time_range: TimeRange) -> list[dict]:
+def run(client: PrometheusClient, query: PanelQuery, variables: dict[str, str],
+        time_range: TimeRange) -> list[dict]:
     """The series Prometheus returns for a panel query; range queries give `values`, instant ones `value`."""
     expr = expanded(query, variables, time_range)
     if query.instant:
-        return api.instant(expr, time_range.end)
-    return api.range(expr, time_range.start, time_range.end, time_range.step)
+        return client.query(expr, time=time_range.end)
+    return client.query_range(expr, time_range.start, time_range.end, time_range.step)

@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,8 +34,8 @@ from dashboards.panel_queries import (  # noqa: E402
     run,
     variable_values,
 )
-from dashboards.prometheus_api import PrometheusAPI, PrometheusQueryError  # noqa: E402
 from dashboards.thresholds import duration_seconds  # noqa: E402
+from harness.promql import PrometheusClient, PrometheusError, PrometheusQueryError  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = REPO_ROOT / ".state" / "snapshots"
@@ -92,12 +91,12 @@ def _find_url(state) -> str | None:
 class DashboardSnapshot:
     """One dashboard drawn from live data, panel by panel, on Grafana's grid."""
 
-    def __init__(self, api: PrometheusAPI, model: dict, time_range: TimeRange) -> None:
-        self.api = api
+    def __init__(self, client: PrometheusClient, model: dict, time_range: TimeRange) -> None:
+        self.client = client
         self.model = model
         self.time_range = time_range
         variables = query_variables(model)
-        self.variables = {v["name"]: all_value(v, variable_values(api, v, time_range)) for v in variables}
+        self.variables = {v["name"]: all_value(v, variable_values(client, v, time_range)) for v in variables}
         self.panels = panels(model)
         rows = max((p["gridPos"]["y"] + p["gridPos"]["h"] for p in self.panels), default=1)
         self.height_px = HEADER_PX + rows * ROW_PX + 10
@@ -109,7 +108,7 @@ class DashboardSnapshot:
         for panel in self.panels:
             frame = self._frame(panel)
             try:
-                series = {q.ref: (q, run(self.api, q, self.variables, self.time_range))
+                series = {q.ref: (q, run(self.client, q, self.variables, self.time_range))
                           for q in panel_queries(self.model, panel)}
             except PrometheusQueryError as exc:
                 self.empty_panels.append(panel.get("title", ""))
@@ -290,12 +289,11 @@ class Snapshot:
 def snapshot_all(prometheus_url: str, out_dir: Path = SNAPSHOT_DIR, range_seconds: float | None = None,
                  dashboards: list[dict] | None = None) -> list[Snapshot]:
     """Draw every dashboard to `<out_dir>/<uid>.png`; says which panels had no data."""
-    api = PrometheusAPI(prometheus_url)
-    seconds = range_seconds or duration_seconds(DEFAULT_RANGE)
-    time_range = TimeRange.ending(time.time(), seconds, api.scrape_interval())
+    client = PrometheusClient(prometheus_url)
+    time_range = TimeRange.ending_now(client, range_seconds or duration_seconds(DEFAULT_RANGE))
     snapshots = []
     for model in dashboards if dashboards is not None else load_rendered():
-        drawing = DashboardSnapshot(api, model, time_range)
+        drawing = DashboardSnapshot(client, model, time_range)
         path = drawing.draw(Path(out_dir) / f"{model['uid']}.png")
         snapshots.append(Snapshot(path, drawing.empty_panels))
     return snapshots
@@ -312,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         url = args.prometheus_url or prometheus_url_of(args.platform)
         snapshots = snapshot_all(url, args.out, duration_seconds(args.range))
-    except (PrometheusNotFoundError, ConnectionError, ValueError) as exc:
+    except (PrometheusNotFoundError, PrometheusError, ConnectionError, ValueError) as exc:
         print(f"snapshot: {exc}", file=sys.stderr)
         return 1
     for snapshot in snapshots:

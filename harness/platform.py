@@ -73,6 +73,11 @@ class Platform(abc.ABC):
     def pushgateway_url(self, tenant: Tenant) -> str:
         """Base URL of the tenant's Pushgateway, reachable from this machine."""
 
-    @abc.abstractmethod
     def tenant_env(self, tenant: Tenant) -> dict[str, str]:
         """Environment a tenant's own code needs to push (Simplepipe's variables, PROMETHEUS_URL)."""
+        return {
+            "SIMPLEPIPE_PUSHGATEWAY_URL": self.pushgateway_url(tenant),
+            "SIMPLEPIPE_PUSHGATEWAY_USERNAME": tenant.username,
+            "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": tenant.password,
+            "PROMETHEUS_URL": self.prometheus_url,
+        }

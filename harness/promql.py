@@ -1,5 +1,5 @@
-"""A small client of Prometheus' HTTP API (instant queries, targets, alerts, rules) and the PromQL
-assertions the tests share. Waiting is explicit: `wait_for` polls with progress and, on timeout,
+"""A small client of Prometheus' HTTP API (instant and range queries, label values, targets, alerts,
+rules, configuration) and the PromQL assertions the tests share. Waiting is explicit: `wait_for` polls with progress and, on timeout,
 names the query and what it last returned."""
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import urllib.parse
 import urllib.request
 from typing import Callable
 
+import yaml
+
 Series = list[tuple[dict[str, str], float]]
 
 _log = logging.getLogger("simplepipe.promql")
@@ -19,6 +21,14 @@ _log = logging.getLogger("simplepipe.promql")
 
 class PrometheusError(Exception):
     """Prometheus was unreachable or refused a request (the message has its error)."""
+
+
+class PrometheusUnreachableError(PrometheusError, ConnectionError):
+    """Prometheus did not answer: nothing about its data can be said."""
+
+
+class PrometheusQueryError(PrometheusError, ValueError):
+    """Prometheus refused a request; the message is its own (`errorType: error`)."""
 
 
 class PromQLTimeoutError(AssertionError, TimeoutError):
@@ -30,28 +40,60 @@ class PrometheusClient:
         self.url = url.rstrip("/")
         self.timeout = timeout
 
-    def _get(self, path: str, params: dict | None = None) -> object:
-        url = f"{self.url}{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
+    def _call(self, path: str, params: dict | None = None, *, post: bool = False) -> object:
+        """The answer's `data`. POST (form-encoded) for queries, so that a long expression fits."""
+        url = f"{self.url}{path}"
+        form = urllib.parse.urlencode(params or {})
+        if post:
+            request = urllib.request.Request(url, data=form.encode(),
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+        else:
+            request = urllib.request.Request(f"{url}?{form}" if form else url)
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 body = json.load(response)
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace")[:500]
-            raise PrometheusError(f"GET {url}: HTTP {exc.code}: {detail}") from exc
-        except (OSError, ValueError) as exc:
-            raise PrometheusError(f"GET {url}: {exc}") from exc
+        except urllib.error.HTTPError as exc:  # Prometheus answers a refused request with its JSON error
+            detail = exc.read().decode(errors="replace")
+            try:
+                body = json.loads(detail)
+            except ValueError:
+                raise PrometheusQueryError(f"{request.method} {url}: HTTP {exc.code}: {detail[:500]}") from exc
+        except OSError as exc:
+            raise PrometheusUnreachableError(
+                f"Prometheus at {self.url} is unreachable ({exc}); is the platform up (`make up`, `make status`)?"
+            ) from exc
+        except ValueError as exc:
+            raise PrometheusError(f"{request.method} {url}: not an answer of Prometheus' API: {exc}") from exc
         if body.get("status") != "success":
-            raise PrometheusError(f"GET {url}: {body.get('errorType')}: {body.get('error')}")
+            raise PrometheusQueryError(f"{body.get('errorType', 'error')}: {body.get('error', body)}")
         return body["data"]
 
-    def query(self, promql: str) -> list[dict]:
-        """Instant query: the API's result list (vector or scalar data as the API returns it)."""
-        data = self._get("/api/v1/query", {"query": promql})
+    def query(self, promql: str, time: float | None = None) -> list[dict]:
+        """Instant query (at `time`, else now): the API's result list, a scalar as one series without labels."""
+        params = {"query": promql} if time is None else {"query": promql, "time": f"{time:.3f}"}
+        data = self._call("/api/v1/query", params, post=True)
         if data["resultType"] in ("scalar", "string"):
             return [{"metric": {}, "value": data["result"]}]
         if data["resultType"] == "matrix":
-            raise PrometheusError(f"{promql!r} returns a range vector; use an instant vector query")
+            raise PrometheusQueryError(f"{promql!r} returns a range vector; use an instant vector query")
         return data["result"]
+
+    def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict]:
+        """Range query: `{"metric": {...}, "values": [[t, "v"], ...]}` per series."""
+        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        return self._call("/api/v1/query_range", params, post=True)["result"]
+
+    def label_values(self, label: str, match: str | None = None, start: float | None = None,
+                     end: float | None = None) -> list[str]:
+        """The values of `label` (on the series `match` selects, between `start` and `end`), sorted."""
+        params = {name: f"{value:.3f}" for name, value in (("start", start), ("end", end)) if value is not None}
+        if match:
+            params["match[]"] = match
+        return sorted(self._call(f"/api/v1/label/{urllib.parse.quote(label)}/values", params))
+
+    def config(self) -> dict:
+        """The configuration Prometheus has loaded (prometheus.yml as it reads it)."""
+        return yaml.safe_load(self._call("/api/v1/status/config")["yaml"]) or {}
 
     def series(self, promql: str) -> Series:
         """Instant query as (labels, value) pairs."""
@@ -66,15 +108,15 @@ class PrometheusClient:
 
     def targets(self) -> list[dict]:
         """Active scrape targets (labels, health, lastError, scrapeUrl)."""
-        return self._get("/api/v1/targets", {"state": "active"})["activeTargets"]
+        return self._call("/api/v1/targets", {"state": "active"})["activeTargets"]
 
     def alerts(self) -> list[dict]:
         """Pending and firing alerts (labels, annotations, state)."""
-        return self._get("/api/v1/alerts")["alerts"]
+        return self._call("/api/v1/alerts")["alerts"]
 
     def rules(self) -> list[dict]:
         """Loaded rule groups."""
-        return self._get("/api/v1/rules")["groups"]
+        return self._call("/api/v1/rules")["groups"]
 
     def ready(self) -> bool:
         try:

@@ -7,9 +7,7 @@ one local Pushgateway it starts itself. Prints two ratios:
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,27 +15,16 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
 
+from harness.local.processes import SupervisedProcess
+from harness.local.pushgateway import pushgateway_argv
+from harness.local.settings import HOST
 from simplepipe import MetricCollector
 from simplepipe.formats import from_data
 
 PUSHGATEWAY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
 PUSH_TARGET = 1.0
 SERIALIZE_TARGET = 1.5
-
-
-def listening_port(pid: int, timeout: float = 15.0) -> int:
-    """The port the gateway bound itself (it was started on port 0, so nothing can race for it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        inodes = {os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{pid}/fd")
-                  if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:[")}
-        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-            for line in Path(table).read_text().splitlines()[1:]:
-                fields = line.split()
-                if fields[3] == "0A" and fields[9] in inodes:
-                    return int(fields[1].rsplit(":", 1)[1], 16)
-        time.sleep(0.05)
-    raise RuntimeError("the pushgateway did not start listening")
+READY_TIMEOUT = 15.0
 
 
 def bench_pushes(url: str, pushes: int, rounds: int) -> tuple[float, float]:
@@ -90,21 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="simplepipe-bench-") as tmp:
-        log = open(Path(tmp) / "pushgateway.log", "wb")
         # Port 0 and memory-only persistence: nothing shared with other gateways on this machine.
-        gateway = subprocess.Popen([PUSHGATEWAY, "--web.listen-address=127.0.0.1:0", "--persistence.file=",
-                                    "--log.level=warn"], stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{listening_port(gateway.pid)}"
+        argv = pushgateway_argv(PUSHGATEWAY, None, "", 0)
+        with SupervisedProcess("pushgateway", argv, Path(tmp) / "pushgateway.log") as gateway:
+            url = f"http://{HOST}:{gateway.wait_listening(READY_TIMEOUT)}"
             sdk, bare = bench_pushes(url, args.pushes, args.rounds)
-        finally:
-            gateway.terminate()
-            try:
-                gateway.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                gateway.kill()
-                gateway.wait()
-            log.close()
     ours, theirs = bench_serialize(args.metrics, args.rounds)
 
     push_ratio = sdk / bare

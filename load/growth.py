@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import concurrent.futures
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import urllib3
+
+from harness.local.errors import LocalPlatformError
+from harness.local.processes import SupervisedProcess, http_ok
+from harness.local.pushgateway import pushgateway_argv
+from harness.local.settings import HOST, free_port
+from simplepipe.pushgateway import Pushgateway
 
 FILL_THREADS = 8
 READY_TIMEOUT = 30.0
@@ -87,13 +92,13 @@ def measure_growth(sizes: list[int], body: bytes, push: Callable[[str], None], *
     with tempfile.TemporaryDirectory(prefix="simplepipe-growth-", dir=work_dir) as tmp:
         for size in sizes:
             persistence = Path(tmp) / f"groups-{size}.data"
-            with _Gateway(binary, persistence, Path(tmp) / f"fill-{size}.log", check=False) as filler:
-                _fill(filler.url, size, body)
-            with _Gateway(binary, persistence, Path(tmp) / f"probe-{size}.log", check=True) as gateway:
-                stored = _count_groups(gateway.url)
+            with _gateway(binary, persistence, Path(tmp) / f"fill-{size}.log", check=False) as url:
+                _fill(url, size, body)
+            with _gateway(binary, persistence, Path(tmp) / f"probe-{size}.log", check=True) as url:
+                stored = _count_groups(url)
                 if stored != size:
                     raise GrowthError(f"throwaway gateway holds {stored} groups after a fill of {size}")
-                points.append(_probe(gateway.url, size, push, probes, probe_seconds))
+                points.append(_probe(url, size, push, probes, probe_seconds))
     return GrowthCurve(points)
 
 
@@ -111,8 +116,8 @@ def _fill(url: str, size: int, body: bytes) -> None:
 
 
 def _count_groups(url: str) -> int:
-    response = urllib3.request("GET", f"{url}/api/v1/metrics", timeout=60.0, retries=False)
-    return len(response.json()["data"])
+    with Pushgateway(url, timeout=60.0, retries=0, identity=None) as gateway:
+        return len(gateway.groups())
 
 
 def _probe(url: str, size: int, push: Callable[[str], None], probes: int, seconds: float) -> GrowthPoint:
@@ -131,54 +136,17 @@ def _probe(url: str, size: int, push: Callable[[str], None], probes: int, second
     return GrowthPoint(groups=size, pushes=len(latencies), p50_ms=at(0.5), p95_ms=at(0.95), p99_ms=at(0.99))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class _Gateway:
-    """A Pushgateway process on a free port, stopped (and so persisted) on exit."""
-
-    def __init__(self, binary: str, persistence: Path, log: Path, *, check: bool):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [
-            binary, f"--web.listen-address=127.0.0.1:{self.port}", f"--persistence.file={persistence}",
-            "--persistence.interval=1h", "--log.level=warn",
-        ] + ([] if check else ["--push.disable-consistency-check"])
-        self.log = log
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> "_Gateway":
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
+@contextmanager
+def _gateway(binary: str, persistence: Path, log: Path, *, check: bool) -> Iterator[str]:
+    """A Pushgateway process on a free port, its URL; stopped with SIGTERM on exit, so it writes its persistence file."""
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    argv = pushgateway_argv(binary, None, persistence, port, persistence_interval="1h",
+                            extra=() if check else ("--push.disable-consistency-check",))
+    with SupervisedProcess("throwaway gateway", argv, log, stop_grace=STOP_TIMEOUT) as process:
         try:
-            self._wait_ready()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise GrowthError(f"throwaway gateway exited with {self.process.returncode}: see {self.log}")
-            try:
-                if urllib3.request("GET", f"{self.url}/-/ready", timeout=1.0, retries=False).status == 200:
-                    return
-            except urllib3.exceptions.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise GrowthError(f"throwaway gateway not ready within {READY_TIMEOUT:.0f}s: see {self.log}")
-
-    def __exit__(self, *exc_info) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()  # SIGTERM: the gateway writes its persistence file, then exits
-        try:
-            self.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(STOP_TIMEOUT)
+            process.wait_ready(lambda: http_ok(f"{url}/-/ready", timeout=1.0), READY_TIMEOUT,
+                               f"{url}/-/ready to answer 200")
+        except LocalPlatformError as exc:
+            raise GrowthError(str(exc)) from exc
+        yield url

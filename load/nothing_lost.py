@@ -6,11 +6,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import urllib3
-
 from load import payloads
 from load.ledger import GroupRecord
 from load.plan import LOAD_JOB, RUN_LABEL, WORKFLOW_LABEL, TenantTarget
+from simplepipe.errors import GatewayRefusedError, GatewayUnreachableError
+from simplepipe.pushgateway import Pushgateway
 
 HTTP_TIMEOUT = 60.0
 
@@ -85,15 +85,14 @@ def check_pushgateways(records: list[GroupRecord], targets: dict[str, TenantTarg
 
 def gateway_groups(target: TenantTarget) -> list[dict]:
     """The gateway's groups as its JSON API lists them."""
-    headers = urllib3.make_headers(basic_auth=f"{target.username}:{target.password}")
-    try:
-        response = urllib3.request("GET", f"{target.url.rstrip('/')}/api/v1/metrics", headers=headers,
-                                   timeout=HTTP_TIMEOUT, retries=False)
-    except urllib3.exceptions.HTTPError as exc:
-        raise CheckError(f"{target.name}'s Pushgateway at {target.url} unreachable: {exc}") from exc
-    if response.status != 200:
-        raise CheckError(f"{target.name}'s Pushgateway answered HTTP {response.status}: {response.data[:300]!r}")
-    return response.json()["data"]
+    with Pushgateway(target.url, username=target.username, password=target.password, timeout=HTTP_TIMEOUT,
+                     retries=0, identity=None) as gateway:
+        try:
+            return gateway.groups()
+        except GatewayUnreachableError as exc:
+            raise CheckError(f"{target.name}'s Pushgateway at {target.url} unreachable: {exc.reason}") from exc
+        except GatewayRefusedError as exc:
+            raise CheckError(f"{target.name}'s Pushgateway answered HTTP {exc.status}: {exc.body[:300]!r}") from exc
 
 
 def _gateway_groups(target: TenantTarget, run_id: str) -> dict[str, Seen]:

@@ -1,8 +1,9 @@
-"""Pushgateway client: replace (PUT), add (POST) and delete a group, one request each."""
+"""Pushgateway client: replace (PUT), add (POST) and delete a group, one request each; list the groups."""
 from __future__ import annotations
 
 import base64
 import gzip as gzip_codec
+import json
 import os
 import random
 import re
@@ -101,6 +102,17 @@ class Pushgateway:
     def delete(self, job: str, grouping_key: Mapping[str, str] | None = None) -> PushReceipt:
         """DELETE: the whole group goes away."""
         return self._use_gateway("DELETE", job, grouping_key, None)
+
+    def groups(self) -> list[dict]:
+        """GET /api/v1/metrics: every group the gateway holds (its labels and metric families), one request."""
+        url = self.url + "/api/v1/metrics"
+        try:
+            response = self._pool.request("GET", url, headers=self._headers, preload_content=True)
+        except HTTPError as exc:
+            raise GatewayUnreachableError(url, _reason(exc), 1) from exc
+        if response.status >= 400:
+            raise GatewayRefusedError("GET", url, response.status, response.data.decode("utf-8", "replace"))
+        return json.loads(response.data)["data"]
 
     def group_url(self, job: str, grouping_key: Mapping[str, str] | None = None) -> str:
         return self.url + GroupingKey(job, dict(grouping_key or {})).path()

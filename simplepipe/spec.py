@@ -155,6 +155,18 @@ class MetricSet:
         return InvalidMetricsError(problem, source=self.source, item=at.item, line=at.line,
                                    name=name, field=field)
 
+    def named_item(self, item: object, at: Position, fields: frozenset[str], name_field: str) -> str:
+        """The name of one item of a foreign format: a mapping of only `fields`, `name_field` a non-empty string."""
+        if not isinstance(item, dict):
+            raise self.error(f"expected a mapping, got {item!r}", at)
+        name = item.get(name_field)
+        unknown = sorted(set(item) - fields)
+        if unknown:
+            raise self.error(f"unknown field (known: {', '.join(sorted(fields))})", at, name, unknown[0])
+        if not isinstance(name, str) or not name:
+            raise self.error("is missing", at, None, name_field)
+        return name
+
     def number(self, raw: object, at: Position, name: str | None, field: str) -> float:
         """A sample value: a JSON/YAML number or a numeric string such as "6", "NaN", "+Inf"."""
         if isinstance(raw, bool):

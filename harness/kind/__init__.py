@@ -12,7 +12,7 @@ import sys
 def kind_cluster_reachable(timeout: float = 5.0) -> tuple[bool, str]:
     """(True, "") when the kind platform answers: API server, Argo's CRD and Prometheus."""
     from harness.kind import cluster
-    from harness.kind.platform import http_ok
+    from harness.local.processes import http_ok
 
     try:
         from kubernetes import client, config

@@ -8,36 +8,21 @@ from __future__ import annotations
 
 import atexit
 import copy
-import json
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
 
 from harness.kind import cluster, prerequisites, render
+from harness.local.processes import http_ok
+from harness.local.settings import HOST, free_port
 from harness.platform import Platform, StepResult, WorkflowRun
+from harness.promql import PrometheusClient
 from harness.tenants import Tenant, load_tenants
 
 ARGO_GROUP, ARGO_VERSION, WORKFLOWS = "argoproj.io", "v1alpha1", "workflows"
 FINISHED = ("Succeeded", "Failed", "Error")
 PLATFORM_NAMESPACES = ("monitoring", "argo", "minio")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_ok(url: str, timeout: float = 3.0) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return 200 <= response.status < 300
-    except (urllib.error.URLError, OSError, ValueError):
-        return False
 
 
 class KindPlatform(Platform):
@@ -110,7 +95,7 @@ class KindPlatform(Platform):
                         want = item.spec.replicas or 0
                         if (item.status.ready_replicas or 0) < want:
                             waiting.append(f"{namespace}/{kind}/{item.metadata.name}")
-            waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url)]
+            waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url, timeout=3.0)]
             if not waiting:
                 print("==> platform ready", flush=True)
                 return
@@ -207,10 +192,10 @@ class KindPlatform(Platform):
         if forward is None or forward[0].poll() is not None:
             forward = self._port_forward(tenant)
             self._forwards[tenant.name] = forward
-        return f"http://127.0.0.1:{forward[1]}"
+        return f"http://{HOST}:{forward[1]}"
 
     def _port_forward(self, tenant: Tenant) -> tuple[subprocess.Popen, int]:
-        port = _free_port()
+        port = free_port()
         command = [prerequisites.find("kubectl") or "kubectl", "--context", self.context, "-n", tenant.namespace,
                    "port-forward", f"svc/{render.pushgateway_service(tenant)}", f"{port}:{render.PUSHGATEWAY_PORT}"]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -220,7 +205,7 @@ class KindPlatform(Platform):
                 raise cluster.ClusterError(f"port-forward to {tenant.name}'s Pushgateway failed: "
                                            f"{process.stderr.read().strip()}")
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                with socket.create_connection((HOST, port), timeout=1):
                     return process, port
             except OSError:
                 time.sleep(0.3)
@@ -228,22 +213,9 @@ class KindPlatform(Platform):
         process.wait(timeout=5)
         raise cluster.ClusterError(f"port-forward to {tenant.name}'s Pushgateway: no listener after 30 s")
 
-    def tenant_env(self, tenant: Tenant) -> dict[str, str]:
-        return {
-            "SIMPLEPIPE_PUSHGATEWAY_URL": self.pushgateway_url(tenant),
-            "SIMPLEPIPE_PUSHGATEWAY_USERNAME": tenant.username,
-            "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": tenant.password,
-            "PROMETHEUS_URL": self.prometheus_url,
-        }
-
     def query(self, promql: str) -> list[dict]:
         """An instant PromQL query against the cluster's Prometheus; the `result` list."""
-        url = f"{self.prometheus_url}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
-        with urllib.request.urlopen(url, timeout=10) as response:
-            body = json.load(response)
-        if body.get("status") != "success":
-            raise cluster.ClusterError(f"Prometheus refused {promql!r}: {body.get('error')}")
-        return body["data"]["result"]
+        return PrometheusClient(self.prometheus_url).query(promql)
 
 
 def _exit_code(node: dict) -> int | None:

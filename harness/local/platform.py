@@ -10,7 +10,6 @@ Everything lives in one state folder (.state/local for `make up`, a temp folder 
 """
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import signal
@@ -24,7 +23,7 @@ from typing import Callable
 
 from harness.local import binaries, prometheus, pushgateway, seaweedfs
 from harness.local.errors import NotRunningError, PortInUseError
-from harness.local.processes import ProcessRecord, SupervisedProcess, stop_all
+from harness.local.processes import ProcessRecord, SupervisedProcess, http_ok, stop_all
 from harness.local.settings import HOST, LocalSettings, Ports, load_settings, port_is_free
 from harness.platform import Platform, WorkflowRun
 from harness.promql import PrometheusClient
@@ -113,14 +112,6 @@ class LocalPlatform(Platform):
     @property
     def s3_endpoint(self) -> str:
         return f"http://{HOST}:{self.ports.s3['s3_port']}"
-
-    def tenant_env(self, tenant: Tenant) -> dict[str, str]:
-        return {
-            "SIMPLEPIPE_PUSHGATEWAY_URL": self.pushgateway_url(tenant),
-            "SIMPLEPIPE_PUSHGATEWAY_USERNAME": tenant.username,
-            "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": tenant.password,
-            "PROMETHEUS_URL": self.prometheus_url,
-        }
 
     def tenant_settings(self, tenant: Tenant) -> dict:
         """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace."""
@@ -212,7 +203,7 @@ class LocalPlatform(Platform):
                 pushgateway.pushgateway_argv(find("pushgateway"), self._path("config", tenant.name, "web-config.yml"),
                                              self._path("data", f"pushgateway-{tenant.name}.db"), port),
                 {f"pushgateway.local_port of tenant {tenant.name} in platform/tenants.yaml": port},
-                lambda url=url, tenant=tenant: _http_ok(url, (tenant.username, tenant.password)),
+                lambda url=url, tenant=tenant: http_ok(url, (tenant.username, tenant.password)),
                 f"{url} to answer 200 with {tenant.name}'s credentials",
             ))
         servers.append(_Server(
@@ -220,7 +211,7 @@ class LocalPlatform(Platform):
             prometheus.prometheus_argv(find("prometheus"), self._path("config", "prometheus.yml"),
                                        self._path("data", "prometheus"), ports.prometheus),
             {"prometheus.port in platform/local/platform.yaml": ports.prometheus},
-            lambda: _http_ok(f"{self.prometheus_url}/-/ready"),
+            lambda: http_ok(f"{self.prometheus_url}/-/ready"),
             f"{self.prometheus_url}/-/ready to answer 200",
         ))
         return servers
@@ -282,7 +273,7 @@ class LocalPlatform(Platform):
             return False
         if len(self._adopt_recorded()) != len(state["processes"]):
             return False
-        return _http_ok(f"{self.prometheus_url}/-/ready")
+        return http_ok(f"{self.prometheus_url}/-/ready")
 
     def status_lines(self) -> list[str]:
         state = self._read_state()
@@ -395,13 +386,3 @@ def _sigint_ignored():
     finally:
         signal.signal(signal.SIGINT, previous)
 
-
-def _http_ok(url: str, auth: tuple[str, str] | None = None) -> bool:
-    request = urllib.request.Request(url)
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False

@@ -6,10 +6,12 @@ records (pid, argv, start time) and stops a pid only if it still is the process 
 """
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
 import time
+import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -47,6 +49,44 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
         return None
     fields = stat[stat.rindex(")") + 2:].split()  # the command name may contain spaces and ')'
     return fields[0], int(fields[19])
+
+
+def http_ok(url: str, auth: tuple[str, str] | None = None, timeout: float = 2.0) -> bool:
+    """The readiness probe of an HTTP server: `url` answers 2xx (with basic auth when given)."""
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (OSError, ValueError):
+        return False
+
+
+def listening_port(pid: int) -> int | None:
+    """The TCP port process `pid` listens on (Linux /proc), or None while it listens on none."""
+    try:
+        inodes = {target[len("socket:["):-1] for fd in Path(f"/proc/{pid}/fd").iterdir()
+                  if (target := _readlink(fd)).startswith("socket:[")}
+    except OSError:
+        return None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A = LISTEN
+                return int(fields[1].rsplit(":", 1)[1], 16)
+    return None
+
+
+def _readlink(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
 
 
 def _proc_argv(pid: int) -> list[str] | None:
@@ -130,6 +170,19 @@ class SupervisedProcess:
                                     f"last lines of {self.log}:\n{self.log_tail()}")
             time.sleep(POLL_SECONDS)
 
+    def wait_listening(self, timeout: float) -> int:
+        """For a server started on port 0 (so that nothing can race it for the port): the port it bound."""
+        found: list[int] = []
+
+        def listening() -> bool:
+            port = listening_port(self.pid)
+            if port:
+                found.append(port)
+            return bool(port)
+
+        self.wait_ready(listening, timeout, "it to listen on a TCP port")
+        return found[-1]
+
     def _exit_status(self) -> str:
         if self._child is not None and self._child.returncode is not None:
             return f" with status {self._child.returncode}"
@@ -183,6 +236,13 @@ class SupervisedProcess:
 
     def stop(self) -> None:
         stop_all([self])
+
+    def __enter__(self) -> "SupervisedProcess":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 def stop_all(processes: Iterable[SupervisedProcess], say: Callable[[str], None] = lambda line: None) -> None:

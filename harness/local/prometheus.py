@@ -15,18 +15,18 @@ from harness.local.settings import HOST
 from harness.tenants import REPO_ROOT, Tenant
 
 
-def scrape_job(tenant: Tenant, port: int, password_file: Path) -> dict:
+def scrape_job(tenant: Tenant, port: int, password_file: Path | None) -> dict:
+    """The tenant's gateway's scrape job; without a password file, a gateway without basic auth."""
     owner = {"tenant": tenant.name, "namespace": tenant.namespace}
-    return {
-        "job_name": tenant.scrape_job,
-        "honor_labels": True,
-        "basic_auth": {"username": tenant.username, "password_file": str(password_file)},
-        # Target labels give `up` and the scrape_* series their owner too.
-        "static_configs": [{"targets": [f"{HOST}:{port}"], "labels": owner}],
-        "metric_relabel_configs": [
-            {"action": "replace", "target_label": label, "replacement": value} for label, value in owner.items()
-        ],
-    }
+    job: dict = {"job_name": tenant.scrape_job, "honor_labels": True}
+    if password_file is not None:
+        job["basic_auth"] = {"username": tenant.username, "password_file": str(password_file)}
+    # Target labels give `up` and the scrape_* series their owner too.
+    job["static_configs"] = [{"targets": [f"{HOST}:{port}"], "labels": owner}]
+    job["metric_relabel_configs"] = [
+        {"action": "replace", "target_label": label, "replacement": value} for label, value in owner.items()
+    ]
+    return job
 
 
 def rule_file_patterns(rule_files: str) -> list[str]:
@@ -39,7 +39,7 @@ def rule_file_patterns(rule_files: str) -> list[str]:
 
 def prometheus_config(tenants: list[Tenant], ports: dict[str, int], password_files: dict[str, Path], *,
                       scrape_interval: str, evaluation_interval: str, rule_files: str = "") -> dict:
-    """The whole prometheus.yml: `ports` and `password_files` are keyed by tenant name."""
+    """The whole prometheus.yml: `ports` and `password_files` are keyed by tenant name (no file: no basic auth)."""
     config: dict = {
         "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval,
                    "evaluation_interval": evaluation_interval},
@@ -47,7 +47,7 @@ def prometheus_config(tenants: list[Tenant], ports: dict[str, int], password_fil
     patterns = rule_file_patterns(rule_files)
     if patterns:
         config["rule_files"] = patterns
-    config["scrape_configs"] = [scrape_job(t, ports[t.name], password_files[t.name]) for t in tenants]
+    config["scrape_configs"] = [scrape_job(t, ports[t.name], password_files.get(t.name)) for t in tenants]
     return config
 
 

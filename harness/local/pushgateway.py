@@ -1,4 +1,4 @@
-"""A tenant's Pushgateway on the local platform: basic auth through its web config, a persistence file."""
+"""A Pushgateway process: its command line, and basic auth (and TLS) through its web config."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +10,21 @@ from harness.local.settings import HOST
 from harness.tenants import Tenant
 
 
+def web_config(username: str | None, password: str = "", *, tls: tuple[Path, Path] | None = None,
+               bcrypt_rounds: int = 10) -> dict:
+    """The gateway's --web.config.file: one basic-auth user with a bcrypt hash of the password (none when
+    `username` is None), and TLS with a (certificate, key) pair. Fewer rounds make each request's check cheaper."""
+    config: dict = {}
+    if username is not None:
+        hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=bcrypt_rounds)).decode()
+        config["basic_auth_users"] = {username: hashed}
+    if tls:
+        config["tls_server_config"] = {"cert_file": str(tls[0]), "key_file": str(tls[1])}
+    return config
+
+
 def write_web_config(path: Path, tenant: Tenant) -> None:
-    """The gateway's --web.config.file: the tenant's user with a bcrypt hash of the password.
+    """The tenant's user with a bcrypt hash of the password.
 
     Rewritten only when the password no longer matches, so that `up` stays idempotent."""
     if path.exists():
@@ -21,13 +34,18 @@ def write_web_config(path: Path, tenant: Tenant) -> None:
                 return
         except (yaml.YAMLError, KeyError, TypeError, ValueError):
             pass
-    hashed = bcrypt.hashpw(tenant.password.encode(), bcrypt.gensalt(rounds=10)).decode()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"# Generated from platform/tenants.yaml: tenant {tenant.name}'s Pushgateway credentials.\n"
-                    + yaml.safe_dump({"basic_auth_users": {tenant.username: hashed}}))
+                    + yaml.safe_dump(web_config(tenant.username, tenant.password)))
     path.chmod(0o600)
 
 
-def pushgateway_argv(binary: Path, web_config: Path, persistence: Path, port: int) -> list[str]:
-    return [str(binary), f"--web.listen-address={HOST}:{port}", f"--web.config.file={web_config}",
-            f"--persistence.file={persistence}", "--persistence.interval=30s", "--log.level=warn"]
+def pushgateway_argv(binary: Path | str, web_config: Path | None, persistence: Path | str, port: int, *,
+                     persistence_interval: str = "30s", extra: tuple[str, ...] = ()) -> list[str]:
+    """Port 0: the gateway binds a free port itself (SupervisedProcess.wait_listening finds it).
+    `persistence` "": memory only (Debian's build otherwise persists to a shared /var/lib file)."""
+    argv = [str(binary), f"--web.listen-address={HOST}:{port}"]
+    if web_config is not None:
+        argv.append(f"--web.config.file={web_config}")
+    return argv + [f"--persistence.file={persistence}", f"--persistence.interval={persistence_interval}",
+                   "--log.level=warn", *extra]

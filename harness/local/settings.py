@@ -104,6 +104,13 @@ class Ports:
                    {k: int(v) for k, v in data["s3"].items()})
 
 
+def free_port() -> int:
+    """One ephemeral port the kernel hands out now (Ports.free holds a whole platform's at once)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -19,14 +19,7 @@ def convert(data: Any, source: str) -> MetricSet:
         raise metrics.error("expected {\"metrics\": [{\"name\", \"numberValue\", \"format\"}]}")
     for index, item in enumerate(data["metrics"]):
         at = Position(item=index)
-        if not isinstance(item, dict):
-            raise metrics.error(f"expected a mapping, got {item!r}", at)
-        name = item.get("name")
-        unknown = sorted(set(item) - FIELDS)
-        if unknown:
-            raise metrics.error(f"unknown field (known: {', '.join(sorted(FIELDS))})", at, name, unknown[0])
-        if not isinstance(name, str) or not name:
-            raise metrics.error("is missing", at, None, "name")
+        name = metrics.named_item(item, at, FIELDS, "name")
         fmt = item.get("format", "RAW")
         if fmt not in FORMATS:
             raise metrics.error(f"{fmt!r} is not a Kubeflow metric format ({' or '.join(FORMATS)})", at, name, "format")

@@ -27,14 +27,7 @@ def convert(data: Any, source: str) -> MetricSet:
     timers: dict[tuple, list] = {}
     for index, item in enumerate(data):
         at = Position(item=index)
-        if not isinstance(item, dict):
-            raise metrics.error(f"expected a mapping, got {item!r}", at)
-        key = item.get("key")
-        unknown = sorted(set(item) - FIELDS)
-        if unknown:
-            raise metrics.error(f"unknown field (known: {', '.join(sorted(FIELDS))})", at, key, unknown[0])
-        if not isinstance(key, str) or not key:
-            raise metrics.error("is missing", at, None, "key")
+        key = metrics.named_item(item, at, FIELDS, "key")
         kind = item.get("type")
         if kind not in TYPES:
             raise metrics.error(f"{kind!r} is not a Seldon metric type ({', '.join(TYPES)})", at, key, "type")

@@ -22,6 +22,7 @@ def _require_running() -> bool:
 
 def _local_platform(tmp_path_factory):
     from harness.local import LocalPlatform
+    from harness.local.throwaway import throwaway_platform
 
     if _require_running():
         platform = LocalPlatform(state_dir=REPO_ROOT / ".state" / "local")
@@ -30,12 +31,8 @@ def _local_platform(tmp_path_factory):
                         f"(state: {platform.state_dir}); run `make up` first", pytrace=False)
         yield platform
         return
-    platform = LocalPlatform(state_dir=tmp_path_factory.mktemp("local-platform"), ports="free")
-    try:
-        platform.up()
+    with throwaway_platform(tmp_path_factory.mktemp("local-platform")) as platform:
         yield platform
-    finally:
-        platform.down()
 
 
 def _kind_platform():

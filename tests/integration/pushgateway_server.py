@@ -1,56 +1,45 @@
 """A real Pushgateway (Debian's prometheus-pushgateway) on a free port, for integration tests.
 
-conftest.py registers the fixtures; tests that need a private gateway call start() / stop().
+conftest.py registers the fixtures; tests that need a private gateway use `running()`.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-import bcrypt
 import pytest
+import yaml
+
+from harness.local.processes import SupervisedProcess
+from harness.local.pushgateway import pushgateway_argv, web_config
+from harness.local.settings import HOST
+from simplepipe.pushgateway import Pushgateway
 
 BINARY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
 USERNAME = "alice"
 PASSWORD = "alice-test-password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+READY_TIMEOUT = 15.0
 
 
 @dataclass
 class RunningPushgateway:
     url: str
-    process: subprocess.Popen
-    log: Path
+    process: SupervisedProcess
     auth: tuple[str, str] | None = None
+    ca_file: str | None = None
 
     def groups(self) -> list[dict]:
         """The gateway's /api/v1/metrics data: one entry per group."""
-        import ssl
-
-        context = ssl.create_default_context(cafile=str(self.log.parent / "cert.pem")) \
-            if self.url.startswith("https") else None
-        request = urllib.request.Request(f"{self.url}/api/v1/metrics")
-        if self.auth:
-            import base64
-
-            token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        with urllib.request.urlopen(request, timeout=5, context=context) as response:
-            return json.load(response)["data"]
+        username, password = self.auth or (None, None)
+        with Pushgateway(self.url, username=username, password=password, ca_file=self.ca_file, timeout=5,
+                         retries=0, identity=None) as gateway:
+            return gateway.groups()
 
     def group(self, job: str, **labels: str) -> dict | None:
         wanted = {"job": job, **labels}
@@ -121,28 +110,6 @@ def same(a, b) -> bool:
     return a == b
 
 
-def listening_port(pid: int) -> int | None:
-    """The TCP port process `pid` listens on (Linux /proc), or None yet."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[len("socket:["):-1])
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[3] == "0A" and fields[9] in inodes:  # 0A = LISTEN
-                return int(fields[1].rsplit(":", 1)[1], 16)
-    return None
-
-
 def self_signed_certificate(tmp: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 that is its own CA (openssl CLI), and its key."""
     cert, key = tmp / "cert.pem", tmp / "key.pem"
@@ -152,75 +119,42 @@ def self_signed_certificate(tmp: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def start(tmp: Path, auth: bool = False, tls: bool = False) -> RunningPushgateway:
-    # Port 0: the gateway binds a free port itself, so no other test can race us for it.
-    # Debian's build persists to a shared /var/lib file by default: memory only here.
-    args = [BINARY, "--web.listen-address=127.0.0.1:0", "--persistence.file=", "--log.level=warn"]
-    config = ""
-    if auth:
-        # Cost 4 keeps each request's bcrypt check in the microseconds.
-        hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
-        config += f"basic_auth_users:\n  {USERNAME}: '{hashed}'\n"
-    if tls:
-        cert, key = self_signed_certificate(tmp)
-        config += f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"
-    if config:
-        (tmp / "web-config.yml").write_text(config)
-        args.append(f"--web.config.file={tmp / 'web-config.yml'}")
-    log = tmp / "pushgateway.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"pushgateway exited with {process.returncode}: {log.read_text()}")
-        port = listening_port(process.pid)
-        if port:
-            scheme = "https" if tls else "http"
-            return RunningPushgateway(f"{scheme}://127.0.0.1:{port}", process, log,
-                                      (USERNAME, PASSWORD) if auth else None)
-        time.sleep(0.05)
-    stop(RunningPushgateway("", process, log))
-    raise RuntimeError(f"pushgateway did not listen within 15 s: {log.read_text()}")
-
-
-def stop(gateway: RunningPushgateway) -> None:
-    gateway.process.terminate()
-    try:
-        gateway.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        gateway.process.kill()
-        gateway.process.wait(timeout=10)
+@contextmanager
+def running(prefix: str, *, auth: bool = False, tls: bool = False) -> Iterator[RunningPushgateway]:
+    """A gateway of its own in a temp folder, on port 0 (nothing can race us for the port) and in memory
+    only; stopped on exit."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp_dir:
+        tmp = Path(tmp_dir)
+        certificate = self_signed_certificate(tmp) if tls else None
+        config = None
+        if auth or tls:
+            config = tmp / "web-config.yml"
+            # Cost 4 keeps each request's bcrypt check in the microseconds.
+            config.write_text(yaml.safe_dump(web_config(USERNAME if auth else None, PASSWORD, tls=certificate,
+                                                        bcrypt_rounds=4)))
+        argv = pushgateway_argv(BINARY, config, "", 0)
+        with SupervisedProcess("pushgateway", argv, tmp / "pushgateway.log") as process:
+            port = process.wait_listening(READY_TIMEOUT)
+            yield RunningPushgateway(f"{'https' if tls else 'http'}://{HOST}:{port}", process,
+                                     (USERNAME, PASSWORD) if auth else None,
+                                     str(certificate[0]) if certificate else None)
 
 
 @pytest.fixture(scope="session")
 def pushgateway():
-    with tempfile.TemporaryDirectory(prefix="simplepipe-pgw-") as tmp:
-        gateway = start(Path(tmp))
-        try:
-            yield gateway
-        finally:
-            stop(gateway)
+    with running("simplepipe-pgw-") as gateway:
+        yield gateway
 
 
 @pytest.fixture(scope="session")
 def auth_pushgateway():
-    with tempfile.TemporaryDirectory(prefix="simplepipe-pgw-auth-") as tmp:
-        gateway = start(Path(tmp), auth=True)
-        try:
-            yield gateway
-        finally:
-            stop(gateway)
+    with running("simplepipe-pgw-auth-", auth=True) as gateway:
+        yield gateway
 
 
 @pytest.fixture(scope="session")
 def tls_pushgateway():
     if not shutil.which("openssl"):
         pytest.skip("openssl is needed to make a test certificate")
-    with tempfile.TemporaryDirectory(prefix="simplepipe-pgw-tls-") as tmp:
-        gateway = start(Path(tmp), auth=True, tls=True)
-        gateway.ca_file = str(Path(tmp) / "cert.pem")
-        try:
-            yield gateway
-        finally:
-            stop(gateway)
+    with running("simplepipe-pgw-tls-", auth=True, tls=True) as gateway:
+        yield gateway

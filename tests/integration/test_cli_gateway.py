@@ -8,7 +8,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from pushgateway_server import free_port
+
+from harness.local.settings import free_port
 
 pytestmark = pytest.mark.integration
 

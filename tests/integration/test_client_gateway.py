@@ -3,9 +3,9 @@ import gzip
 import uuid
 
 import pytest
-from pushgateway_server import free_port
 from scripted_server import ScriptedServer
 
+from harness.local.settings import free_port
 from simplepipe import GatewayRefusedError, GatewayUnreachableError, Pushgateway
 from simplepipe.formats import from_data
 

@@ -8,24 +8,27 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import time
-import urllib.parse
 import urllib.request
-from pathlib import Path
+from contextlib import ExitStack
 
 import pytest
-import yaml
 
 from dashboards.build import PACKAGE_DIR, RULES_FILE
 from dashboards.live import check_all_panels
 from dashboards.panel_queries import load_rendered
+from harness.local.processes import SupervisedProcess, http_ok
+from harness.local.prometheus import prometheus_argv, prometheus_config, write_config
+from harness.local.pushgateway import pushgateway_argv
+from harness.local.settings import HOST, free_port
+from harness.promql import PrometheusClient, non_empty
+from harness.tenants import Tenant
 
 pytestmark = pytest.mark.integration
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 PUSHGATEWAY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
+READY_TIMEOUT = 20.0
 TENANTS = ("alice", "bob")
 # What the scenarios push (contract: scenarios alice-app, bob-images, alice-training, bob-nightly-failing).
 SCENARIO_GROUPS = {
@@ -49,113 +52,51 @@ SCENARIO_GROUPS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} not ready after {timeout}s:\n{log.read_text()[-2000:]}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def _start(command: list[str], log: Path, ready_url: str, processes: list[subprocess.Popen]) -> None:
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    processes.append(process)
-    _wait_ready(ready_url, process, log)
-
-
 def _put(url: str, body: str) -> None:
     request = urllib.request.Request(url, data=body.encode(), method="PUT")
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status in (200, 202), response.status
 
 
-def _get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.load(response)
-
-
 @pytest.fixture(scope="module")
 def prometheus_url(tmp_path_factory):
     """Prometheus on a free port, scraping one Pushgateway per tenant into which the scenarios' groups were pushed."""
     tmp = tmp_path_factory.mktemp("dashboards-live")
-    processes: list[subprocess.Popen] = []
-    try:
+    tenants = [Tenant(name=name, namespace=name, username=name, password="", local_port=0) for name in TENANTS]
+    with ExitStack() as processes:
         gateways = {}
-        for tenant in TENANTS:
-            port = _free_port()
-            gateways[tenant] = f"127.0.0.1:{port}"
-            # Debian's gateway persists to a shared /var/lib file by default: memory only here.
-            _start([PUSHGATEWAY, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file="], tmp / f"pushgateway-{tenant}.log",
-                   f"http://127.0.0.1:{port}/-/ready", processes)
-        config = {
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-            "rule_files": [str(PACKAGE_DIR / RULES_FILE)],
-            "scrape_configs": [
-                {
-                    "job_name": f"pushgateway-{tenant}",
-                    "honor_labels": True,
-                    "static_configs": [{"targets": [address]}],
-                    "metric_relabel_configs": [
-                        {"target_label": "tenant", "replacement": tenant},
-                        {"target_label": "namespace", "replacement": tenant},
-                    ],
-                }
-                for tenant, address in gateways.items()
-            ],
-        }
-        (tmp / "prometheus.yml").write_text(yaml.safe_dump(config))
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        _start([PROMETHEUS, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}"], tmp / "prometheus.log", f"{url}/-/ready", processes)
+        for tenant in tenants:
+            gateway = processes.enter_context(SupervisedProcess(
+                f"pushgateway-{tenant.name}", pushgateway_argv(PUSHGATEWAY, None, "", 0),
+                tmp / f"pushgateway-{tenant.name}.log"))
+            gateways[tenant.name] = gateway.wait_listening(READY_TIMEOUT)
+            ready = f"http://{HOST}:{gateways[tenant.name]}/-/ready"
+            gateway.wait_ready(lambda url=ready: http_ok(url), READY_TIMEOUT, f"{ready} to answer 200")
+        # Scraped as the local platform scrapes them (honor_labels, tenant stamped last), without basic auth.
+        write_config(tmp / "prometheus.yml", prometheus_config(
+            tenants, gateways, {}, scrape_interval="1s", evaluation_interval="1s",
+            rule_files=str(PACKAGE_DIR / RULES_FILE)))
+        port = free_port()
+        url = f"http://{HOST}:{port}"
+        prometheus = processes.enter_context(SupervisedProcess(
+            "prometheus", prometheus_argv(PROMETHEUS, tmp / "prometheus.yml", tmp / "data", port),
+            tmp / "prometheus.log"))
+        prometheus.wait_ready(lambda: http_ok(f"{url}/-/ready"), READY_TIMEOUT, f"{url}/-/ready to answer 200")
         # Pushed twice, each time seen by Prometheus, like a re-run: the push rate panels need an increase.
+        client = PrometheusClient(url)
         groups = sum(len(by_job) for by_job in SCENARIO_GROUPS.values())
         _push_scenarios(gateways)
-        _wait_for(url, f"count(push_time_seconds) == {groups}")
+        client.wait_for(f"count(push_time_seconds) == {groups}", non_empty, 30.0, what="a result")
         _push_scenarios(gateways)
-        _wait_for(url, f'count(changes(pushgateway_http_requests_total{{handler="push"}}[1m]) > 0) == {len(TENANTS)}')
+        client.wait_for(f'count(changes(pushgateway_http_requests_total{{handler="push"}}[1m]) > 0) == {len(TENANTS)}',
+                        non_empty, 30.0, what="a result")
         yield url
-    finally:
-        for process in reversed(processes):
-            _stop(process)
 
 
-def _push_scenarios(gateways: dict[str, str]) -> None:
+def _push_scenarios(gateways: dict[str, int]) -> None:
     for tenant, groups in SCENARIO_GROUPS.items():
         for job, body in groups.items():
-            _put(f"http://{gateways[tenant]}/metrics/job/{job}", body.replace("{now}", f"{time.time():.0f}"))
-
-
-def _wait_for(url: str, query: str, timeout: float = 30.0) -> None:
-    """Until the PromQL query returns a result (Prometheus discovers targets and scrapes within seconds)."""
-    encoded = urllib.parse.urlencode({"query": query})
-    deadline = time.monotonic() + timeout
-    while not _get_json(f"{url}/api/v1/query?{encoded}")["data"]["result"]:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"Prometheus at {url}: no result for {query} within {timeout}s")
-        time.sleep(0.5)
+            _put(f"http://{HOST}:{gateways[tenant]}/metrics/job/{job}", body.replace("{now}", f"{time.time():.0f}"))
 
 
 def _eventually(check, timeout: float = 20.0):
@@ -190,12 +131,13 @@ def test_a_panel_over_a_metric_nobody_pushes_is_reported_by_dashboard_and_panel(
 
 
 def test_rules_load_and_the_failed_job_fires_SimplepipeJobFailed(prometheus_url):
-    groups = _get_json(f"{prometheus_url}/api/v1/rules")["data"]["groups"]
+    prometheus = PrometheusClient(prometheus_url)
+    groups = prometheus.rules()
     assert {rule["name"] for group in groups for rule in group["rules"]} >= {
         "SimplepipePushFailed", "SimplepipeGroupStale", "SimplepipeJobFailed", "ApplicationRunTimeHigh"}
 
     def firing():
-        return [a for a in _get_json(f"{prometheus_url}/api/v1/alerts")["data"]["alerts"] if a["state"] == "firing"]
+        return [a for a in prometheus.alerts() if a["state"] == "firing"]
 
     alerts = _eventually(lambda: not firing()) or firing()
     assert [(a["labels"]["alertname"], a["labels"]["tenant"], a["labels"]["job"]) for a in alerts] == [

@@ -20,8 +20,10 @@ import pytest
 from harness.local import LocalPlatform
 from harness.local.seaweedfs import s3_client, stale_sockets
 from harness.local.settings import S3Settings, port_is_free
+from harness.local.throwaway import throwaway_platform
 from harness.promql import PrometheusClient, assert_labels, assert_targets_up, has_value
 from harness.tenants import tenant_by_name
+from simplepipe.pushgateway import Pushgateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -30,12 +32,8 @@ SCRAPE_WAIT_SECONDS = 30
 
 @pytest.fixture(scope="module")
 def local_platform(tmp_path_factory):
-    platform = LocalPlatform(state_dir=tmp_path_factory.mktemp("local-platform"), ports="free")
-    try:
-        platform.up()
+    with throwaway_platform(tmp_path_factory.mktemp("local-platform")) as platform:
         yield platform
-    finally:
-        platform.down()
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +55,8 @@ def push(url: str, job: str, body: str, auth: tuple[str, str] | None, *, groupin
 
 
 def gateway_jobs(url: str, auth: tuple[str, str]) -> set[str]:
-    request = urllib.request.Request(f"{url}/api/v1/metrics")
-    request.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return {group["labels"]["job"] for group in json.load(response)["data"]}
+    with Pushgateway(url, username=auth[0], password=auth[1], timeout=10, retries=0, identity=None) as gateway:
+        return {group["labels"]["job"] for group in gateway.groups()}
 
 
 def unique(prefix: str) -> str:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import socket
-import subprocess
 import tarfile
 import threading
 import time
@@ -14,7 +12,8 @@ import pytest
 import yaml
 
 from harness.local import seaweedfs
-from harness.local.settings import S3Settings
+from harness.local.processes import SupervisedProcess
+from harness.local.settings import HOST, Ports, S3Settings
 from harness.runner import RunnerContext, WorkflowRunner
 from harness.runner.identity import fnv32a
 from harness.tenants import Tenant
@@ -28,42 +27,23 @@ SETTINGS = {"configmaps": {"simplepipe-config": {"pushgateway-url": "http://127.
             "secrets": {"simplepipe-credentials": {"username": "alice", "password": "pw"}}}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
     """The local platform's SeaweedFS (harness.local.seaweedfs) on free ports with the artifact bucket."""
     root = tmp_path_factory.mktemp("seaweedfs")
     settings = S3Settings(access_key=ACCESS_KEY, secret_key=SECRET_KEY, bucket=BUCKET, region="us-east-1")
     seaweedfs.write_identities(root / "s3.json", settings)
-    ports = {name: _free_port() for name in ("master_port", "master_grpc_port", "volume_port", "volume_grpc_port",
-                                             "filer_port", "filer_grpc_port", "s3_port", "s3_grpc_port")}
+    ports = Ports.free([]).s3
+    endpoint = f"http://{HOST}:{ports['s3_port']}"
+    # Its data is throw-away here: weed's ~15 s drain on SIGTERM is not waited for.
     argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports)
-    with open(root / "weed.log", "w") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{ports['s3_port']}"
+    weed = SupervisedProcess("seaweedfs", argv, root / "weed.log", stop_grace=seaweedfs.THROWAWAY_STOP_GRACE_SECONDS)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                seaweedfs.ensure_bucket(endpoint, settings)
-                break
-            except Exception as exc:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"SeaweedFS did not come up: {exc}; see {root / 'weed.log'}") from exc
-                time.sleep(0.3)
-        yield endpoint, seaweedfs.s3_client(endpoint, settings)
+        with weed:
+            weed.wait_ready(lambda: seaweedfs.ensure_bucket(endpoint, settings), 60,
+                            f"S3 at {endpoint} to have bucket {BUCKET!r}")
+            yield endpoint, seaweedfs.s3_client(endpoint, settings)
     finally:
-        process.terminate()  # weed may ignore SIGTERM for 15 s+; its data is throw-away here
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
         for socket_file in seaweedfs.stale_sockets(ports):
             socket_file.unlink(missing_ok=True)
 

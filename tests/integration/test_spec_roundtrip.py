@@ -1,12 +1,9 @@
 """Property: any valid spec, pushed to a real Pushgateway and read back through /api/v1/metrics,
 equals what went in (names, types, help, labels and every value, NaN and infinities included)."""
-import tempfile
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pushgateway_server import expected, same, start, stop
+from pushgateway_server import expected, running, same
 
 from simplepipe import Pushgateway
 from simplepipe.formats import from_data
@@ -62,12 +59,8 @@ def specs(draw):
 @pytest.fixture(scope="module")
 def roundtrip_gateway():
     # Its own gateway: examples reuse names with other types, which must not meet other tests' groups.
-    with tempfile.TemporaryDirectory(prefix="simplepipe-pgw-prop-") as tmp:
-        gateway = start(Path(tmp))
-        try:
-            yield gateway
-        finally:
-            stop(gateway)
+    with running("simplepipe-pgw-prop-") as gateway:
+        yield gateway
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -1,17 +1,10 @@
 """The kind harness says plainly what is missing, without a cluster or tools."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from harness.kind import cluster, kind_cluster_reachable, prerequisites
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from harness.local.settings import free_port
 
 
 def test_no_kubeconfig_gives_a_one_line_reason(tmp_path, monkeypatch):
@@ -28,7 +21,7 @@ apiVersion: v1
 kind: Config
 clusters:
 - name: {cluster.KUBE_CONTEXT}
-  cluster: {{server: "https://127.0.0.1:{_closed_port()}", insecure-skip-tls-verify: true}}
+  cluster: {{server: "https://127.0.0.1:{free_port()}", insecure-skip-tls-verify: true}}
 users:
 - name: {cluster.KUBE_CONTEXT}
   user: {{token: not-a-real-token}}
