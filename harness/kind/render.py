@@ -182,6 +182,8 @@ def _pushgateway_values(tenant: Tenant) -> dict:
     }
     return {
         "fullnameOverride": pushgateway_service(tenant),
+        # Plain password, exactly one user: the chart bcrypts it for the gateway and copies
+        # it into the ServiceMonitor's scrape Secret (see platform/values/pushgateway.yaml).
         "webConfiguration": {"basicAuthUsers": {tenant.username: tenant.password}},
         "serviceMonitor": {
             # After honor_labels, on every sample: no pushed label survives these two.

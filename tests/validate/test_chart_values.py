@@ -96,3 +96,52 @@ def test_argo_artifact_repository_reads_the_secret_every_tenant_has(rendering):
             rendering.files[f"k8s/tenants/{tenant.name}/chart/templates/manifests.yaml"])
         secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == s3["accessKeySecret"]["name"])
         assert {s3["accessKeySecret"]["key"], s3["secretKeySecret"]["key"]} <= set(secret["data"])
+
+
+def _chart_version(rendering, chart: str) -> tuple[int, ...]:
+    helmfile = yaml.safe_load(rendering.files[render.HELMFILE])
+    versions = {str(r["version"]) for r in helmfile["releases"] if r["chart"] == chart}
+    assert len(versions) == 1, f"{chart}: one pinned version expected, got {versions}"
+    return tuple(int(part) for part in versions.pop().split("."))
+
+
+@pytest.mark.parametrize("tenant", load_tenants(), ids=lambda t: t.name)
+def test_pushgateway_scrape_gets_the_gateways_own_basic_auth(rendering, tenant):
+    # prometheus-pushgateway >= 3.1.0 (PR #5489) writes Secret <fullname>-basic-auth
+    # (user/password) into serviceMonitor.namespace from the FIRST basicAuthUsers entry
+    # and references it in the ServiceMonitor; older charts scrape without credentials
+    # (401). The chart bcrypts the password itself, so it must be the plain one.
+    assert _chart_version(rendering, "prometheus-community/prometheus-pushgateway") >= (3, 1, 0)
+    values = _merged_values(_helmfile_release(rendering, f"pushgateway-{tenant.name}"))
+    assert values["serviceMonitor"]["enabled"] is True
+    assert not values["serviceMonitor"].get("basicAuth"), "would replace the chart's generated scrape Secret"
+    users = values["webConfiguration"]["basicAuthUsers"]
+    assert users == {tenant.username: tenant.password}, "exactly one user: probes and scrape use the first"
+    assert not tenant.password.startswith(("$2a$", "$2b$", "$2y$")), "plain password expected, the chart hashes it"
+
+
+def test_argo_workflows_relies_on_tenant_rbac_not_the_charts():
+    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
+    # Cluster-wide controller; the chart's per-namespace workflow SA/RBAC (the only use of
+    # controller.workflowNamespaces in chart 0.30.0) is off: platform/k8s/tenant has them.
+    assert values["singleNamespace"] is False
+    assert values["workflow"]["serviceAccount"]["create"] is False
+    assert values["workflow"]["rbac"]["create"] is False
+    assert "workflowNamespaces" not in values["controller"]
+    assert values["controller"]["workflowDefaults"]["spec"]["serviceAccountName"] == "simplepipe-workflow"
+    # Chart 0.30.0 has no server.authModes (0.34.0+): the no-login UI needs the flag.
+    assert "--auth-mode=server" in values["server"]["extraArgs"]
+    assert values["useStaticCredentials"] is True
+    # Also the steps' main containers' default: the locally loaded Simplepipe image must not be pulled.
+    assert values["images"]["pullPolicy"] == "IfNotPresent"
+
+
+def test_minio_node_port_services_reach_the_container_ports():
+    # minio chart: with type NodePort and a nodePort, the Service template omits
+    # targetPort, which then defaults to `port`; the container listens on
+    # minioAPIPort/minioConsolePort (chart defaults "9000"/"9001", not overridden here).
+    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "minio.yaml").read_text())
+    assert str(values["service"]["port"]) == str(values.get("minioAPIPort", "9000"))
+    assert str(values["consoleService"]["port"]) == str(values.get("minioConsolePort", "9001"))
+    assert values["mode"] == "standalone"
+    assert values["users"] == []  # no default `console` user with a well-known password
