@@ -75,14 +75,8 @@ def value_texts(texts: dict[str, tuple[str, str]]) -> list[ValueMap]:
 def timeseries_panel(title: str, description: str, targets: list, *, unit: str, width: int, height: int = 8,
                      minimum: float | None = None, maximum: float | None = None) -> timeseries.Panel:
     panel = (
-        timeseries.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .targets(targets)
+        _framed(timeseries.Panel(), title, description, targets, width, height)
         .unit(unit)
-        .span(width)
-        .height(height)
         .line_width(2)
         .fill_opacity(10)
         .show_points(common.VisibilityMode.AUTO)
@@ -104,14 +98,8 @@ def stat_panel(title: str, description: str, targets: list, *, unit: str, width:
                steps: tuple[tuple[float | None, str], ...] = ((None, "green"),),
                mappings: dict[str, tuple[str, str]] | None = None) -> stat.Panel:
     panel = (
-        stat.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .targets(targets)
+        _framed(stat.Panel(), title, description, targets, width, height)
         .unit(unit)
-        .span(width)
-        .height(height)
         .thresholds(thresholds(*steps))
         .color_mode(common.BigValueColorMode.VALUE)
         .graph_mode(common.BigValueGraphMode.NONE)
@@ -132,16 +120,7 @@ def table_panel(title: str, description: str, targets: list, *, columns: dict[st
     Several targets are merged into one row per label set, as Grafana's `merge` transformation does.
     """
     shown = list(columns)
-    panel = (
-        table.Panel()
-        .title(title)
-        .description(description)
-        .datasource(DATASOURCE)
-        .targets(targets)
-        .span(width)
-        .height(height)
-        .show_header(True)
-    )
+    panel = _framed(table.Panel(), title, description, targets, width, height).show_header(True)
     if len(targets) > 1:
         panel = panel.with_transformation(DataTransformerConfig(id_val="merge", options={}))
     panel = panel.with_transformation(DataTransformerConfig(id_val="organize", options={
@@ -160,6 +139,18 @@ def table_panel(title: str, description: str, targets: list, *, columns: dict[st
     if sort_by:
         panel = panel.sort_by([common_builders.TableSortByFieldState().display_name(sort_by).desc(True)])
     return panel
+
+
+def _framed(panel, title: str, description: str, targets: list, width: int, height: int):
+    """What every panel kind sets alike: title, description, data source, queries and grid size."""
+    return (
+        panel.title(title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .targets(targets)
+        .span(width)
+        .height(height)
+    )
 
 
 def _property(name: str, value: object) -> DynamicConfigValue:
