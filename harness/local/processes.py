@@ -140,12 +140,15 @@ class SupervisedProcess:
         """Running, and still the process we started (not a reused pid, not a zombie)."""
         if self.pid is None:
             return False
-        if self._child is not None and self._child.poll() is not None:
-            return False
+        if self._child is not None:  # our own child: the kernel's word, no /proc guessing
+            return self._child.poll() is None
         stat = _proc_stat(self.pid)
-        if stat is None or stat[0] in ("Z", "X"):
+        if stat is None or stat[0] in ("Z", "X") or stat[1] != self._start_ticks:
             return False
-        return stat[1] == self._start_ticks and _proc_argv(self.pid) == self.argv
+        # /proc/<pid>/cmdline reads empty for a moment while a process execs or maps memory: the start
+        # time already tells a reused pid apart, so only a different command line counts against it.
+        argv = _proc_argv(self.pid)
+        return not argv or argv == self.argv
 
     # -- readiness -----------------------------------------------------------------------------
     def wait_ready(self, probe: Callable[[], bool], timeout: float, what: str) -> None:
