@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from harness.tenants import Tenant
+from harness.tenants import Tenant, tenant_by_name
+from simplepipe import settings
 
 
 @dataclass
@@ -36,13 +38,32 @@ class WorkflowRun:
 
 
 class Platform(abc.ABC):
-    """A running platform: tenants' Pushgateways, Prometheus, S3 and a workflow engine."""
+    """A platform of one backend: its tenants, their Pushgateways, Prometheus, S3 and a workflow engine.
+
+    Every caller (the harness CLI, e2e tests, load, dashboards) goes through these verbs and never
+    needs to know which backend it has; `create(name)` gives the backend's platform."""
 
     name: str
 
+    # -- what it is --------------------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def tenants(self) -> list[Tenant]:
+        """The tenants this platform serves (platform/tenants.yaml unless given)."""
+
+    def tenant(self, name: str) -> Tenant:
+        """The tenant called `name`; TenantsFileError naming the known ones otherwise."""
+        return tenant_by_name(name, self.tenants)
+
+    @property
+    @abc.abstractmethod
+    def state_dir(self) -> Path:
+        """The folder where this platform and the tools run against it keep state and reports."""
+
+    # -- lifecycle -----------------------------------------------------------------------------
     @abc.abstractmethod
     def up(self) -> None:
-        """Bring everything up (idempotent) and wait until it is ready."""
+        """Bring everything up (idempotent) and wait until it is ready, showing progress."""
 
     @abc.abstractmethod
     def down(self) -> None:
@@ -52,6 +73,22 @@ class Platform(abc.ABC):
     def is_up(self) -> bool:
         """Whether the platform is reachable now."""
 
+    @abc.abstractmethod
+    def status_lines(self) -> list[str]:
+        """What runs and where, for `make status`."""
+
+    @abc.abstractmethod
+    def where_lines(self) -> list[str]:
+        """Where each service is reachable from this machine, for `make up` and `make status`."""
+
+    def image(self) -> list[str]:
+        """Build (and where the backend needs it, load) the Simplepipe image; what was done, as lines."""
+        return []
+
+    def close(self) -> None:
+        """Release what this object holds open (connections, port-forwards); the platform keeps running."""
+
+    # -- workflows -----------------------------------------------------------------------------
     @abc.abstractmethod
     def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
         """Submit an Argo Workflow manifest into the tenant's namespace; returns at once."""
@@ -64,6 +101,7 @@ class Platform(abc.ABC):
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
         """Update the run's phase and steps without waiting."""
 
+    # -- endpoints -----------------------------------------------------------------------------
     @property
     @abc.abstractmethod
     def prometheus_url(self) -> str:
@@ -71,13 +109,41 @@ class Platform(abc.ABC):
 
     @abc.abstractmethod
     def pushgateway_url(self, tenant: Tenant) -> str:
-        """Base URL of the tenant's Pushgateway, reachable from this machine."""
+        """Base URL of the tenant's Pushgateway, reachable from this machine while this object lives."""
+
+    def pushgateway_pid(self, tenant: Tenant) -> int | None:
+        """The process id of the tenant's Pushgateway where it runs on this machine (local), else None."""
+        return None
 
     def tenant_env(self, tenant: Tenant) -> dict[str, str]:
-        """Environment a tenant's own code needs to push (Simplepipe's variables, PROMETHEUS_URL)."""
+        """Environment a tenant's own code needs to push from a shell (`make env TENANT=x`)."""
         return {
-            "SIMPLEPIPE_PUSHGATEWAY_URL": self.pushgateway_url(tenant),
-            "SIMPLEPIPE_PUSHGATEWAY_USERNAME": tenant.username,
-            "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": tenant.password,
+            settings.URL: self.env_pushgateway_url(tenant),
+            settings.USERNAME: tenant.username,
+            settings.PASSWORD: tenant.password,
             "PROMETHEUS_URL": self.prometheus_url,
         }
+
+    def env_pushgateway_url(self, tenant: Tenant) -> str:
+        """The gateway URL `make env` exports: one that outlives this command."""
+        return self.pushgateway_url(tenant)
+
+    def env_notes(self, tenant: Tenant) -> list[str]:
+        """What a user must do for `tenant_env` to work (e.g. a port-forward), as comment lines."""
+        return []
+
+
+PLATFORMS = ("local", "kind")
+
+
+def create(name: str, **options: Any) -> Platform:
+    """The platform of backend `name` (local or kind), without starting anything."""
+    if name == "local":
+        from harness.local import LocalPlatform
+
+        return LocalPlatform(**options)
+    if name == "kind":
+        from harness.kind.platform import KindPlatform
+
+        return KindPlatform(**options)
+    raise ValueError(f"unknown platform {name!r}; one of: {', '.join(PLATFORMS)}")

@@ -1,18 +1,23 @@
-"""A small client of Prometheus' HTTP API (instant and range queries, label values, targets, alerts,
-rules, configuration) and the PromQL assertions the tests share. Waiting is explicit: `wait_for` polls with progress and, on timeout,
-names the query and what it last returned."""
+"""Prometheus' HTTP API for the harness, e2e tests, dashboards' live check and the load test:
+prometheus-api-client's PrometheusConnect over the harness's requests session, with what it lacks
+kept thin here: typed errors carrying Prometheus' own message, scalar results, alerts/rules/config,
+and waiting (`wait_for`, on harness.waiting)."""
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import math
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
+from datetime import datetime, timezone
 from typing import Callable
 
+import requests
 import yaml
+from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from urllib3.util import Retry
+
+from harness.net import session
+from harness.waiting import NotYet, WaitTimeout, wait_until
 
 Series = list[tuple[dict[str, str], float]]
 
@@ -31,7 +36,7 @@ class PrometheusQueryError(PrometheusError, ValueError):
     """Prometheus refused a request; the message is its own (`errorType: error`)."""
 
 
-class PromQLTimeoutError(AssertionError, TimeoutError):
+class PromQLTimeoutError(WaitTimeout):
     """A PromQL condition did not hold in time; the message names the query and its last result."""
 
 
@@ -39,49 +44,45 @@ class PrometheusClient:
     def __init__(self, url: str, timeout: float = 10.0):
         self.url = url.rstrip("/")
         self.timeout = timeout
+        # No retries of its own: the callers' waits decide how long to keep asking.
+        self._api = PrometheusConnect(self.url, session=session(), timeout=timeout, method="POST",
+                                      retry=Retry(total=0, redirect=False))
 
-    def _call(self, path: str, params: dict | None = None, *, post: bool = False) -> object:
-        """The answer's `data`. POST (form-encoded) for queries, so that a long expression fits."""
-        url = f"{self.url}{path}"
-        form = urllib.parse.urlencode(params or {})
-        if post:
-            request = urllib.request.Request(url, data=form.encode(),
-                                             headers={"Content-Type": "application/x-www-form-urlencoded"})
-        else:
-            request = urllib.request.Request(f"{url}?{form}" if form else url)
+    def _guard(self, call, what: str):
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                body = json.load(response)
-        except urllib.error.HTTPError as exc:  # Prometheus answers a refused request with its JSON error
-            detail = exc.read().decode(errors="replace")
-            try:
-                body = json.loads(detail)
-            except ValueError:
-                raise PrometheusQueryError(f"{request.method} {url}: HTTP {exc.code}: {detail[:500]}") from exc
-        except OSError as exc:
+            return call()
+        except requests.RequestException as exc:
             raise PrometheusUnreachableError(
                 f"Prometheus at {self.url} is unreachable ({exc}); is the platform up (`make up`, `make status`)?"
             ) from exc
-        except ValueError as exc:
-            raise PrometheusError(f"{request.method} {url}: not an answer of Prometheus' API: {exc}") from exc
-        if body.get("status") != "success":
-            raise PrometheusQueryError(f"{body.get('errorType', 'error')}: {body.get('error', body)}")
-        return body["data"]
+        except PrometheusApiClientException as exc:
+            raise PrometheusQueryError(_refusal(str(exc), what)) from exc
+        except (ValueError, KeyError) as exc:
+            raise PrometheusError(f"{what}: not an answer of Prometheus' API: {exc}") from exc
+
+    def _get(self, path: str, params: dict | None = None) -> object:
+        """What PrometheusConnect has no method for: the answer's `data`."""
+        def call():
+            response = session().get(f"{self.url}{path}", params=params or {}, timeout=self.timeout)
+            if response.status_code != 200:
+                raise PrometheusApiClientException(f"HTTP Status Code {response.status_code} ({response.content!r})")
+            return response.json()["data"]
+        return self._guard(call, f"GET {path}")
 
     def query(self, promql: str, time: float | None = None) -> list[dict]:
         """Instant query (at `time`, else now): the API's result list, a scalar as one series without labels."""
-        params = {"query": promql} if time is None else {"query": promql, "time": f"{time:.3f}"}
-        data = self._call("/api/v1/query", params, post=True)
-        if data["resultType"] in ("scalar", "string"):
-            return [{"metric": {}, "value": data["result"]}]
-        if data["resultType"] == "matrix":
+        params = {} if time is None else {"time": f"{time:.3f}"}
+        result = self._guard(lambda: self._api.custom_query(promql, params=params), f"query {promql!r}")
+        if result and not isinstance(result[0], dict):  # a scalar or string: [time, "value"]
+            return [{"metric": {}, "value": result}]
+        if result and "values" in result[0]:
             raise PrometheusQueryError(f"{promql!r} returns a range vector; use an instant vector query")
-        return data["result"]
+        return result
 
     def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict]:
         """Range query: `{"metric": {...}, "values": [[t, "v"], ...]}` per series."""
-        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
-        return self._call("/api/v1/query_range", params, post=True)["result"]
+        return self._guard(lambda: self._api.custom_query_range(
+            promql, _datetime(start), _datetime(end), f"{step:g}"), f"query_range {promql!r}")
 
     def label_values(self, label: str, match: str | None = None, start: float | None = None,
                      end: float | None = None) -> list[str]:
@@ -89,11 +90,12 @@ class PrometheusClient:
         params = {name: f"{value:.3f}" for name, value in (("start", start), ("end", end)) if value is not None}
         if match:
             params["match[]"] = match
-        return sorted(self._call(f"/api/v1/label/{urllib.parse.quote(label)}/values", params))
+        return sorted(self._guard(lambda: self._api.get_label_values(label, params=params),
+                                  f"label values of {label!r}"))
 
     def config(self) -> dict:
         """The configuration Prometheus has loaded (prometheus.yml as it reads it)."""
-        return yaml.safe_load(self._call("/api/v1/status/config")["yaml"]) or {}
+        return yaml.safe_load(self._get("/api/v1/status/config")["yaml"]) or {}
 
     def series(self, promql: str) -> Series:
         """Instant query as (labels, value) pairs."""
@@ -108,21 +110,20 @@ class PrometheusClient:
 
     def targets(self) -> list[dict]:
         """Active scrape targets (labels, health, lastError, scrapeUrl)."""
-        return self._call("/api/v1/targets", {"state": "active"})["activeTargets"]
+        return self._guard(lambda: self._api.get_targets(state="active"), "targets")["activeTargets"]
 
     def alerts(self) -> list[dict]:
         """Pending and firing alerts (labels, annotations, state)."""
-        return self._call("/api/v1/alerts")["alerts"]
+        return self._get("/api/v1/alerts")["alerts"]
 
     def rules(self) -> list[dict]:
         """Loaded rule groups."""
-        return self._call("/api/v1/rules")["groups"]
+        return self._get("/api/v1/rules")["groups"]
 
     def ready(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=self.timeout) as response:
-                return response.status == 200
-        except OSError:
+            return session().get(f"{self.url}/-/ready", timeout=self.timeout).status_code == 200
+        except requests.RequestException:
             return False
 
     def wait_for(self, promql: str, predicate: Callable[[Series], bool], timeout: float, *,
@@ -130,25 +131,35 @@ class PrometheusClient:
         """Poll the query until `predicate(series)` holds; returns those series.
 
         On timeout raises PromQLTimeoutError naming the query, `what` was expected and the last result."""
-        deadline = time.monotonic() + timeout
-        started, last_said = time.monotonic(), 0.0
-        last: Series | str = "nothing yet"
-        while True:
+        def check() -> Series | None:
             try:
-                last = self.series(promql)
-                if predicate(last):
-                    return last
+                series = self.series(promql)
             except PrometheusError as exc:
-                last = str(exc)
-            now = time.monotonic()
-            if now > deadline:
-                raise PromQLTimeoutError(f"after {timeout:g} s, {promql!r} still not {what or 'as expected'}; "
-                                         f"last result: {format_series(last)}")
-            if now - last_said >= 5:
-                say(f"waiting for {promql!r} ({what or 'condition'}), {now - started:.0f} s of {timeout:g} s: "
-                    f"{format_series(last)}")
-                last_said = now
-            time.sleep(poll)
+                raise NotYet(str(exc)) from None
+            if predicate(series):
+                return series or [({}, math.nan)]
+            raise NotYet(format_series(series))
+
+        try:
+            result = wait_until(check, timeout=timeout, what=f"{promql!r} to be {what or 'as expected'}",
+                                poll=poll, say=say)
+        except WaitTimeout as exc:
+            raise PromQLTimeoutError(str(exc)) from None
+        return [] if result == [({}, math.nan)] else result
+
+
+def _datetime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def _refusal(text: str, what: str) -> str:
+    """Prometheus' own `errorType: error` out of prometheus-api-client's "HTTP Status Code N (b'...')"."""
+    status, _, body = text.partition(" (")
+    try:
+        answer = json.loads(ast.literal_eval(body.rstrip(")")))
+        return f"{answer.get('errorType', 'error')}: {answer.get('error', answer)}"
+    except (ValueError, SyntaxError, AttributeError):
+        return f"{what}: {status}: {body.rstrip(')')[:500]}"
 
 
 def format_series(series: Series | str) -> str:
@@ -166,12 +177,6 @@ def has_value(expected: float, tolerance: float = 1e-9) -> Callable[[Series], bo
     return lambda series: bool(series) and all(math.isclose(v, expected, abs_tol=tolerance) for _, v in series)
 
 
-def in_range(minimum: float | None = None, maximum: float | None = None) -> Callable[[Series], bool]:
-    """Predicate: at least one series, and every value within [minimum, maximum]."""
-    return lambda series: bool(series) and all(
-        (minimum is None or v >= minimum) and (maximum is None or v <= maximum) for _, v in series)
-
-
 def non_empty(series: Series) -> bool:
     return bool(series)
 
@@ -182,11 +187,6 @@ def assert_labels(series: Series, **expected: str) -> None:
     for labels, value in series:
         wrong = {k: labels.get(k) for k, v in expected.items() if labels.get(k) != v}
         assert not wrong, f"series {format_series([(labels, value)])} has {wrong}, expected {expected}"
-
-
-def assert_no_series(client: PrometheusClient, promql: str) -> None:
-    series = client.series(promql)
-    assert not series, f"{promql!r} should return nothing, returned {format_series(series)}"
 
 
 def assert_targets_up(client: PrometheusClient, jobs: list[str]) -> None:

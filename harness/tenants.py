@@ -27,9 +27,14 @@ class Tenant:
     local_port: int
 
     @property
-    def scrape_job(self) -> str:
-        """Name of the Prometheus scrape job of this tenant's Pushgateway."""
+    def pushgateway_name(self) -> str:
+        """The tenant's Pushgateway's one name: local process, kind Service and Helm release."""
         return f"pushgateway-{self.name}"
+
+    @property
+    def scrape_job(self) -> str:
+        """Name of the Prometheus scrape job of this tenant's Pushgateway (named after it)."""
+        return self.pushgateway_name
 
 
 def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
 
-from harness.local.processes import SupervisedProcess
+from harness.processes import SupervisedProcess
 from harness.local.pushgateway import pushgateway_argv
-from harness.local.settings import HOST
+from harness.net import HOST
 from simplepipe import MetricCollector
 from simplepipe.formats import from_data
 

@@ -19,9 +19,10 @@ from pathlib import Path
 import urllib3
 
 from harness.local.errors import LocalPlatformError
-from harness.local.processes import SupervisedProcess, http_ok
+from harness.processes import SupervisedProcess
+from harness.net import http_ok
 from harness.local.pushgateway import pushgateway_argv
-from harness.local.settings import HOST, free_port
+from harness.net import HOST, free_port
 from simplepipe.pushgateway import Pushgateway
 
 FILL_THREADS = 8

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.platform import Platform
+from harness.processes import ChildProcess
 from harness.promql import PrometheusClient, PrometheusError
-from harness.tenants import REPO_ROOT, Tenant, load_tenants
+from harness.tenants import REPO_ROOT, Tenant
 from load import payloads
 from load.ceiling import Ceiling, CeilingError, measure_ceiling
 from load.growth import GrowthCurve, GrowthError, measure_growth
@@ -28,7 +29,7 @@ from load.ledger import GroupRecord, read_ledgers
 from load.nothing_lost import CheckError, Loss, check_prometheus, check_pushgateways, gateway_groups
 from load.plan import LOAD_JOB, PLAN_ENV, RUN_LABEL, LoadPlan, TenantTarget, grouping_key
 from load.report import LoadStats, LocustStatsError, read_locust_stats
-from load.targets import PLATFORMS, PlatformNotRunningError, open_platform, state_dir, tenant_targets
+from load.targets import PLATFORMS, PlatformNotRunningError, open_platform, tenant_targets
 from simplepipe.errors import SimplepipeError
 from simplepipe.pushgateway import Pushgateway
 
@@ -104,7 +105,7 @@ def run_load(platform: Platform, tenants: list[Tenant], options: LoadOptions,
              say: Callable[[str], None] = print) -> LoadResult:
     """The whole `make load` against `platform`; prints as it goes, returns what it measured."""
     run_id = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(2)
-    out_dir = Path(options.out) if options.out else state_dir(platform) / "load" / run_id
+    out_dir = Path(options.out) if options.out else platform.state_dir / "load" / run_id
     out_dir.mkdir(parents=True, exist_ok=True)
     result = LoadResult(out_dir=out_dir)
     targets = tenant_targets(platform, tenants)
@@ -188,26 +189,18 @@ def run_locust(plan_path: Path, options: LoadOptions, out_dir: Path) -> None:
     })
     limit = options.duration + STOP_TIMEOUT_SECONDS + 60
     with open(out_dir / "locust.log", "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = ChildProcess("locust", subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
+                                                          stderr=subprocess.STDOUT), stop_grace=15.0)
         try:
-            returncode = process.wait(limit)
+            returncode = process.popen.wait(limit)
         except subprocess.TimeoutExpired:
-            _stop(process)
+            process.stop()
             raise LoadRunError(f"Locust did not finish within {limit}s: see {out_dir / 'locust.log'}") from None
         except BaseException:  # Ctrl-C: no Locust left behind
-            _stop(process)
+            process.stop()
             raise
     if returncode != 0:
         raise LoadRunError(f"Locust exited with {returncode}: see {out_dir / 'locust.log'}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def group_path(run_id: str, workflow: str) -> str:
@@ -305,16 +298,14 @@ def main(argv: list[str] | None = None) -> int:
     except PlatformNotRunningError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
-    tenants = getattr(platform, "tenants", None) or load_tenants()
+    tenants = platform.tenants
     if options.ceiling_tenant and options.ceiling_tenant not in {t.name for t in tenants}:
         print(f"ERROR: --ceiling-tenant {options.ceiling_tenant!r} is not in platform/tenants.yaml", file=sys.stderr)
         return 2
     try:
         result = run_load(platform, tenants, options, say=lambda line: print(line, flush=True))
     finally:
-        close = getattr(platform, "close", None)  # kind: the port-forwards to the gateways
-        if close:
-            close()
+        platform.close()  # kind: the port-forwards to the gateways
     return result.exit_code
 
 

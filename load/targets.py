@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.platform import Platform
-from harness.tenants import REPO_ROOT, Tenant
+from harness.platform import PLATFORMS, Platform, create
+from harness.tenants import Tenant
 from load.plan import TenantTarget
 
-PLATFORMS = ("local", "kind")
+__all__ = ["PLATFORMS", "PlatformNotRunningError", "open_platform", "tenant_targets"]
 
 
 class PlatformNotRunningError(RuntimeError):
@@ -16,28 +16,16 @@ class PlatformNotRunningError(RuntimeError):
 
 def open_platform(name: str, local_state_dir: Path | None = None) -> Platform:
     """The platform `make up` started (PLATFORM=local|kind), without starting anything."""
-    if name == "local":
-        from harness.local import DEFAULT_STATE_DIR, LocalPlatform
-
-        platform: Platform = LocalPlatform(state_dir=local_state_dir or DEFAULT_STATE_DIR)
-    elif name == "kind":
-        try:
-            from harness.kind import KindPlatform
-        except ImportError as exc:
-            raise PlatformNotRunningError(f"the kind backend is not available here ({exc})") from exc
-        platform = KindPlatform()
-    else:
-        raise PlatformNotRunningError(f"unknown platform {name!r}; one of: {', '.join(PLATFORMS)}")
+    options = {"state_dir": local_state_dir} if local_state_dir else {}
+    try:
+        platform = create(name, **options)
+    except (ImportError, ValueError) as exc:
+        raise PlatformNotRunningError(f"the {name} platform is not available here ({exc})") from exc
     if not platform.is_up():
         where = f" (state folder {local_state_dir})" if name == "local" and local_state_dir else ""
         raise PlatformNotRunningError(
             f"the {name} platform is not running{where}: start it with `make up PLATFORM={name}`")
     return platform
-
-
-def state_dir(platform: Platform) -> Path:
-    """The platform's state folder (.state/<platform>), where the load keeps its reports."""
-    return Path(getattr(platform, "state_dir", REPO_ROOT / ".state" / platform.name))
 
 
 def tenant_targets(platform: Platform, tenants: list[Tenant]) -> dict[str, TenantTarget]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.errors import PlatformError
 from harness.kind.render import HELMFILE, PLATFORM_DIR
 
 KIND_CONFIG = PLATFORM_DIR / "kind.yaml"
@@ -22,7 +23,7 @@ def kubeconfig() -> str:
     return os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
 
 
-class ClusterError(RuntimeError):
+class ClusterError(PlatformError, RuntimeError):
     """A step of bringing the kind platform up or down failed; the message says which."""
 
 

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import atexit
 import copy
-import socket
 import subprocess
-import time
+from pathlib import Path
 from typing import Any
 
 from harness.kind import cluster, prerequisites, render
-from harness.local.processes import http_ok
-from harness.local.settings import HOST, free_port
+from harness.net import HOST, free_port, http_ok, port_accepts
 from harness.platform import Platform, StepResult, WorkflowRun
-from harness.promql import PrometheusClient
-from harness.tenants import Tenant, load_tenants
+from harness.processes import ChildProcess, stop_all
+from harness.tenants import REPO_ROOT, Tenant, load_tenants
+from harness.waiting import NotYet, WaitTimeout, wait_until
 
 ARGO_GROUP, ARGO_VERSION, WORKFLOWS = "argoproj.io", "v1alpha1", "workflows"
 FINISHED = ("Succeeded", "Failed", "Error")
-PLATFORM_NAMESPACES = ("monitoring", "argo", "minio")
+PLATFORM_NAMESPACES = (render.MONITORING_NAMESPACE, "argo", "minio")
+STATE_DIR = REPO_ROOT / ".state" / "kind"
 
 
 class KindPlatform(Platform):
@@ -30,12 +30,25 @@ class KindPlatform(Platform):
 
     name = "kind"
 
-    def __init__(self, context: str = cluster.KUBE_CONTEXT, poll_interval: float = 2.0):
+    def __init__(self, context: str = cluster.KUBE_CONTEXT, poll_interval: float = 2.0,
+                 tenants: list[Tenant] | None = None, state_dir: Path | None = None):
         self.context = context
         self.poll_interval = poll_interval
+        self._tenants = tenants
+        self._state_dir = Path(state_dir) if state_dir is not None else STATE_DIR
         self._api_client: Any = None
-        self._forwards: dict[str, tuple[subprocess.Popen, int]] = {}
+        self._forwards: dict[str, tuple[ChildProcess, int]] = {}
         atexit.register(self.close)
+
+    @property
+    def tenants(self) -> list[Tenant]:
+        if self._tenants is None:
+            self._tenants = load_tenants()
+        return self._tenants
+
+    @property
+    def state_dir(self) -> Path:
+        return self._state_dir
 
     # -- Kubernetes API -------------------------------------------------------------
     @property
@@ -81,42 +94,65 @@ class KindPlatform(Platform):
         from kubernetes import client
 
         apps = client.AppsV1Api(self.api_client)
-        namespaces = (*PLATFORM_NAMESPACES, *(t.namespace for t in load_tenants()))
+        namespaces = (*PLATFORM_NAMESPACES, *(t.namespace for t in self.tenants))
         urls = cluster.service_urls()
         checks = {"prometheus": f"{urls['prometheus']}/-/ready", "grafana": f"{urls['grafana']}/api/health"}
-        deadline = time.monotonic() + timeout
-        last = ""
-        while True:
+
+        def ready() -> bool:
             waiting = []
             for namespace in namespaces:
                 for kind, items in (("deployment", apps.list_namespaced_deployment(namespace).items),
                                     ("statefulset", apps.list_namespaced_stateful_set(namespace).items)):
-                    for item in items:
-                        want = item.spec.replicas or 0
-                        if (item.status.ready_replicas or 0) < want:
-                            waiting.append(f"{namespace}/{kind}/{item.metadata.name}")
+                    waiting += [f"{namespace}/{kind}/{item.metadata.name}" for item in items
+                                if (item.status.ready_replicas or 0) < (item.spec.replicas or 0)]
             waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url, timeout=3.0)]
-            if not waiting:
-                print("==> platform ready", flush=True)
-                return
-            line = f"    waiting for {len(waiting)}: {', '.join(waiting[:6])}{' ...' if len(waiting) > 6 else ''}"
-            if line != last:
-                print(line, flush=True)
-                last = line
-            if time.monotonic() > deadline:
-                raise cluster.ClusterError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
-            time.sleep(self.poll_interval * 2)
+            if waiting:
+                raise NotYet(f"{len(waiting)} not ready: {', '.join(waiting[:6])}{' ...' if len(waiting) > 6 else ''}")
+            return True
+
+        try:
+            wait_until(ready, timeout=timeout, what="every platform workload to be ready", poll=self.poll_interval * 2,
+                       say=lambda line: print(line, flush=True))
+        except WaitTimeout as exc:
+            raise cluster.ClusterError(str(exc)) from None
+        print("==> platform ready", flush=True)
 
     def close(self) -> None:
         """Stop the port-forwards this platform started."""
-        for process, _ in self._forwards.values():
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        stop_all([process for process, _ in self._forwards.values()])
         self._forwards.clear()
+
+    def status_lines(self) -> list[str]:
+        from harness.kind import kind_cluster_reachable
+
+        ok, reason = kind_cluster_reachable()
+        return [f"kind platform: {'up' if ok else 'down'}{'' if ok else f' ({reason})'}"] + \
+            (self.where_lines() if ok else [])
+
+    def where_lines(self) -> list[str]:
+        urls, logins = cluster.service_urls(), cluster.credentials()
+        lines = [f"kind platform (context {self.context}):"]
+        for name, url in urls.items():
+            login = logins.get(name)
+            lines.append(f"  {name:<14} {url}" + (f"   login {login[0]} / {login[1]}" if login else ""))
+        for tenant in self.tenants:
+            lines.append(f"  tenant {tenant.name:<7} namespace {tenant.namespace}, Pushgateway user "
+                         f"{tenant.username} (`make env PLATFORM=kind TENANT={tenant.name}`)")
+        return lines
+
+    def image(self) -> list[str]:
+        from harness.kind import image
+
+        return [f"built and loaded {image.build_and_load()}"]
+
+    def env_pushgateway_url(self, tenant: Tenant) -> str:
+        # The gateway is ClusterIP only: `env_notes` says how to forward it to the tenant's local port.
+        return f"http://{HOST}:{tenant.local_port}"
+
+    def env_notes(self, tenant: Tenant) -> list[str]:
+        return [f"{tenant.name}'s Pushgateway is reachable from this machine through a port-forward:",
+                f"  kubectl --context {self.context} -n {tenant.namespace} port-forward "
+                f"svc/{render.pushgateway_service(tenant)} {tenant.local_port}:{render.PUSHGATEWAY_PORT}"]
 
     # -- workflows -------------------------------------------------------------------
     def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
@@ -150,19 +186,21 @@ class KindPlatform(Platform):
         return run
 
     def wait(self, run: WorkflowRun, timeout: float) -> WorkflowRun:
-        deadline = time.monotonic() + timeout
-        last_phase = None
-        while True:
+        phases: list[str] = []
+
+        def finished() -> bool:
             self.refresh(run)
-            if run.phase != last_phase:
+            if not phases or phases[-1] != run.phase:
                 print(f"    workflow {run.handle}/{run.name}: {run.phase}", flush=True)
-                last_phase = run.phase
-            if run.phase in FINISHED:
-                self._attach_logs(run)
-                return run
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"workflow {run.handle}/{run.name} still {run.phase} after {timeout:.0f} s")
-            time.sleep(self.poll_interval)
+                phases.append(run.phase)
+            if run.phase not in FINISHED:
+                raise NotYet(f"phase {run.phase}")
+            return True
+
+        wait_until(finished, timeout=timeout, what=f"workflow {run.handle}/{run.name} to finish",
+                   poll=self.poll_interval)
+        self._attach_logs(run)
+        return run
 
     def _attach_logs(self, run: WorkflowRun) -> None:
         """Each step's main-container log, matched to its node by Argo's node-id annotation."""
@@ -189,33 +227,28 @@ class KindPlatform(Platform):
 
     def pushgateway_url(self, tenant: Tenant) -> str:
         forward = self._forwards.get(tenant.name)
-        if forward is None or forward[0].poll() is not None:
+        if forward is None or not forward[0].running():
             forward = self._port_forward(tenant)
             self._forwards[tenant.name] = forward
         return f"http://{HOST}:{forward[1]}"
 
-    def _port_forward(self, tenant: Tenant) -> tuple[subprocess.Popen, int]:
+    def _port_forward(self, tenant: Tenant) -> tuple[ChildProcess, int]:
         port = free_port()
         command = [prerequisites.find("kubectl") or "kubectl", "--context", self.context, "-n", tenant.namespace,
                    "port-forward", f"svc/{render.pushgateway_service(tenant)}", f"{port}:{render.PUSHGATEWAY_PORT}"]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise cluster.ClusterError(f"port-forward to {tenant.name}'s Pushgateway failed: "
-                                           f"{process.stderr.read().strip()}")
-            try:
-                with socket.create_connection((HOST, port), timeout=1):
-                    return process, port
-            except OSError:
-                time.sleep(0.3)
-        process.kill()
-        process.wait(timeout=5)
-        raise cluster.ClusterError(f"port-forward to {tenant.name}'s Pushgateway: no listener after 30 s")
+        process = ChildProcess(f"port-forward to {tenant.name}'s Pushgateway",
+                               subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
 
-    def query(self, promql: str) -> list[dict]:
-        """An instant PromQL query against the cluster's Prometheus; the `result` list."""
-        return PrometheusClient(self.prometheus_url).query(promql)
+        def gone() -> str | None:
+            return None if process.running() else f"kubectl exited: {process.popen.stderr.read().strip()}"
+
+        try:
+            wait_until(lambda: port_accepts(port), timeout=30, what=f"{process.name} to listen on {HOST}:{port}",
+                       poll=0.3, give_up=gone)
+        except WaitTimeout as exc:
+            process.stop()
+            raise cluster.ClusterError(str(exc)) from None
+        return process, port
 
 
 def _exit_code(node: dict) -> int | None:

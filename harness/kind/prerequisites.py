@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
+from harness.errors import PlatformError
 from harness.kind.render import KUBECTL
 
 
@@ -27,7 +28,7 @@ TOOLS = {
 }
 
 
-class MissingToolsError(RuntimeError):
+class MissingToolsError(PlatformError, RuntimeError):
     """Tools the kind backend needs are not installed (or docker is not running)."""
 
 

@@ -1,8 +1,13 @@
 """Why the local platform cannot come up, or cannot be reached: each message says what to do."""
 from __future__ import annotations
 
+from harness.errors import NotReadyError, PlatformError, ProcessExitedError
 
-class LocalPlatformError(Exception):
+__all__ = ["LocalPlatformError", "SettingsError", "BinaryNotFoundError", "ChecksumMismatchError", "PortInUseError",
+           "ProcessExitedError", "NotReadyError", "NotRunningError"]
+
+
+class LocalPlatformError(PlatformError):
     """Base of everything the local backend raises."""
 
 
@@ -20,14 +25,6 @@ class ChecksumMismatchError(LocalPlatformError):
 
 class PortInUseError(LocalPlatformError):
     """A configured port is taken by a process the platform did not start."""
-
-
-class ProcessExitedError(LocalPlatformError):
-    """A server exited while the platform waited for it to become ready."""
-
-
-class NotReadyError(LocalPlatformError):
-    """A server did not become ready within its timeout."""
 
 
 class NotRunningError(LocalPlatformError):

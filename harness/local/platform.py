@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import signal
+import subprocess
 import threading
 import time
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from harness.local import binaries, prometheus, pushgateway, seaweedfs
-from harness.local.errors import NotRunningError, PortInUseError
-from harness.local.processes import ProcessRecord, SupervisedProcess, http_ok, stop_all
-from harness.local.settings import HOST, LocalSettings, Ports, load_settings, port_is_free
+from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
+from harness.local.settings import LocalSettings, Ports, load_settings
+from harness.net import HOST, http_ok, port_is_free, session
 from harness.platform import Platform, WorkflowRun
+from harness.processes import ProcessRecord, SupervisedProcess, stop_all
 from harness.promql import PrometheusClient
 from harness.tenants import REPO_ROOT, Tenant, load_tenants
 
@@ -59,9 +61,9 @@ class LocalPlatform(Platform):
         ephemeral ports at `up` (tests). `rule_files` overrides platform.yaml's glob ("" for none)."""
         if ports not in ("configured", "free"):
             raise ValueError(f"ports must be 'configured' or 'free', not {ports!r}")
-        self.state_dir = Path(state_dir) if state_dir is not None else DEFAULT_STATE_DIR
+        self._state_dir = Path(state_dir) if state_dir is not None else DEFAULT_STATE_DIR
         self.port_mode = ports
-        self.tenants = tenants if tenants is not None else load_tenants()
+        self._tenants = tenants if tenants is not None else load_tenants()
         self.settings = settings or load_settings()
         self.rule_files = self.settings.rule_files if rule_files is None else rule_files
         self._say_to = say or _log.info
@@ -83,6 +85,14 @@ class LocalPlatform(Platform):
             seaweedfs.THROWAWAY_STOP_GRACE_SECONDS
 
     # -- where things are ------------------------------------------------------------------------
+    @property
+    def tenants(self) -> list[Tenant]:
+        return self._tenants
+
+    @property
+    def state_dir(self) -> Path:
+        return self._state_dir
+
     @property
     def state_file(self) -> Path:
         return self.state_dir / "state.json"
@@ -199,9 +209,9 @@ class LocalPlatform(Platform):
             port = ports.pushgateways[tenant.name]
             url = f"http://{HOST}:{port}/-/ready"
             servers.append(_Server(
-                f"pushgateway-{tenant.name}",
+                tenant.pushgateway_name,
                 pushgateway.pushgateway_argv(find("pushgateway"), self._path("config", tenant.name, "web-config.yml"),
-                                             self._path("data", f"pushgateway-{tenant.name}.db"), port),
+                                             self._path("data", f"{tenant.pushgateway_name}.db"), port),
                 {f"pushgateway.local_port of tenant {tenant.name} in platform/tenants.yaml": port},
                 lambda url=url, tenant=tenant: http_ok(url, (tenant.username, tenant.password)),
                 f"{url} to answer 200 with {tenant.name}'s credentials",
@@ -371,8 +381,26 @@ class LocalPlatform(Platform):
         tmp.replace(self.state_file)
 
     def _post(self, url: str) -> None:
-        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10):
-            pass
+        session().post(url, timeout=10).raise_for_status()
+
+    def pushgateway_pid(self, tenant: Tenant) -> int | None:
+        record = (self._read_state().get("processes") or {}).get(tenant.pushgateway_name)
+        return int(record["pid"]) if record else None
+
+    def image(self) -> list[str]:
+        """The local runner maps the Simplepipe image to the venv's CLI; building it is only a check."""
+        from harness.kind.image import DOCKERFILE, image_tag
+
+        docker = shutil.which("docker")
+        if docker is None:
+            return ["local platform: no image needed (the local workflow runner runs the venv's `simplepipe` "
+                    "for ghcr.io/simplepipe/simplepipe:*); install docker to build simplepipe/Dockerfile anyway"]
+        tag = image_tag()
+        self.say(f"building {tag} from {DOCKERFILE}")
+        result = subprocess.run([docker, "build", "--file", str(DOCKERFILE), "--tag", tag, str(REPO_ROOT)])
+        if result.returncode != 0:
+            raise LocalPlatformError(f"docker build of {tag} failed (exit {result.returncode}); see its output above")
+        return [f"built {tag}"]
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from harness.local.settings import HOST
+from harness.net import HOST
 from harness.tenants import REPO_ROOT, Tenant
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from harness.local.settings import HOST
+from harness.net import HOST
 from harness.tenants import Tenant
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-from harness.local.settings import HOST, S3Settings
+from harness.local.settings import S3Settings
+from harness.net import HOST
 
 # Weed's filer drains its gRPC streams for ~15 s on SIGTERM: wait for that when the data is kept
 # (make down), not for a throwaway platform on free ports in a temp folder (tests), which is killed sooner.

@@ -1,18 +1,16 @@
 """Settings of the local backend, read from platform/local/platform.yaml, and the ports it listens on."""
 from __future__ import annotations
 
-import socket
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from harness.local.errors import SettingsError
+from harness.net import free_ports
 from harness.tenants import REPO_ROOT, Tenant
 
 SETTINGS_FILE = REPO_ROOT / "platform" / "local" / "platform.yaml"
-HOST = "127.0.0.1"
 
 # Port name -> its key in platform.yaml, so that errors name the setting to change.
 S3_PORTS = ("s3_port", "s3_grpc_port", "master_port", "master_grpc_port", "volume_port", "volume_grpc_port",
@@ -88,12 +86,8 @@ class Ports:
     @classmethod
     def free(cls, tenants: list[Tenant]) -> "Ports":
         """Ephemeral ports the kernel hands out now; all held open together so none is handed out twice."""
-        with ExitStack() as stack:
-            def one() -> int:
-                sock = stack.enter_context(socket.socket())
-                sock.bind((HOST, 0))
-                return sock.getsockname()[1]
-            return cls(one(), {t.name: one() for t in tenants}, {key: one() for key in S3_PORTS})
+        ports = iter(free_ports(1 + len(tenants) + len(S3_PORTS)))
+        return cls(next(ports), {t.name: next(ports) for t in tenants}, {key: next(ports) for key in S3_PORTS})
 
     def to_dict(self) -> dict:
         return {"prometheus": self.prometheus, "pushgateways": dict(self.pushgateways), "s3": dict(self.s3)}
@@ -102,20 +96,3 @@ class Ports:
     def from_dict(cls, data: dict) -> "Ports":
         return cls(int(data["prometheus"]), {k: int(v) for k, v in data["pushgateways"].items()},
                    {k: int(v) for k, v in data["s3"].items()})
-
-
-def free_port() -> int:
-    """One ephemeral port the kernel hands out now (Ports.free holds a whole platform's at once)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-    return True

@@ -67,13 +67,6 @@ class ArtifactRepository:
         else:
             destination.write_bytes(body)
 
-    def exists(self, location: ArtifactLocation) -> bool:
-        try:
-            self._s3.head_object(Bucket=location.bucket, Key=location.key)
-            return True
-        except ClientError:
-            return False
-
 
 def _tgz(local: Path) -> bytes:
     buffer = io.BytesIO()

@@ -3,12 +3,12 @@ never leaving one behind when the Python process exits."""
 from __future__ import annotations
 
 import atexit
-import os
-import signal
 import subprocess
 import threading
 from pathlib import Path
 from typing import Callable, NamedTuple
+
+from harness.processes import ChildProcess
 
 _GRACE_SECONDS = 5.0
 
@@ -39,26 +39,9 @@ LIVE_PROCESSES = _LiveProcesses()
 atexit.register(LIVE_PROCESSES.stop_all)
 
 
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
-        os.killpg(process.pid, signum)  # the step runs in its own session: its pid is the group id
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
 def stop_process_group(process: subprocess.Popen) -> None:
     """SIGTERM the step and its children, SIGKILL them after a grace period, and reap the step."""
-    if process.poll() is None:
-        _signal_group(process, signal.SIGTERM)
-        try:
-            process.wait(timeout=_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
-    _signal_group(process, signal.SIGKILL)  # children that outlived their parent
-    try:
-        process.wait(timeout=_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        pass
+    ChildProcess("step", process, stop_grace=_GRACE_SECONDS, group=True).stop()
 
 
 class StepProcessResult(NamedTuple):

@@ -25,9 +25,6 @@ from harness.tenants import Tenant
 if TYPE_CHECKING:
     from harness.runner import RunnerContext
 
-_FINISHED = ("Succeeded", "Failed", "Error")
-
-
 @dataclass
 class NodeOutputs:
     parameters: dict[str, str] = field(default_factory=dict)
@@ -48,10 +45,6 @@ class Inputs:
 
     parameters: dict[str, str] = field(default_factory=dict)
     artifacts: dict[str, ArtifactLocation | str] = field(default_factory=dict)
-
-
-class Cancelled(RunnerError):
-    """The run was cancelled or exceeded the workflow's activeDeadlineSeconds."""
 
 
 class WorkflowExecution:

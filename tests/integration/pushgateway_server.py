@@ -16,9 +16,9 @@ from typing import Iterator
 import pytest
 import yaml
 
-from harness.local.processes import SupervisedProcess
+from harness.processes import SupervisedProcess
 from harness.local.pushgateway import pushgateway_argv, web_config
-from harness.local.settings import HOST
+from harness.net import HOST
 from simplepipe.pushgateway import Pushgateway
 
 BINARY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.local.settings import free_port
+from harness.net import free_port
 
 pytestmark = pytest.mark.integration
 

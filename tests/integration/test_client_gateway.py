@@ -5,7 +5,7 @@ import uuid
 import pytest
 from scripted_server import ScriptedServer
 
-from harness.local.settings import free_port
+from harness.net import free_port
 from simplepipe import GatewayRefusedError, GatewayUnreachableError, Pushgateway
 from simplepipe.formats import from_data
 

@@ -17,10 +17,11 @@ import pytest
 from dashboards.build import PACKAGE_DIR, RULES_FILE
 from dashboards.live import check_all_panels
 from dashboards.panel_queries import load_rendered
-from harness.local.processes import SupervisedProcess, http_ok
+from harness.processes import SupervisedProcess
+from harness.net import http_ok
 from harness.local.prometheus import prometheus_argv, prometheus_config, write_config
 from harness.local.pushgateway import pushgateway_argv
-from harness.local.settings import HOST, free_port
+from harness.net import HOST, free_port
 from harness.promql import PrometheusClient, non_empty
 from harness.tenants import Tenant
 

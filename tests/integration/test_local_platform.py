@@ -19,7 +19,8 @@ import pytest
 
 from harness.local import LocalPlatform
 from harness.local.seaweedfs import s3_client, stale_sockets
-from harness.local.settings import S3Settings, port_is_free
+from harness.local.settings import S3Settings
+from harness.net import port_is_free
 from harness.local.throwaway import throwaway_platform
 from harness.promql import PrometheusClient, assert_labels, assert_targets_up, has_value
 from harness.tenants import tenant_by_name
@@ -150,6 +151,13 @@ def test_tenant_env_points_at_the_tenants_gateway(local_platform):
                 (env["SIMPLEPIPE_PUSHGATEWAY_USERNAME"], env["SIMPLEPIPE_PUSHGATEWAY_PASSWORD"])) == 200
 
 
+def test_snapshot_finds_the_running_platform_s_prometheus(local_platform, monkeypatch):
+    from dashboards.snapshot import prometheus_url_of
+
+    monkeypatch.delenv("PROMETHEUS_URL", raising=False)
+    assert prometheus_url_of("local", local_platform.state_dir) == local_platform.prometheus_url
+
+
 def test_up_again_keeps_the_running_servers(local_platform):
     before = json.loads(local_platform.state_file.read_text())["processes"]
     local_platform.up()
@@ -183,3 +191,4 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state not in ("Z", "X") and os.path.exists(f"/proc/{pid}")
+

@@ -5,7 +5,7 @@ import urllib.parse
 import pytest
 from scripted_server import ScriptedServer
 
-from harness.local.settings import free_port
+from harness.net import free_port
 from harness.promql import PrometheusClient, PrometheusQueryError, PrometheusUnreachableError
 
 pytestmark = pytest.mark.integration
@@ -15,14 +15,26 @@ def answer(data) -> str:
     return json.dumps({"status": "success", "data": data})
 
 
-def test_an_instant_query_at_a_time_is_a_form_post():
+def sent(request) -> tuple[str, str, dict]:
+    """Method, path and parameters of a request, wherever they travelled (query string or form body)."""
+    path, _, query = request["path"].partition("?")
+    params = urllib.parse.parse_qs(query)
+    params.update(urllib.parse.parse_qs((request["body"] or b"").decode()))
+    return request["method"], path, params
+
+
+def test_an_instant_query_at_a_time_is_a_post_with_prometheus_parameters():
     vector = {"resultType": "vector", "result": [{"metric": {"job": "a"}, "value": [12.5, "1"]}]}
     with ScriptedServer([(200, answer(vector))]) as server:
         result = PrometheusClient(server.url).query('up{job="a"}', time=12.5)
     assert result == vector["result"]
-    request = server.requests[0]
-    assert (request["method"], request["path"]) == ("POST", "/api/v1/query")
-    assert urllib.parse.parse_qs(request["body"].decode()) == {"query": ['up{job="a"}'], "time": ["12.500"]}
+    assert sent(server.requests[0]) == ("POST", "/api/v1/query", {"query": ['up{job="a"}'], "time": ["12.500"]})
+
+
+def test_a_scalar_answer_is_one_series_without_labels():
+    scalar = {"resultType": "scalar", "result": [12.5, "3"]}
+    with ScriptedServer([(200, answer(scalar))]) as server:
+        assert PrometheusClient(server.url).series("scalar(vector(3))") == [({}, 3.0)]
 
 
 def test_range_queries_and_label_values_send_prometheus_parameters():
@@ -31,11 +43,10 @@ def test_range_queries_and_label_values_send_prometheus_parameters():
         assert client.query_range("up", 10, 70, 15) == []
         assert client.label_values("tenant", "push_time_seconds", 10, 70) == ["a", "b"]
     query_range, label_values = server.requests
-    assert urllib.parse.parse_qs(query_range["body"].decode()) == {
-        "query": ["up"], "start": ["10.000"], "end": ["70.000"], "step": ["15"]}
-    path, _, query = label_values["path"].partition("?")
-    assert (label_values["method"], path) == ("GET", "/api/v1/label/tenant/values")
-    assert urllib.parse.parse_qs(query) == {"start": ["10.000"], "end": ["70.000"], "match[]": ["push_time_seconds"]}
+    assert sent(query_range) == ("POST", "/api/v1/query_range",
+                                 {"query": ["up"], "start": ["10"], "end": ["70"], "step": ["15"]})
+    assert sent(label_values) == ("GET", "/api/v1/label/tenant/values",
+                                  {"start": ["10.000"], "end": ["70.000"], "match[]": ["push_time_seconds"]})
 
 
 def test_a_refused_query_carries_prometheus_own_error():

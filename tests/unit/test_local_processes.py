@@ -5,7 +5,7 @@ import sys
 import threading
 from dataclasses import replace
 
-from harness.local.processes import ProcessRecord, SupervisedProcess, stop_all
+from harness.processes import ProcessRecord, SupervisedProcess, stop_all
 
 IGNORES_SIGTERM = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ignoring', 'SIGTERM', flush=True); " \
                   "time.sleep(60)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from harness.kind import cluster, kind_cluster_reachable, prerequisites
-from harness.local.settings import free_port
+from harness.net import free_port
 
 
 def test_no_kubeconfig_gives_a_one_line_reason(tmp_path, monkeypatch):

@@ -1,22 +1,23 @@
-"""A supervised server process: started detached with its log in a file, waited for until ready,
-stopped with terminate -> timeout -> kill and reaped, and recognised again by a later command.
+"""Processes the harness starts: servers (started detached with their log in a file, waited for until
+ready, recognised again by a later command), and children whose output it reads (workflow steps,
+port-forwards, Locust). All are stopped by one routine, `stop_all`: terminate, wait up to a grace
+period, kill, reap.
 
-`make up` and `make down` are separate commands, so `down` finds the processes through their
+`make up` and `make down` are separate commands, so `down` finds the servers through their
 records (pid, argv, start time) and stops a pid only if it still is the process `up` started.
 """
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import subprocess
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
-from harness.local.errors import NotReadyError, ProcessExitedError
+from harness.errors import NotReadyError, ProcessExitedError
+from harness.waiting import WaitTimeout, wait_until
 
 POLL_SECONDS = 0.2
 LOG_TAIL_LINES = 15
@@ -49,18 +50,6 @@ def _proc_stat(pid: int) -> tuple[str, int] | None:
         return None
     fields = stat[stat.rindex(")") + 2:].split()  # the command name may contain spaces and ')'
     return fields[0], int(fields[19])
-
-
-def http_ok(url: str, auth: tuple[str, str] | None = None, timeout: float = 2.0) -> bool:
-    """The readiness probe of an HTTP server: `url` answers 2xx (with basic auth when given)."""
-    request = urllib.request.Request(url)
-    if auth:
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return 200 <= response.status < 300
-    except (OSError, ValueError):
-        return False
 
 
 def listening_port(pid: int) -> int | None:
@@ -151,10 +140,13 @@ class SupervisedProcess:
         return not argv or argv == self.argv
 
     # -- readiness -----------------------------------------------------------------------------
-    def wait_ready(self, probe: Callable[[], bool], timeout: float, what: str) -> None:
+    def wait_ready(self, probe: Callable[[], bool], timeout: float, what: str,
+                   say: Callable[[str], None] | None = None) -> None:
         """Poll `probe` until it returns True; `what` names what is waited for in the errors."""
-        deadline = time.monotonic() + timeout
-        while True:
+        try:
+            wait_until(probe, timeout=timeout, what=what, poll=POLL_SECONDS, say=say,
+                       give_up=lambda: None if self.alive() else "exited")
+        except WaitTimeout as exc:
             if not self.alive():
                 if self._child is not None:
                     try:  # reap it: its exit status, and every line it wrote, for the message
@@ -162,16 +154,9 @@ class SupervisedProcess:
                     except subprocess.TimeoutExpired:
                         pass
                 raise ProcessExitedError(f"{self.name} exited{self._exit_status()} while waiting for {what}; "
-                                         f"last lines of {self.log}:\n{self.log_tail()}")
-            try:
-                if probe():
-                    return
-            except Exception:  # noqa: BLE001 - any failure of the probe means "not yet"
-                pass
-            if time.monotonic() > deadline:
-                raise NotReadyError(f"{self.name} (pid {self.pid}) not ready after {timeout:g} s waiting for {what}; "
-                                    f"last lines of {self.log}:\n{self.log_tail()}")
-            time.sleep(POLL_SECONDS)
+                                         f"last lines of {self.log}:\n{self.log_tail()}") from None
+            raise NotReadyError(f"{self.name} (pid {self.pid}) not ready: {exc}; "
+                                f"last lines of {self.log}:\n{self.log_tail()}") from None
 
     def wait_listening(self, timeout: float) -> int:
         """For a server started on port 0 (so that nothing can race it for the port): the port it bound."""
@@ -198,6 +183,9 @@ class SupervisedProcess:
             return "(no log)"
 
     # -- stopping ------------------------------------------------------------------------------
+    def running(self) -> bool:
+        return self.alive()
+
     def terminate(self) -> None:
         self._signal(signal.SIGTERM)
 
@@ -248,8 +236,62 @@ class SupervisedProcess:
         self.stop()
 
 
-def stop_all(processes: Iterable[SupervisedProcess], say: Callable[[str], None] = lambda line: None) -> None:
-    """SIGTERM to all at once, wait up to each one's grace, then SIGKILL what is left, and reap."""
+class Stoppable(Protocol):
+    """What `stop_all` needs of a process: SupervisedProcess and ChildProcess both are."""
+
+    name: str
+    stop_grace: float
+
+    def running(self) -> bool: ...
+    def terminate(self) -> None: ...
+    def kill(self) -> None: ...
+    def wait_exit(self, timeout: float) -> bool: ...
+
+
+class ChildProcess:
+    """A child whose output the harness reads (a workflow step, a port-forward, Locust), made stoppable
+    by `stop_all`; with `group`, the signals go to its whole process group (it must be a session leader)."""
+
+    def __init__(self, name: str, popen: subprocess.Popen, *, stop_grace: float = 5.0, group: bool = False):
+        self.name = name
+        self.popen = popen
+        self.pid = popen.pid
+        self.stop_grace = stop_grace
+        self.group = group
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def _signal(self, sig: int) -> None:
+        try:
+            if self.group:
+                os.killpg(self.pid, sig)
+            elif self.popen.poll() is None:
+                self.popen.send_signal(sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def wait_exit(self, timeout: float) -> bool:
+        try:
+            self.popen.wait(timeout=max(timeout, 0.0))
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    def stop(self) -> None:
+        stop_all([self])
+
+
+def stop_all(processes: Iterable[Stoppable], say: Callable[[str], None] = lambda line: None) -> None:
+    """SIGTERM to all at once, wait up to each one's grace, then SIGKILL what is left, and reap.
+
+    A process group is killed even when its leader exited on SIGTERM: children that outlived it go too."""
     processes = [p for p in processes if p.pid is not None]
     for process in processes:
         process.terminate()
@@ -258,3 +300,5 @@ def stop_all(processes: Iterable[SupervisedProcess], say: Callable[[str], None] 
             say(f"{process.name} (pid {process.pid}) ignored SIGTERM for {process.stop_grace:g} s: killing it")
             process.kill()
             process.wait_exit(5.0)
+        elif getattr(process, "group", False):
+            process.kill()

@@ -1,0 +1,14 @@
+"""Errors a user of the harness can act on, whatever the backend: the CLI prints them as one line."""
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    """Base of every error that means "the platform cannot do this now", with a message saying why."""
+
+
+class ProcessExitedError(PlatformError):
+    """A server exited while the harness waited for it to become ready."""
+
+
+class NotReadyError(PlatformError, TimeoutError):
+    """A server did not become ready within its timeout."""
