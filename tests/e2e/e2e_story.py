@@ -7,7 +7,6 @@ The fixtures own all waiting, timeouts and logging, so a test body holds only in
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 
 from harness import e2e_report
@@ -15,6 +14,7 @@ from harness.platform import Platform, WorkflowRun
 from harness.promql import PrometheusClient, PrometheusError
 from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, format_value, load_scenario
 from harness.tenants import Tenant, tenant_by_name
+from harness.waiting import NotYet, WaitTimeout, wait_until
 
 log = logging.getLogger("simplepipe.e2e")
 
@@ -23,6 +23,10 @@ POLL_SECONDS = 0.5
 PROMQL_SETTLE_SECONDS = 30.0
 
 Series = list[tuple[dict[str, str], float]]
+
+
+class StopWaiting(Exception):
+    """The thing waited for can no longer happen (e.g. the workflow finished first)."""
 
 
 @dataclass
@@ -80,9 +84,9 @@ class When:
     def _observe(self, submission: Submission) -> None:
         scenario, platform = submission.scenario, self.given.platform
         waiting = {e.query: e for e in scenario.during}
-        deadline = time.monotonic() + scenario.timeout_seconds
         last: dict[str, str] = {}
-        while waiting:
+
+        def all_seen() -> bool:
             run = platform.refresh(submission.run)
             for query, expectation in list(waiting.items()):
                 try:
@@ -96,9 +100,15 @@ class When:
                     _record(scenario, f"{query} (during)", last[query], expectation.value, True)
                     log.info("%s: seen while running: %s = %s", scenario.name, query, last[query])
                     del waiting[query]
-            if run.finished or time.monotonic() > deadline:
-                break
-            time.sleep(POLL_SECONDS)
+            if waiting and run.finished:
+                raise StopWaiting(f"workflow {run.name} finished ({run.phase})")
+            return not waiting
+
+        try:
+            wait_until(all_seen, timeout=scenario.timeout_seconds, poll=POLL_SECONDS, errors=(),
+                       what=f"{scenario.name}'s `during` expectations while workflow {submission.run.name} runs")
+        except (WaitTimeout, StopWaiting):
+            pass
         for query, expectation in waiting.items():
             _record(scenario, f"{query} (during)", last.get(query, "none"), expectation.value, False)
         assert not waiting, (
@@ -148,27 +158,38 @@ class Then:
         """One query returns each submitted tenant's series of this run, labelled with its own tenant and namespace."""
         wanted = {s.tenant.name: s for s in self.given.submissions}
         expected = ExpectedValue(min=min, max=max)
-        deadline = time.monotonic() + PROMQL_SETTLE_SECONDS
-        while True:
+        seen: dict[str, tuple[dict[str, str], float]] = {}
+        problems: list[str] = []
+
+        def side_by_side() -> bool:
             runs = {s.run.name for s in wanted.values()}
+            problems.clear()
+            seen.clear()
             try:
                 mine = [(labels, v) for labels, v in self.prometheus.series(query)
                         if labels.get("argo_workflow") in runs]
-                problems = []
             except PrometheusError as exc:  # keep polling until the deadline
-                mine, problems = [], [str(exc)]
-            by_tenant = {str(labels.get("tenant")): (labels, v) for labels, v in mine}
+                mine = []
+                problems.append(str(exc))
+            seen.update({str(labels.get("tenant")): (labels, v) for labels, v in mine})
             if len(mine) != len(wanted):
                 problems.append(f"{query} returned {len(mine)} series of runs {sorted(runs)}, expected {len(wanted)}")
             for tenant, submission in wanted.items():
-                labels, value = by_tenant.get(tenant, ({}, float("nan")))
+                labels, value = seen.get(tenant, ({}, float("nan")))
                 if (labels.get("namespace") != submission.tenant.namespace
                         or labels.get("argo_workflow") != submission.run.name or not expected.matches(value)):
                     problems.append(f"no series of tenant {tenant} from {submission.run.name} in {expected} "
                                     f"(got {labels or 'none'} = {format_value(value)})")
-            if not problems or time.monotonic() > deadline:
-                break
-            time.sleep(POLL_SECONDS)
+            if problems:
+                raise NotYet("; ".join(problems))
+            return True
+
+        try:
+            wait_until(side_by_side, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS, errors=(),
+                       what=f"{query} to show every tenant's series side by side")
+        except WaitTimeout:
+            pass
+        by_tenant = seen
         for tenant in wanted:
             value = format_value(by_tenant[tenant][1]) if tenant in by_tenant else "none"
             e2e_report.record("administrator", tenant, query, value, str(expected), not problems)
@@ -176,8 +197,9 @@ class Then:
         return self
 
     def _settle(self, scenario: str, tenant: str, expectation: PromQLExpectation, runs: set[str]) -> None:
-        deadline = time.monotonic() + PROMQL_SETTLE_SECONDS
-        while True:
+        state: dict = {"series": [], "problem": None}
+
+        def holds() -> bool:
             try:
                 series = self.prometheus.series(expectation.query)
                 problem = expectation.mismatch(series)
@@ -186,9 +208,17 @@ class Then:
             if problem is None and not _from_run(series, *runs):
                 problem = (f"{expectation.query}: series are not all from workflow(s) {sorted(runs)} "
                            f"(argo_workflow: {sorted({str(l.get('argo_workflow')) for l, _ in series})})")
-            if problem is None or time.monotonic() > deadline:
-                break
-            time.sleep(POLL_SECONDS)
+            state.update(series=series, problem=problem)
+            if problem:
+                raise NotYet(problem)
+            return True
+
+        try:
+            wait_until(holds, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS, errors=(),
+                       what=f"{expectation.query} to be {expectation.value}")
+        except WaitTimeout:
+            pass
+        series, problem = state["series"], state["problem"]
         e2e_report.record(scenario, tenant, expectation.query, _values(series), str(expectation.value), problem is None)
         assert problem is None, f"{scenario}: {problem} (waited {PROMQL_SETTLE_SECONDS:g} s for Prometheus)"
 

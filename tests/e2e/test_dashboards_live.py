@@ -1,13 +1,12 @@
-"""The administrator's dashboards on real scenario data: given every scenario has run, then every panel of
-every dashboard shows data, and the failing scenario's job raises SimplepipeJobFailed in Prometheus."""
-import json
-import time
-import urllib.request
-
+"""The administrator's dashboards on real scenario data: given every scenario has run, when Prometheus has
+scraped them, then every panel of every dashboard shows data, and the failing scenario's job raises
+SimplepipeJobFailed in Prometheus."""
 import pytest
 
 from dashboards.live import check_all_panels
+from harness.promql import PrometheusClient
 from harness.scenario import load_scenarios
+from harness.waiting import NotYet, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -15,30 +14,26 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 SETTLE_SECONDS = 30.0
 
 
-def _eventually(check):
-    """The check's result once it is empty (nothing wrong), or its last result after SETTLE_SECONDS."""
-    deadline = time.monotonic() + SETTLE_SECONDS
-    while (result := check()) and time.monotonic() < deadline:
-        time.sleep(1)
-    return result
-
-
-def _firing(prometheus_url: str) -> list[dict]:
-    with urllib.request.urlopen(f"{prometheus_url}/api/v1/alerts", timeout=10) as response:
-        return [a for a in json.load(response)["data"]["alerts"] if a["state"] == "firing"]
-
-
 def test_every_panel_shows_data_and_the_failing_job_alerts(given):
     for scenario in load_scenarios():
         given.scenario(scenario.name)
     given.when().submitted().finished().then().phase_as_expected()
-    prometheus_url = given.platform.prometheus_url
+    prometheus = PrometheusClient(given.platform.prometheus_url)
 
-    problems = _eventually(lambda: check_all_panels(prometheus_url, window_seconds=900))
-    assert problems == [], "\n".join(problems)
+    def every_panel_has_data() -> bool:
+        problems = check_all_panels(prometheus.url, window_seconds=900)
+        if problems:
+            raise NotYet("\n".join(problems))
+        return True
 
-    def job_failed_missing():
-        return not [a for a in _firing(prometheus_url) if a["labels"].get("alertname") == "SimplepipeJobFailed"
-                    and a["labels"].get("tenant") == "bob" and a["labels"].get("job") == "bob-nightly"]
+    def bobs_job_failed_alert() -> list[dict]:
+        firing = [a for a in prometheus.alerts() if a["state"] == "firing"]
+        mine = [a for a in firing if a["labels"].get("alertname") == "SimplepipeJobFailed"
+                and a["labels"].get("tenant") == "bob" and a["labels"].get("job") == "bob-nightly"]
+        if not mine:
+            raise NotYet(f"firing: {[a['labels'] for a in firing]}")
+        return mine
 
-    assert not _eventually(job_failed_missing), f"SimplepipeJobFailed not firing; firing: {_firing(prometheus_url)}"
+    wait_until(every_panel_has_data, timeout=SETTLE_SECONDS, poll=1, what="every panel to show data")
+    wait_until(bobs_job_failed_alert, timeout=SETTLE_SECONDS, poll=1,
+               what="SimplepipeJobFailed firing for bob's job bob-nightly")

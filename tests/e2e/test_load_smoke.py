@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.tenants import load_tenants
 from load.nothing_lost import gateway_groups
 from load.plan import LOAD_JOB
 from load.run import LoadOptions, run_load
@@ -27,15 +26,19 @@ FINAL_LINE = re.compile(
 
 
 def test_load_smoke(platform, tmp_path: Path):
-    tenants = getattr(platform, "tenants", None) or load_tenants()
+    # Given the platform's tenants and a short load plan,
+    tenants = platform.tenants
     lines: list[str] = []
     options = LoadOptions(
         users=2 * len(tenants), spawn_rate=10, duration=5, out=tmp_path / "load",
         ceiling_seconds=1, growth_sizes=[1, 100], growth_probes=5,
     )
 
+    # when the load has run,
     result = run_load(platform, tenants, options, say=lines.append)
     report = "\n".join(lines)
+
+    # then every push was counted and none failed or was lost,
 
     assert not result.errors, report
     assert result.failures == 0, report
@@ -46,12 +49,14 @@ def test_load_smoke(platform, tmp_path: Path):
     assert result.ceiling.requests_per_second > 0
     assert [p.groups for p in result.growth.points] == [1, 100]
 
+    # the report ends with the line tooling parses and its files are written,
     final = FINAL_LINE.match(lines[-1])
     assert final, f"last line is not the parsed one: {lines[-1]!r}"
     assert (int(final.group(4)), int(final.group(5))) == (0, 0)
     for name in ("locust_stats.csv", "locust_stats_history.csv", "locust.html", "locust-stats.json"):
         assert (tmp_path / "load" / name).is_file(), f"{name} missing in {tmp_path / 'load'}"
 
+    # and the load left no group behind.
     for target in tenant_targets(platform, tenants).values():
         left = [g["labels"] for g in gateway_groups(target) if g["labels"].get("job") == LOAD_JOB]
         assert not left, f"the load left groups in {target.name}'s gateway: {left}"

@@ -5,7 +5,6 @@ import io
 import json
 import tarfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from harness.net import HOST
 from harness.runner import RunnerContext, WorkflowRunner
 from harness.runner.identity import fnv32a
 from harness.tenants import Tenant
+from harness.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -231,10 +231,8 @@ def _alive(pid: int) -> bool:
 
 
 def _wait_for_log(handle, text: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(text in s.log for s in handle.poll().steps):
-        assert time.monotonic() < deadline, f"no {text!r} in the step logs"
-        time.sleep(0.1)
+    wait_until(lambda: any(text in s.log for s in handle.poll().steps), timeout=timeout, poll=0.1,
+               what=f"{text!r} in the step logs")
 
 
 def test_step_deadline_fails_the_step_and_kills_its_processes(runner):

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 import simplepipe
+from harness.waiting import wait_until
 from simplepipe import BackgroundPusher, MetricCollector, Pushgateway, timer
 
 pytestmark = pytest.mark.integration
@@ -57,8 +58,9 @@ def test_background_pusher_success(pushgateway):
     with BackgroundPusher(job=name, interval=0.1, gateway=gateway) as pusher:
         for epoch in range(1, 4):
             pusher.set("training_epoch", epoch)
-            time.sleep(0.2)
-        assert pushgateway.group(name) is not None  # periodic pushes arrived while running
+            # A periodic push carries each epoch to the gateway while the job still runs.
+            wait_until(lambda: (pushgateway.read_back(name).get("training_epoch") or [0, 0, {}])[2]
+                       == {frozenset(): float(epoch)}, timeout=10, poll=0.05, what=f"epoch {epoch} in the gateway")
     back = pushgateway.read_back(name)
     assert back["training_epoch"][2] == {frozenset(): 3.0}
     assert back["simplepipe_job_success"][2] == {frozenset(): 1.0}
