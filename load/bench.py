@@ -7,7 +7,6 @@ one local Pushgateway it starts itself. Prints two ratios:
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -15,13 +14,13 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
 
-from harness.processes import SupervisedProcess
+from harness.local.binaries import installed
 from harness.local.pushgateway import pushgateway_argv
 from harness.net import HOST
+from harness.processes import SupervisedProcess
 from simplepipe import MetricCollector
 from simplepipe.formats import from_data
 
-PUSHGATEWAY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
 PUSH_TARGET = 1.0
 SERIALIZE_TARGET = 1.5
 READY_TIMEOUT = 15.0
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="simplepipe-bench-") as tmp:
         # Port 0 and memory-only persistence: nothing shared with other gateways on this machine.
-        argv = pushgateway_argv(PUSHGATEWAY, None, "", 0)
+        argv = pushgateway_argv(installed("pushgateway"), None, "", 0)
         with SupervisedProcess("pushgateway", argv, Path(tmp) / "pushgateway.log") as gateway:
             url = f"http://{HOST}:{gateway.wait_listening(READY_TIMEOUT)}"
             sdk, bare = bench_pushes(url, args.pushes, args.rounds)

@@ -8,7 +8,6 @@ have after n workflows pushed.
 from __future__ import annotations
 
 import concurrent.futures
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -18,17 +17,16 @@ from pathlib import Path
 
 import urllib3
 
+from harness.local.binaries import installed
 from harness.local.errors import LocalPlatformError
-from harness.processes import SupervisedProcess
-from harness.net import http_ok
 from harness.local.pushgateway import pushgateway_argv
-from harness.net import HOST, free_port
+from harness.net import HOST, free_port, http_ok
+from harness.processes import SupervisedProcess
 from simplepipe.pushgateway import Pushgateway
 
 FILL_THREADS = 8
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
-GATEWAY_BINARIES = ("prometheus-pushgateway", "pushgateway")
 
 
 class GrowthError(RuntimeError):
@@ -83,12 +81,10 @@ def measure_growth(sizes: list[int], body: bytes, push: Callable[[str], None], *
 
     `push(url)` pushes the small payload to the gateway at `url` through Simplepipe's client.
     """
-    binary = next((found for name in GATEWAY_BINARIES if (found := shutil.which(name))), None)
-    if binary is None:
-        raise GrowthError(
-            "no Pushgateway binary on PATH (prometheus-pushgateway or pushgateway): "
-            "`apt-get install prometheus-pushgateway` or put the release binary on PATH"
-        )
+    try:
+        binary = installed("pushgateway")
+    except LocalPlatformError as exc:
+        raise GrowthError(str(exc)) from exc
     points = []
     with tempfile.TemporaryDirectory(prefix="simplepipe-growth-", dir=work_dir) as tmp:
         for size in sizes:

@@ -72,6 +72,14 @@ def find_binary(name: str, releases: dict[str, Release], *, download: bool = Tru
     return unpacked
 
 
+def installed(name: str) -> Path:
+    """A server binary for tools and tests beside the platform (bench, growth curve, fixtures): found as
+    `make up` finds it, downloaded if platform.yaml names a release and nothing is installed."""
+    from harness.local.settings import load_settings
+
+    return find_binary(name, load_settings().releases)
+
+
 def _arch() -> str:
     machine = host.machine().lower()
     return {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)

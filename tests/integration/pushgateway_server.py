@@ -16,12 +16,13 @@ from typing import Iterator
 import pytest
 import yaml
 
-from harness.processes import SupervisedProcess
+from harness.local.binaries import installed
 from harness.local.pushgateway import pushgateway_argv, web_config
 from harness.net import HOST
+from harness.processes import SupervisedProcess
 from simplepipe.pushgateway import Pushgateway
 
-BINARY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
+BINARY = installed("pushgateway")
 USERNAME = "alice"
 PASSWORD = "alice-test-password"
 READY_TIMEOUT = 15.0

@@ -7,7 +7,6 @@ then every panel of every dashboard shows data, the rules load, and SimplepipeJo
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.request
 from contextlib import ExitStack
@@ -17,18 +16,18 @@ import pytest
 from dashboards.build import PACKAGE_DIR, RULES_FILE
 from dashboards.live import check_all_panels
 from dashboards.panel_queries import load_rendered
-from harness.processes import SupervisedProcess
-from harness.net import http_ok
+from harness.local.binaries import installed
 from harness.local.prometheus import prometheus_argv, prometheus_config, write_config
 from harness.local.pushgateway import pushgateway_argv
-from harness.net import HOST, free_port
+from harness.net import HOST, free_port, http_ok
+from harness.processes import SupervisedProcess
 from harness.promql import PrometheusClient, non_empty
 from harness.tenants import Tenant
 
 pytestmark = pytest.mark.integration
 
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-PUSHGATEWAY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
+PROMETHEUS = installed("prometheus")
+PUSHGATEWAY = installed("pushgateway")
 READY_TIMEOUT = 20.0
 TENANTS = ("alice", "bob")
 # What the scenarios push (contract: scenarios alice-app, bob-images, alice-training, bob-nightly-failing).

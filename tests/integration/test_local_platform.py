@@ -20,8 +20,8 @@ import pytest
 from harness.local import LocalPlatform
 from harness.local.seaweedfs import s3_client, stale_sockets
 from harness.local.settings import S3Settings
-from harness.net import port_is_free
 from harness.local.throwaway import throwaway_platform
+from harness.net import port_is_free
 from harness.promql import PrometheusClient, assert_labels, assert_targets_up, has_value
 from harness.tenants import tenant_by_name
 from simplepipe.pushgateway import Pushgateway

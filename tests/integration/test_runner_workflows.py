@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from harness.local import seaweedfs
-from harness.processes import SupervisedProcess
 from harness.local.settings import Ports, S3Settings
 from harness.net import HOST
+from harness.processes import SupervisedProcess
 from harness.runner import RunnerContext, WorkflowRunner
 from harness.runner.identity import fnv32a
 from harness.tenants import Tenant

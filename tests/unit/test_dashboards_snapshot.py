@@ -1,7 +1,6 @@
 """What `make snapshot` shows: values as Grafana formats them, tables as Grafana merges and organizes them."""
 from __future__ import annotations
 
-
 import pytest
 
 from dashboards import display
