@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
-# Where kube-prometheus-stack runs (platform/helmfile.yaml); its Grafana sidecar picks up
+from harness.kind.render import MONITORING_NAMESPACE as NAMESPACE
+
+# kube-prometheus-stack runs in NAMESPACE (platform/helmfile.yaml); its Grafana sidecar picks up
 # ConfigMaps carrying SIDECAR_LABEL, its Prometheus every PrometheusRule (ruleSelector
 # open to all); `release` also satisfies the chart's default ruleSelector.
-NAMESPACE = "monitoring"
 HELM_RELEASE = "kube-prometheus-stack"
 SIDECAR_LABEL = {"grafana_dashboard": "1"}
 PART_OF = {"app.kubernetes.io/part-of": "simplepipe"}
