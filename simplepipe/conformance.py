@@ -120,6 +120,8 @@ def _target(family: MetricFamily, fmt: str, standard: Catalogue) -> tuple[Standa
     entry, labels = similar
     if entry.type not in _COMPATIBLE.get(family.type, ()):
         return None, {}
+    if unit_of(family.name) not in ("", entry.unit):
+        return None, {}  # values are never converted: `run-time-ms` stays, and the check reports it
     return entry, labels
 
 

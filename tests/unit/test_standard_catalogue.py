@@ -118,3 +118,10 @@ def test_a_broken_catalogue_names_the_entry_and_field(tmp_path):
     path.write_text("metrics: [")
     with pytest.raises(CatalogueError, match="cannot read the catalogue"):
         load_catalogue(path)
+
+
+def test_the_documented_table_lists_every_entry():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "standard-metrics.md").read_text()
+    rows = [line for line in doc.splitlines() if line.startswith("| `")]
+    documented = [line.split("`")[1] for line in rows]
+    assert [e.name for e in ENTRIES] == documented[: len(ENTRIES)], "update the table in docs/standard-metrics.md"

@@ -79,6 +79,14 @@ def test_kubeflow_names_are_mapped_onto_the_catalogue():
     assert conformance.check(mapped) == []
 
 
+def test_a_kubeflow_name_with_another_unit_is_not_mapped_but_reported():
+    metrics = formats.from_data({"metrics": [{"name": "run-time-ms", "numberValue": 1500}]}, None, "k.json")
+    mapped = conformance.map_onto(metrics, metrics.format)
+    assert [f.name for f in mapped] == ["run_time_ms"]
+    assert [(f.kind, f.standard) for f in conformance.check(mapped)] == [
+        ("look-alike", "application_run_time_seconds")]
+
+
 def test_seldon_timers_become_operation_durations_with_the_key_as_label():
     metrics = formats.from_data([{"type": "TIMER", "key": "predict", "value": 20},
                                  {"type": "TIMER", "key": "load", "value": 1500},
