@@ -26,7 +26,7 @@ _COMPATIBLE = {
 
 @dataclass(frozen=True)
 class Finding:
-    """One way a metric departs from the catalogue; `kind` is type, unit, labels or look-alike."""
+    """One way a metric departs from the catalogue; `kind` is type, unit, value, labels or look-alike."""
 
     kind: str
     source: str
@@ -37,7 +37,7 @@ class Finding:
 
     def __str__(self) -> str:
         # The same "file: item (name): field: problem" shape as every other error of Simplepipe.
-        field = {"type": "metric_type", "unit": "unit", "labels": "labels"}.get(self.kind, "name")
+        field = {"type": "metric_type", "unit": "unit", "labels": "labels", "value": "value"}.get(self.kind, "name")
         return str(InvalidMetricsError(self.problem, source=self.source, item=self.at.item, line=self.at.line,
                                        name=self.name, field=field))
 
@@ -73,6 +73,11 @@ def _check_family(source: str, family: MetricFamily, standard: Catalogue) -> lis
         elif name != entry.name and kind == entry.type:
             found.append(finding("look-alike", entry, f"is spelled differently from the standard metric {entry.name}; "
                                                 f"name it {entry.name}"))
+        if entry.unit == "ratio" and kind == "gauge":
+            outside = next((s.value for s in family.series if not 0 <= s.value <= 1), None)
+            if outside is not None:
+                found.append(finding("value", entry, f"{outside:g} is not a ratio from 0 to 1 (a percentage? "
+                                                     "divide it by 100)"))
         for series in family.series:
             missing = [label for label in entry.required_labels if label not in series.labels]
             if missing:

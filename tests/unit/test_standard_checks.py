@@ -53,6 +53,11 @@ def test_a_standard_name_with_another_unit():
         ("unit", "model_accuracy", "model_accuracy_ratio")]
 
 
+def test_a_ratio_outside_0_to_1():
+    assert findings({"metrics": [{"name": "accuracy-score", "numberValue": 93, "format": "PERCENTAGE"}]}) == [
+        ("value", "model_accuracy_ratio", "model_accuracy_ratio")]
+
+
 def test_a_standard_name_without_its_required_label():
     assert findings([{"name": "operation_duration_seconds", "metric_type": "histogram", "observations": [1]}]) == [
         ("labels", "operation_duration_seconds", "operation_duration_seconds")]
