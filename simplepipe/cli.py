@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import traceback
@@ -139,25 +138,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _standard(args: argparse.Namespace, metrics):
-    """With --standard: map the format onto the catalogue, print every finding; (metrics, refused)."""
-    if not args.standard:
-        return metrics, False
-    metrics = conformance.map_onto(metrics, metrics.format)
-    findings = conformance.check(metrics)
-    strict = args.standard == "strict"
-    for finding in findings:
-        print(f"simplepipe: {'error' if strict else 'warning'}: {finding}", file=sys.stderr)
-    if strict and findings:
-        print(f"simplepipe: error: {metrics.source}: {len(findings)} finding(s) against the standard metrics "
-              "(--standard=strict): refused, nothing pushed", file=sys.stderr)
-    return metrics, strict and bool(findings)
+    """(metrics mapped onto the catalogue, refused) with --standard; findings go to stderr."""
+    return conformance.review(metrics, args.standard, sys.stderr) if args.standard else (metrics, False)
 
 
 def _catalogue(args: argparse.Namespace) -> int:
-    if args.format == "json":
-        print(json.dumps([entry.as_dict() for entry in catalogue()], indent=2))
-    else:
-        sys.stdout.write(catalogue().table())
+    sys.stdout.write(catalogue().as_json() if args.format == "json" else catalogue().table())
     return EXIT_OK
 
 

@@ -8,12 +8,12 @@ map_onto() renames what a foreign format's names mean (Kubeflow `accuracy-score`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TextIO
 
 from simplepipe.errors import InvalidMetricsError
 from simplepipe.spec import MetricFamily, MetricSet, MetricType, Position
 from simplepipe.standard import Catalogue, StandardMetric, catalogue, unit_of
 
-MODES = ("warn", "strict")
 # Formats whose names are mapped onto the catalogue by --standard; the others keep the user's names.
 MAPPED_FORMATS = ("kubeflow", "seldon")
 # A standard type a family of this type may be turned into when mapped (a Kubeflow gauge holding a count...).
@@ -40,6 +40,22 @@ class Finding:
         field = {"type": "metric_type", "unit": "unit", "labels": "labels", "value": "value"}.get(self.kind, "name")
         return str(InvalidMetricsError(self.problem, source=self.source, item=self.at.item, line=self.at.line,
                                        name=self.name, field=field))
+
+
+def review(metrics: MetricSet, mode: str, err: TextIO) -> tuple[MetricSet, bool]:
+    """What --standard does: map the format, write one line per finding to `err`; (metrics, refused).
+
+    `mode` "warn": findings are warnings; "strict": they are errors and the set is refused.
+    """
+    metrics = map_onto(metrics, metrics.format)
+    findings = check(metrics)
+    strict = mode == "strict"
+    for finding in findings:
+        print(f"simplepipe: {'error' if strict else 'warning'}: {finding}", file=err)
+    if strict and findings:
+        print(f"simplepipe: error: {metrics.source}: {len(findings)} finding(s) against the standard metrics "
+              "(--standard=strict): refused, nothing pushed", file=err)
+    return metrics, strict and bool(findings)
 
 
 def check(metrics: MetricSet, standard: Catalogue | None = None) -> list[Finding]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +139,10 @@ class Catalogue:
     def known_series(self) -> frozenset[str]:
         """Every series name dashboards and rules may read: the catalogue's and the platform's own."""
         return frozenset(n for m in self.metrics for n in m.sample_names()) | {p.name for p in self.platform}
+
+    def as_json(self) -> str:
+        """The entries as a JSON list (`simplepipe standard --format json`)."""
+        return json.dumps([m.as_dict() for m in self.metrics], indent=2) + "\n"
 
     def table(self) -> str:
         """The catalogue as an aligned text table (name, type, unit, labels, question)."""
