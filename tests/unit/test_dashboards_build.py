@@ -5,8 +5,10 @@ import json
 
 import pytest
 import yaml
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from dashboards import build, kubernetes
+from dashboards.boards import run_times
 from dashboards.panel_queries import load_rendered, panel_queries, panels
 from dashboards.promql import metric_names
 from dashboards.rules import rule_groups
@@ -62,8 +64,6 @@ def test_the_per_job_table_has_a_column_per_catalogue_entry_with_a_panel_hint():
 
 
 def test_a_new_catalogue_entry_with_a_panel_hint_becomes_a_column(tmp_path):
-    from dashboards.boards import run_times
-
     data = yaml.safe_load(CATALOGUE_FILE.read_text())
     data["metrics"].append({
         "id": "rows_rejected", "name": "rows_rejected_total", "type": "counter", "unit": "", "help": "Rows refused.",
@@ -71,16 +71,10 @@ def test_a_new_catalogue_entry_with_a_panel_hint_becomes_a_column(tmp_path):
         "provenance": "a test", "panel": {"header": "rejected", "unit": "none"}})
     path = tmp_path / "standard.yaml"
     path.write_text(yaml.safe_dump(data))
-    model = json.loads(json.dumps(run_times.dashboard(load_catalogue(path)).build(), cls=build_encoder()))
+    model = json.loads(json.dumps(run_times.dashboard(load_catalogue(path)).build(), cls=JSONEncoder))
     table = next(p for p in panels(model) if p["title"] == "Standard metrics per job")
     assert any("rows_rejected_total" in q.expr for q in panel_queries(model, table))
     assert "rejected" in table["transformations"][-1]["options"]["renameByName"].values()
-
-
-def build_encoder():
-    from grafana_foundation_sdk.cog.encoder import JSONEncoder
-
-    return JSONEncoder
 
 
 def test_rules_use_only_metrics_the_platform_produces():
