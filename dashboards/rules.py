@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from dashboards.thresholds import Thresholds, load_thresholds
+from simplepipe.standard import catalogue
 
 RULE_GROUP = "simplepipe"
 
@@ -75,9 +76,17 @@ def stale_groups(thresholds: Thresholds, matcher: str = "", op: str = ">") -> st
                              thresholds.per_job("group_stale_after"), matcher)
 
 
+def run_time_metric() -> str:
+    """The standard run-time metric; its thresholds (thresholds.yaml) are seconds, so its unit must be too."""
+    entry = catalogue()["run_time"]
+    if entry.unit != "seconds":
+        raise ValueError(f"standard metric {entry.name}: thresholds are in seconds, the metric in {entry.unit!r}")
+    return entry.name
+
+
 def run_time_high(thresholds: Thresholds, matcher: str = "", op: str = ">") -> str:
     def comparison(matchers: str, threshold: str) -> str:
-        return f"{_selector('application_run_time_seconds', matchers)} {op} {threshold}"
+        return f"{_selector(run_time_metric(), matchers)} {op} {threshold}"
 
     return per_job_threshold(comparison, thresholds.application_run_time_high_seconds,
                              thresholds.per_job("application_run_time_high_seconds"), matcher)
@@ -85,6 +94,7 @@ def run_time_high(thresholds: Thresholds, matcher: str = "", op: str = ">") -> s
 
 def alert_rules(thresholds: Thresholds | None = None) -> list[AlertRule]:
     thresholds = thresholds or load_thresholds()
+    success, last_failure = catalogue()["job_success"].name, catalogue()["job_last_failure"].name
     return [
         AlertRule(
             alert="SimplepipePushFailed",
@@ -113,14 +123,14 @@ def alert_rules(thresholds: Thresholds | None = None) -> list[AlertRule]:
         ),
         AlertRule(
             alert="SimplepipeJobFailed",
-            expr="simplepipe_job_success == 0",
+            expr=f"{success} == 0",
             for_="0s",
             severity="warning",
             summary="Job {{ $labels.job }} of tenant {{ $labels.tenant }} failed",
             description=(
                 "Job {{ $labels.job }} of tenant {{ $labels.tenant }} (workflow {{ $labels.argo_workflow }}) "
-                "reported simplepipe_job_success 0: its code raised inside Simplepipe's reporter. "
-                "simplepipe_job_last_failure_timestamp_seconds says when."
+                f"reported {success} 0: its code raised inside Simplepipe's reporter. "
+                f"{last_failure} says when."
             ),
         ),
         AlertRule(

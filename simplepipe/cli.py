@@ -7,12 +7,13 @@ import sys
 import traceback
 from typing import Sequence
 
-from simplepipe import __version__, formats
+from simplepipe import __version__, conformance, formats
 from simplepipe.errors import SimplepipeError, UsageError
 from simplepipe.grouping_key import GroupingKey
 from simplepipe.identity import WorkflowIdentity
 from simplepipe.pushgateway import Pushgateway, exposition_for
 from simplepipe.settings import CA_FILE, INSECURE_SKIP_VERIFY, PASSWORD, TOKEN, URL, USERNAME
+from simplepipe.standard import catalogue
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -43,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     gateway.add_argument("--retries", type=int, default=3,
                          help="retries on connection errors and 5xx, with backoff (default 3)")
     gateway.add_argument("--gzip", action="store_true", help="gzip the request body")
+    standard = argparse.ArgumentParser(add_help=False)
+    standard.add_argument("--standard", dest="standard", action="store_const", const="warn",
+                          help="check names against the standard metrics (`simplepipe standard`) and map Kubeflow "
+                               "and Seldon names onto them; --standard=strict: findings are errors (exit 3)")
+    # `--standard=strict` arrives as this flag (see main): an optional value would swallow FILE.
+    standard.add_argument("--standard-strict", dest="standard", action="store_const", const="strict",
+                          help=argparse.SUPPRESS)
     group = argparse.ArgumentParser(add_help=False)
     group.add_argument("--job", required=True, help="the grouping key's job label")
     group.add_argument("--group", action="append", metavar="KEY=VALUE",
@@ -54,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"simplepipe {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    push = commands.add_parser("push", parents=[common, gateway, group], epilog=EPILOG,
+    push = commands.add_parser("push", parents=[common, gateway, group, standard], epilog=EPILOG,
                                formatter_class=argparse.RawDescriptionHelpFormatter,
                                help="validate FILE and push it in one request")
     push.add_argument("file", metavar="FILE", help="metrics file, or - for stdin")
@@ -64,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--dry-run", action="store_true", help="print the body that would be sent; send nothing")
     push.add_argument("--no-identity", action="store_true", help="do not add argo_workflow/argo_template labels")
 
-    validate = commands.add_parser("validate", parents=[common], epilog=EPILOG,
+    validate = commands.add_parser("validate", parents=[common, standard], epilog=EPILOG,
                                    formatter_class=argparse.RawDescriptionHelpFormatter,
                                    help="validate FILE (no network)")
     validate.add_argument("file", metavar="FILE", help="metrics file, or - for stdin")
@@ -73,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("delete", parents=[common, gateway, group], epilog=EPILOG,
                         formatter_class=argparse.RawDescriptionHelpFormatter,
                         help="delete a group from the Pushgateway")
+
+    listing = commands.add_parser("standard", parents=[common], help="print the standard metrics catalogue")
+    listing.add_argument("--format", choices=("table", "json"), default="table",
+                         help="table (default), or json: a list of entries")
     return parser
 
 
@@ -90,6 +102,9 @@ def _gateway(args: argparse.Namespace, identity: bool = True) -> Pushgateway:
 def _push(args: argparse.Namespace) -> int:
     key = GroupingKey.parse_pairs(args.job, args.group)
     metrics = formats.load(args.file, args.format)  # validated before any connection is made
+    metrics, refused = _standard(args, metrics)
+    if refused:
+        return EXIT_INVALID
     method = args.method.upper()
     if args.dry_run:
         try:
@@ -115,8 +130,20 @@ def _push(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    metrics = formats.load(args.file, args.format)
+    metrics, refused = _standard(args, formats.load(args.file, args.format))
+    if refused:
+        return EXIT_INVALID
     print(f"{metrics.source}: valid: {len(metrics)} metrics, {metrics.series_count} series")
+    return EXIT_OK
+
+
+def _standard(args: argparse.Namespace, metrics):
+    """(metrics mapped onto the catalogue, refused) with --standard; findings go to stderr."""
+    return conformance.review(metrics, args.standard, sys.stderr) if args.standard else (metrics, False)
+
+
+def _catalogue(args: argparse.Namespace) -> int:
+    sys.stdout.write(catalogue().as_json() if args.format == "json" else catalogue().table())
     return EXIT_OK
 
 
@@ -128,11 +155,14 @@ def _delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"push": _push, "validate": _validate, "delete": _delete}
+COMMANDS = {"push": _push, "validate": _validate, "delete": _delete, "standard": _catalogue}
+# `--standard=strict` spelled as the flag the parser knows (an optional value would swallow FILE).
+_SPELLINGS = {"--standard=strict": "--standard-strict", "--standard=warn": "--standard"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser().parse_args([_SPELLINGS.get(arg, arg) for arg in argv])
     verbose = getattr(args, "verbose", False)
     return run(lambda: COMMANDS[args.command](args), verbose)
 

@@ -50,6 +50,18 @@ class MetricCollector:
             self._pending = [i for i in self._pending
                              if (i["name"], i.get("labels")) != (name, item.get("labels"))] + [item]
 
+    def inc(self, name: str, amount: float = 1.0, labels: Mapping[str, str] | None = None, help: str = "") -> None:
+        """Increase a counter for the next `push` (used by simplepipe.standard_metrics)."""
+        item = {"name": name, "description": help, "value": amount, "metric_type": "counter"}
+        if labels:
+            item["labels"] = dict(labels)
+        key = (name, item.get("labels"))
+        with self._lock:
+            current = next((i for i in self._pending if (i["name"], i.get("labels")) == key), None)
+            if current is not None:
+                item["value"] = current["value"] + amount
+            self._pending = [i for i in self._pending if (i["name"], i.get("labels")) != key] + [item]
+
     def push(self, job_name: str, grouping_key: Mapping[str, str] | None = None) -> PushReceipt:
         """Push what `set` remembered (PUT)."""
         with self._lock:

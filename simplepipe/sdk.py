@@ -10,10 +10,10 @@ from typing import Any, Iterator, Mapping
 from simplepipe.errors import SimplepipeError
 from simplepipe.pushgateway import Pushgateway, PushReceipt
 from simplepipe.spec import MetricSet
+from simplepipe.standard import catalogue
 
-SUCCESS = "simplepipe_job_success"
-LAST_SUCCESS = "simplepipe_job_last_success_timestamp_seconds"
-LAST_FAILURE = "simplepipe_job_last_failure_timestamp_seconds"
+# The job outcome series are standard metrics (simplepipe/standard.yaml): names and HELP come from there.
+SUCCESS, LAST_SUCCESS, LAST_FAILURE = (catalogue()[i] for i in ("job_success", "job_last_success", "job_last_failure"))
 
 
 class Timing:
@@ -111,11 +111,9 @@ class BackgroundPusher:
         metrics = self.snapshot()
         if outcome is not None:
             now = time.time()
-            metrics.add_gauge(SUCCESS, 1 if outcome else 0, None, "1 if the job's last run succeeded, 0 if it raised")
-            if outcome:
-                metrics.add_gauge(LAST_SUCCESS, now, None, "Unix time of the job's last successful run")
-            else:
-                metrics.add_gauge(LAST_FAILURE, now, None, "Unix time of the job's last failed run")
+            metrics.add_gauge(SUCCESS.name, 1 if outcome else 0, None, SUCCESS.help)
+            last = LAST_SUCCESS if outcome else LAST_FAILURE
+            metrics.add_gauge(last.name, now, None, last.help)
         with self._push_lock:
             if outcome:
                 receipt = self.gateway.push(metrics, self.job, self.grouping_key)

@@ -124,6 +124,8 @@ class MetricSet:
 
     def __init__(self, source: str = "<metrics>") -> None:
         self.source = source
+        # The input format it was read from (set by simplepipe.formats; --standard maps some formats).
+        self.format: str | None = None
         self._families: dict[str, MetricFamily] = {}
         self._sample_owner: dict[str, str] = {}
         self._series_at: dict[tuple, Position] = {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dashboards.boards.common import TENANT, simplepipe_dashboard
+from dashboards.catalogue import selector, standard
 from dashboards.panels import query, stat_panel, table_panel, timeseries_panel
 from dashboards.rules import stale_groups
 from dashboards.thresholds import load_thresholds
@@ -9,7 +10,10 @@ from dashboards.thresholds import load_thresholds
 UID = "simplepipe-tenant-overview"
 PUSHED = f"push_time_seconds{{{TENANT}}}"
 FAILED = f"push_failure_time_seconds{{{TENANT}}}"
-SUCCESS = f"simplepipe_job_success{{{TENANT}}}"
+# The job outcome series are standard metrics (simplepipe/standard.yaml).
+SUCCESS = selector(standard("job_success"), TENANT)
+LAST_SUCCESS = selector(standard("job_last_success"), TENANT)
+LAST_FAILURE = selector(standard("job_last_failure"), TENANT)
 RED_FROM_ONE = ((None, "green"), (1, "red"))
 YES_NO = {"0": ("no", "green"), "1": ("YES", "red")}
 
@@ -39,7 +43,7 @@ def dashboard():
         ).id(3))
         .with_panel(stat_panel(
             "Failed jobs",
-            "Jobs whose last run raised inside Simplepipe's reporter (simplepipe_job_success == 0).",
+            f"Jobs whose last run raised inside Simplepipe's reporter ({standard('job_success').name} == 0).",
             [query(f"sum({SUCCESS} == bool 0)", "failed", instant=True)],
             unit="none", width=6, steps=RED_FROM_ONE,
         ).id(4))
@@ -64,9 +68,9 @@ def dashboard():
             "What Simplepipe's reporter recorded at the end of each job: success flag, last success, last failure.",
             [
                 query(f"max by (tenant, job) ({SUCCESS})", ref="A", instant=True, table_format=True),
-                query(f"max by (tenant, job) (simplepipe_job_last_success_timestamp_seconds{{{TENANT}}}) * 1000",
+                query(f"max by (tenant, job) ({LAST_SUCCESS}) * 1000",
                       ref="B", instant=True, table_format=True),
-                query(f"max by (tenant, job) (simplepipe_job_last_failure_timestamp_seconds{{{TENANT}}}) * 1000",
+                query(f"max by (tenant, job) ({LAST_FAILURE}) * 1000",
                       ref="C", instant=True, table_format=True),
             ],
             columns={"tenant": "tenant", "job": "job", "Value #A": "succeeded",

@@ -30,11 +30,11 @@ def parse(text: str, fmt: str | None = None, source: str = "<metrics>") -> Metri
     if fmt is not None and fmt not in FORMATS:
         raise InvalidMetricsError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", source=source)
     if fmt == "prometheus":
-        return prometheus_text.convert(text, source)
+        return _from("prometheus", prometheus_text.convert(text, source))
     data = _structured(text, source, required=fmt is not None)
     if data is _NOT_STRUCTURED:
         if prometheus_text.looks_like(text):
-            return prometheus_text.convert(text, source)
+            return _from("prometheus", prometheus_text.convert(text, source))
         raise InvalidMetricsError("not a metrics file: neither JSON/YAML (Simplepipe, Kubeflow, Seldon) "
                                   "nor Prometheus text", source=source)
     return from_data(data, fmt, source)
@@ -50,7 +50,13 @@ def from_data(data: Any, fmt: str | None = None, source: str = "<metrics>") -> M
             "(use --format to say which)", source=source)
     if fmt == "prometheus":
         raise InvalidMetricsError("Prometheus text cannot come as JSON/YAML data", source=source)
-    return _CONVERTERS[fmt].convert(data, source)
+    return _from(fmt, _CONVERTERS[fmt].convert(data, source))
+
+
+def _from(fmt: str, metrics: MetricSet) -> MetricSet:
+    """Remember the format a set was read from (`--standard` maps Kubeflow and Seldon names)."""
+    metrics.format = fmt
+    return metrics
 
 
 def detect(data: Any) -> str | None:

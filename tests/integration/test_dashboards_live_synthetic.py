@@ -34,16 +34,20 @@ TENANTS = ("alice", "bob")
 SCENARIO_GROUPS = {
     "alice": {
         "alice-app": 'application_run_time_seconds{argo_workflow="alice-app-x1b2c",argo_template="run"} 1.7\n'
-                     'model_accuracy{argo_workflow="alice-app-x1b2c",argo_template="run"} 0.93\n',
+                     'model_accuracy_ratio{argo_workflow="alice-app-x1b2c",argo_template="run"} 0.93\n'
+                     'model_loss{argo_workflow="alice-app-x1b2c",argo_template="run"} 0.21\n',
         "alice-training": 'training_epoch{argo_workflow="alice-training-q9z8y",argo_template="train"} 5\n'
                           'training_reward{argo_workflow="alice-training-q9z8y",argo_template="train"} 0.8\n'
+                          'process_memory_usage_bytes{argo_workflow="alice-training-q9z8y",argo_template="train"} 3e7\n'
                           'simplepipe_job_success{argo_workflow="alice-training-q9z8y",argo_template="train"} 1\n'
                           'simplepipe_job_last_success_timestamp_seconds'
                           '{argo_workflow="alice-training-q9z8y",argo_template="train"} {now}\n',
     },
     "bob": {
-        "bob-images": 'images_processed{argo_workflow="bob-images-m3n4o",argo_template="process"} 120\n'
-                      'data_volume_bytes{argo_workflow="bob-images-m3n4o",argo_template="process"} 52428800\n'
+        "bob-images": '# TYPE items_processed_total counter\n'
+                      'items_processed_total{argo_workflow="bob-images-m3n4o",argo_template="process",item="images"} 120\n'
+                      '# TYPE data_processed_bytes_total counter\n'
+                      'data_processed_bytes_total{argo_workflow="bob-images-m3n4o",argo_template="process"} 52428800\n'
                       'application_run_time_seconds{argo_workflow="bob-images-m3n4o",argo_template="process"} 3.2\n',
         "bob-nightly": 'simplepipe_job_success{argo_workflow="bob-nightly-k5l6m",argo_template="nightly"} 0\n'
                        'simplepipe_job_last_failure_timestamp_seconds'

@@ -5,13 +5,17 @@ import json
 
 import pytest
 import yaml
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from dashboards import build, kubernetes
-from dashboards.metrics import KNOWN_METRICS
+from dashboards.boards import run_times
 from dashboards.panel_queries import load_rendered, panel_queries, panels
 from dashboards.promql import metric_names
 from dashboards.rules import rule_groups
+from simplepipe.standard import CATALOGUE_FILE, catalogue, load_catalogue
 
+# What dashboards and rules may read: the standard catalogue's series and the platform's own.
+KNOWN_METRICS = catalogue().known_series()
 MODELS = load_rendered()
 PANELS = [(model, panel) for model in MODELS for panel in panels(model)]
 
@@ -48,6 +52,29 @@ def test_queries_use_only_metrics_the_platform_produces(item):
     model, panel = item
     used = set().union(*(metric_names(q.expr) for q in panel_queries(model, panel)))
     assert used <= KNOWN_METRICS, f"unknown metrics: {sorted(used - KNOWN_METRICS)}"
+
+
+def test_the_per_job_table_has_a_column_per_catalogue_entry_with_a_panel_hint():
+    model = next(m for m in MODELS if m["uid"] == "simplepipe-run-times")
+    table = next(p for p in panels(model) if p["title"] == "Standard metrics per job")
+    read = set().union(*(metric_names(q.expr) for q in panel_queries(model, table)))
+    assert read == {e.name for e in catalogue().with_panel()}
+    units = {o["matcher"]["options"]: o["properties"][0]["value"] for o in table["fieldConfig"]["overrides"]}
+    assert units == {e.panel.header: e.panel.unit for e in catalogue().with_panel()}
+
+
+def test_a_new_catalogue_entry_with_a_panel_hint_becomes_a_column(tmp_path):
+    data = yaml.safe_load(CATALOGUE_FILE.read_text())
+    data["metrics"].append({
+        "id": "rows_rejected", "name": "rows_rejected_total", "type": "counter", "unit": "", "help": "Rows refused.",
+        "question": "How many rows were refused?", "labels": {"required": [], "optional": []},
+        "provenance": "a test", "panel": {"header": "rejected", "unit": "none"}})
+    path = tmp_path / "standard.yaml"
+    path.write_text(yaml.safe_dump(data))
+    model = json.loads(json.dumps(run_times.dashboard(load_catalogue(path)).build(), cls=JSONEncoder))
+    table = next(p for p in panels(model) if p["title"] == "Standard metrics per job")
+    assert any("rows_rejected_total" in q.expr for q in panel_queries(model, table))
+    assert "rejected" in table["transformations"][-1]["options"]["renameByName"].values()
 
 
 def test_rules_use_only_metrics_the_platform_produces():
