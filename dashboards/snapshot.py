@@ -7,7 +7,6 @@ with a legend, stats as big numbers, tables as tables. One PNG per dashboard in 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from dashboards.panel_queries import (  # noqa: E402
     variable_values,
 )
 from dashboards.thresholds import duration_seconds  # noqa: E402
+from harness.local.errors import SettingsError  # noqa: E402
 from harness.promql import PrometheusClient, PrometheusError, PrometheusQueryError  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -51,41 +51,23 @@ class PrometheusNotFoundError(LookupError):
     """Neither --prometheus-url, PROMETHEUS_URL nor the platform's state file says where Prometheus is."""
 
 
-def prometheus_url_of(platform: str, state_dir: Path = REPO_ROOT / ".state") -> str:
-    """The running platform's Prometheus: $PROMETHEUS_URL, else .state/<platform>/state.json, else (kind) the
-    host port that platform/kind.yaml publishes it on."""
+def prometheus_url_of(platform: str, state_dir: Path | None = None) -> str:
+    """The running platform's Prometheus: $PROMETHEUS_URL, else the platform's own `prometheus_url` (the local
+    platform's from the ports `make up` recorded in its state folder, default .state/local)."""
     if os.environ.get("PROMETHEUS_URL"):
         return os.environ["PROMETHEUS_URL"]
-    state_file = state_dir / platform / "state.json"
-    try:
-        url = _find_url(json.loads(state_file.read_text()))
-    except (OSError, ValueError):
-        url = None
-    if url:
-        return url
     if platform == "kind":
         from harness.kind import cluster  # the kind backend publishes Prometheus on a fixed host port
 
         return cluster.service_urls()["prometheus"]
-    raise PrometheusNotFoundError(
-        f"no Prometheus URL in {state_file}: start the platform (`make up PLATFORM={platform}`) "
-        f"or set PROMETHEUS_URL / --prometheus-url")
+    from harness.local import LocalPlatform
 
-
-def _find_url(state) -> str | None:
-    """The Prometheus URL wherever the state file keeps it (`prometheus_url`, `prometheus: {url}`...)."""
-    if isinstance(state, dict):
-        for key, value in state.items():
-            if "prometheus" in key.lower():
-                if isinstance(value, str) and value.startswith("http"):
-                    return value
-                if isinstance(value, dict) and isinstance(value.get("url"), str):
-                    return value["url"]
-        for value in state.values():
-            found = _find_url(value)
-            if found:
-                return found
-    return None
+    local = LocalPlatform(state_dir=state_dir)
+    if not local.state_file.is_file():
+        raise PrometheusNotFoundError(
+            f"the local platform is not running (no {local.state_file}): start it (`make up PLATFORM={platform}`) "
+            f"or set PROMETHEUS_URL / --prometheus-url")
+    return local.prometheus_url
 
 
 class DashboardSnapshot:
@@ -303,14 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboards.snapshot", description=__doc__.splitlines()[0])
     parser.add_argument("--platform", default="local", help="platform whose Prometheus to query (local|kind)")
     parser.add_argument("--prometheus-url", help="Prometheus to query (default: $PROMETHEUS_URL, else the "
-                        "platform's .state/<platform>/state.json)")
+                        "running platform's: .state/local for local)")
     parser.add_argument("--range", default=DEFAULT_RANGE, help=f"time range ending now (default {DEFAULT_RANGE})")
     parser.add_argument("--out", type=Path, default=SNAPSHOT_DIR, help="where the PNGs go (default .state/snapshots)")
     args = parser.parse_args(argv)
     try:
         url = args.prometheus_url or prometheus_url_of(args.platform)
         snapshots = snapshot_all(url, args.out, duration_seconds(args.range))
-    except (PrometheusNotFoundError, PrometheusError, ConnectionError, ValueError) as exc:
+    except (PrometheusNotFoundError, PrometheusError, ConnectionError, ValueError, SettingsError) as exc:
         print(f"snapshot: {exc}", file=sys.stderr)
         return 1
     for snapshot in snapshots:

@@ -18,6 +18,7 @@ platform/schemas/config/scenario-expect.schema.json is the format; this module c
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 import yaml
@@ -66,8 +67,12 @@ class PromQLExpectation:
     value: ExpectedValue
     labels: dict[str, str] = field(default_factory=dict)
 
-    def mismatch(self, series: list[tuple[dict[str, str], float]]) -> str | None:
-        """Why the query result does not meet the expectation; None when it does."""
+    def mismatch(self, series: list[tuple[dict[str, str], float]], runs: Collection[str] = ()) -> str | None:
+        """Why the query result does not meet the expectation; None when it does.
+
+        With `runs`, a series labelled `argo_workflow` must come from one of those workflows (an earlier run's
+        value does not count); a series without that label (an aggregate, `absent(...)`, `... or vector(0)`)
+        is judged on its value and labels alone."""
         if not series:
             return f"{self.query} returned no series"
         for labels, value in series:
@@ -76,6 +81,10 @@ class PromQLExpectation:
             wrong = {k: labels.get(k) for k, v in self.labels.items() if labels.get(k) != v}
             if wrong:
                 return f"{self.query}: labels {wrong} of {labels}, expected {self.labels}"
+        others = sorted({labels["argo_workflow"] for labels, _ in series
+                         if runs and "argo_workflow" in labels and labels["argo_workflow"] not in runs})
+        if others:
+            return f"{self.query}: series of workflow(s) {others}, expected only of {sorted(runs)}"
         return None
 
 

@@ -93,7 +93,8 @@ def test_an_error_in_a_committed_file_is_named_relative_to_the_repository():
     bad = _with(TENANTS, "tenants.1.pushgateway.local_port", "x")
     with pytest.raises(TenantsFileError) as refused:
         config_files.check(bad, config_files.TENANTS_SCHEMA, TENANTS_FILE, TenantsFileError)
-    assert str(refused.value) == "platform/tenants.yaml: tenants[1].pushgateway.local_port: 'x' is not of type 'integer'"
+    assert str(refused.value) == ("platform/tenants.yaml: tenants[1].pushgateway.local_port: "
+                                  "'x' is not of type 'integer'")
 
 
 @pytest.mark.parametrize(("load", "error", "document", "message"), [

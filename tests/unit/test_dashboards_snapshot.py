@@ -1,8 +1,6 @@
 """What `make snapshot` shows: values as Grafana formats them, tables as Grafana merges and organizes them."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from dashboards import display
@@ -43,12 +41,11 @@ def test_pushed_groups_table_merges_its_queries_into_one_row_per_group():
     assert cell_text(rows[0]["age"], mappings["age"]) == ("12 s", display.TEXT)
 
 
-def test_prometheus_url_comes_from_the_environment_or_the_platform_state(tmp_path, monkeypatch):
+def test_without_a_running_platform_the_prometheus_url_comes_from_the_environment_only(tmp_path, monkeypatch):
+    # The local platform's own URL, read from the state a running one writes, is tested in
+    # tests/integration/test_local_platform.py against a platform that `up` started.
     monkeypatch.delenv("PROMETHEUS_URL", raising=False)
     with pytest.raises(PrometheusNotFoundError, match="make up PLATFORM=local"):
         prometheus_url_of("local", tmp_path)
-    (tmp_path / "local").mkdir()
-    (tmp_path / "local" / "state.json").write_text(json.dumps({"prometheus": {"url": "http://127.0.0.1:1"}}))
-    assert prometheus_url_of("local", tmp_path) == "http://127.0.0.1:1"
     monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:2")
     assert prometheus_url_of("local", tmp_path) == "http://127.0.0.1:2"

@@ -30,7 +30,8 @@ def test_scenario_workflows_are_argo_workflows_the_local_runner_accepts(name):
     ({"expect": [{"query": "up", "value": {"min": 2, "max": 1}}]}, "expect[0].value: min 2 is greater than max 1"),
     ({"expect": [{"query": "up", "value": "high"}]}, "expect[0].value: 'high' is not of type 'number', 'object'"),
     ({"expect": [{"query": "up"}]}, "expect[0]: 'value' is a required property"),
-    ({"expect": [{"query": "up", "value": 1, "label": {}}]}, "expect[0]: Additional properties are not allowed ('label'"),
+    ({"expect": [{"query": "up", "value": 1, "label": {}}]},
+     "expect[0]: Additional properties are not allowed ('label' was unexpected)"),
     ({"expect": []}, "expect: [] should be non-empty"),
     ({"during": [{"query": " ", "value": 1}]}, "during[0].query: ' ' is not a PromQL expression"),
     ({"timeout": 5}, "expect.yaml: Additional properties are not allowed ('timeout' was unexpected)"),
@@ -55,6 +56,19 @@ def test_expected_values():
     assert ExpectedValue(exact=12).matches(12.0) and not ExpectedValue(exact=12).matches(12.5)
     assert ExpectedValue(min=0.05, max=60).matches(0.5) and not ExpectedValue(min=0.05, max=60).matches(0.01)
     assert ExpectedValue(min=1).matches(1e12) and not ExpectedValue(min=1).matches(float("nan"))
+
+
+def test_provenance_is_checked_wherever_series_carry_the_workflow_label():
+    expectation = PromQLExpectation("x", ExpectedValue(min=1))
+    this_run = ({"argo_workflow": "carol-a1b2c", "job": "carol-report"}, 3.0)
+    earlier_run = ({"argo_workflow": "carol-z9y8x", "job": "carol-report"}, 2.0)
+    aggregate = ({}, 5.0)  # sum(...), absent(...), ... or vector(0): no workflow label to check
+
+    assert expectation.mismatch([this_run], {"carol-a1b2c"}) is None
+    assert "series of workflow(s) ['carol-z9y8x']" in expectation.mismatch([this_run, earlier_run], {"carol-a1b2c"})
+    assert expectation.mismatch([aggregate], {"carol-a1b2c"}) is None
+    assert "expected [6, +inf]" in PromQLExpectation("x", ExpectedValue(min=6)).mismatch([aggregate], {"carol-a1b2c"})
+    assert expectation.mismatch([earlier_run]) is None  # without runs: value and labels only
 
 
 def test_expectation_checks_every_series_and_its_labels():
