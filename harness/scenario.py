@@ -21,10 +21,11 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import yaml
 
 from harness import config_files
-from harness.tenants import REPO_ROOT, Tenant, TenantsFileError, load_tenants
+from harness.tenants import REPO_ROOT, TENANTS_FILE, Tenant, TenantsFileError, load_tenants
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 
@@ -131,13 +132,15 @@ def _expectations(entries: list[dict] | None, where: str) -> tuple[PromQLExpecta
         for index, entry in enumerate(entries or ()))
 
 
-def _tenant_names(tenants: list[Tenant] | Path | str | None, where: str) -> list[str]:
+def _tenant_names(tenants: list[Tenant] | Path | str | None, where: str) -> tuple[list[str], str]:
+    """The names a scenario's tenant may have, and where they come from (for the error)."""
+    if tenants is not None and not isinstance(tenants, (Path, str)):
+        return [t.name for t in tenants], "the platform's tenants"
+    path = TENANTS_FILE if tenants is None else Path(tenants)
     try:
-        if tenants is None or isinstance(tenants, (Path, str)):
-            tenants = load_tenants() if tenants is None else load_tenants(Path(tenants))
+        return [t.name for t in load_tenants(path)], config_files.shown(path)
     except TenantsFileError as exc:
         raise ScenarioError(f"{where}: cannot check the tenant: {exc}") from exc
-    return [t.name for t in tenants]
 
 
 def load_scenario(directory: Path | str, *, tenants: list[Tenant] | Path | str | None = None,
@@ -150,10 +153,8 @@ def load_scenario(directory: Path | str, *, tenants: list[Tenant] | Path | str |
     expect_file = directory / "expect.yaml"
     data = config_files.load(expect_file, config_files.SCENARIO_EXPECT_SCHEMA, ScenarioError)
     where = config_files.shown(expect_file)
-    known = _tenant_names(tenants, where)
+    known, source = _tenant_names(tenants, where)
     if data["tenant"] not in known:
-        source = "platform/tenants.yaml" if tenants is None else "the tenants file" if isinstance(
-            tenants, (Path, str)) else "the platform's tenants"
         raise ScenarioError(f"{where}: tenant: {data['tenant']!r} is not in {source} ({', '.join(known)})")
     scenario = Scenario(name=directory.name, directory=directory, tenant=data["tenant"],
                         description=data.get("description", ""),

@@ -211,6 +211,20 @@ class Then:
         assert problems == [], f"after {PROMQL_SETTLE_SECONDS:g} s:\n" + "\n".join(problems)
         return self
 
+    def alert_firing(self, alertname: str, **labels: str) -> "Then":
+        """Prometheus fires the alert with these labels, once a rule evaluation has seen the runs' data."""
+        def matching() -> list[dict]:
+            return [a for a in self.prometheus.alerts() if a["state"] == "firing"
+                    and a["labels"].get("alertname") == alertname
+                    and all(a["labels"].get(k) == v for k, v in labels.items())]
+
+        deadline = time.monotonic() + PROMQL_SETTLE_SECONDS
+        while not (found := matching()) and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS * 2)
+        firing = [a["labels"] for a in self.prometheus.alerts() if a["state"] == "firing"]
+        assert found, f"{alertname} {labels} not firing after {PROMQL_SETTLE_SECONDS:g} s; firing: {firing}"
+        return self
+
     def _settle(self, scenario: str, tenant: str, expectation: PromQLExpectation, runs: set[str]) -> None:
         deadline = time.monotonic() + PROMQL_SETTLE_SECONDS
         while True:
