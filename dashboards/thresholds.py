@@ -5,13 +5,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from harness import config_files
 
 THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.yaml"
 
 _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_KEYS = ("group_stale_after", "application_run_time_high_seconds")
 
 
 class ThresholdsFileError(ValueError):
@@ -41,34 +40,11 @@ class Thresholds:
 
 
 def load_thresholds(path: Path = THRESHOLDS_FILE) -> Thresholds:
-    try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ThresholdsFileError(f"{path}: cannot read thresholds: {exc}") from exc
-    jobs: dict[str, dict[str, float]] = {}
-    for job, overrides in (data.get("jobs") or {}).items():
-        unknown = set(overrides or {}) - set(_KEYS)
-        if unknown:
-            raise ThresholdsFileError(f"{path}: jobs.{job}: unknown keys {sorted(unknown)}; known: {list(_KEYS)}")
-        jobs[str(job)] = {key: _seconds(path, f"jobs.{job}.{key}", key, value) for key, value in overrides.items()}
-    try:
-        return Thresholds(
-            group_stale_after_seconds=_seconds(path, "group_stale_after", "group_stale_after", data["group_stale_after"]),
-            application_run_time_high_seconds=_seconds(
-                path, "application_run_time_high_seconds", "application_run_time_high_seconds",
-                data["application_run_time_high_seconds"]),
-            jobs=jobs,
-        )
-    except KeyError as exc:
-        raise ThresholdsFileError(f"{path}: missing key {exc}") from exc
-
-
-def _seconds(path: Path, where: str, key: str, value: object) -> float:
-    if key == "group_stale_after":
-        try:
-            return duration_seconds(str(value))
-        except ThresholdsFileError as exc:
-            raise ThresholdsFileError(f"{path}: {where}: {exc}") from exc
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ThresholdsFileError(f"{path}: {where}: {value!r} must be a positive number of seconds")
-    return float(value)
+    data = config_files.load(path, config_files.THRESHOLDS_SCHEMA, ThresholdsFileError)
+    return Thresholds(
+        group_stale_after_seconds=duration_seconds(data["group_stale_after"]),
+        application_run_time_high_seconds=float(data["application_run_time_high_seconds"]),
+        jobs={str(job): {key: duration_seconds(value) if key == "group_stale_after" else float(value)
+                         for key, value in overrides.items()}
+              for job, overrides in (data.get("jobs") or {}).items()},
+    )

@@ -13,20 +13,21 @@ expect.yaml:
         value: {min: 0.05, max: 60}    # or an exact number: `value: 42`
         labels: {tenant: alice, namespace: alice, job: alice-app}
 A query must return at least one series, and every series it returns must have the value and labels.
+platform/schemas/config/scenario-expect.schema.json is the format; this module checks what it cannot say.
 """
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from harness.tenants import REPO_ROOT, TenantsFileError, load_tenants
+from harness import config_files
+from harness.tenants import REPO_ROOT, TENANTS_FILE, Tenant, TenantsFileError, load_tenants
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
-PHASES = ("Succeeded", "Failed", "Error")
 
 
 class ScenarioError(ValueError):
@@ -67,8 +68,12 @@ class PromQLExpectation:
     value: ExpectedValue
     labels: dict[str, str] = field(default_factory=dict)
 
-    def mismatch(self, series: list[tuple[dict[str, str], float]]) -> str | None:
-        """Why the query result does not meet the expectation; None when it does."""
+    def mismatch(self, series: list[tuple[dict[str, str], float]], runs: Collection[str] = ()) -> str | None:
+        """Why the query result does not meet the expectation; None when it does.
+
+        With `runs`, a series labelled `argo_workflow` must come from one of those workflows (an earlier run's
+        value does not count); a series without that label (an aggregate, `absent(...)`, `... or vector(0)`)
+        is judged on its value and labels alone."""
         if not series:
             return f"{self.query} returned no series"
         for labels, value in series:
@@ -77,6 +82,10 @@ class PromQLExpectation:
             wrong = {k: labels.get(k) for k, v in self.labels.items() if labels.get(k) != v}
             if wrong:
                 return f"{self.query}: labels {wrong} of {labels}, expected {self.labels}"
+        others = sorted({labels["argo_workflow"] for labels, _ in series
+                         if runs and "argo_workflow" in labels and labels["argo_workflow"] not in runs})
+        if others:
+            return f"{self.query}: series of workflow(s) {others}, expected only of {sorted(runs)}"
         return None
 
 
@@ -106,89 +115,61 @@ class Scenario:
         return manifest
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScenarioError(f"{where}: must be a number, got {value!r}")
-    return float(value)
+def _expected_value(value: float | dict, where: str) -> ExpectedValue:
+    if not isinstance(value, dict):
+        return ExpectedValue(exact=float(value))
+    low, high = value.get("min"), value.get("max")
+    # What the schema cannot say: a range that nothing can fall into.
+    if low is not None and high is not None and low > high:
+        raise ScenarioError(f"{where}: min {low:g} is greater than max {high:g}")
+    return ExpectedValue(min=None if low is None else float(low), max=None if high is None else float(high))
 
 
-def _expected_value(value: Any, where: str) -> ExpectedValue:
-    if isinstance(value, dict):
-        unknown = set(value) - {"min", "max"}
-        if unknown or not value:
-            raise ScenarioError(f"{where}: a range has min and/or max, got {sorted(value)}")
-        low = _number(value["min"], f"{where}.min") if "min" in value else None
-        high = _number(value["max"], f"{where}.max") if "max" in value else None
-        if low is not None and high is not None and low > high:
-            raise ScenarioError(f"{where}: min {low:g} is greater than max {high:g}")
-        return ExpectedValue(min=low, max=high)
-    return ExpectedValue(exact=_number(value, where))
+def _expectations(entries: list[dict] | None, where: str) -> tuple[PromQLExpectation, ...]:
+    return tuple(
+        PromQLExpectation(query=entry["query"], value=_expected_value(entry["value"], f"{where}[{index}].value"),
+                          labels={str(k): str(v) for k, v in (entry.get("labels") or {}).items()})
+        for index, entry in enumerate(entries or ()))
 
 
-def _expectations(entries: Any, where: str) -> tuple[PromQLExpectation, ...]:
-    if entries is None:
-        return ()
-    if not isinstance(entries, list):
-        raise ScenarioError(f"{where}: must be a list of {{query, value, labels}}")
-    parsed = []
-    for index, entry in enumerate(entries):
-        at = f"{where}[{index}]"
-        if not isinstance(entry, dict):
-            raise ScenarioError(f"{at}: must be a mapping with query, value and optional labels")
-        unknown = set(entry) - {"query", "value", "labels"}
-        if unknown:
-            raise ScenarioError(f"{at}: unknown field(s) {sorted(unknown)}; allowed: query, value, labels")
-        query = entry.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise ScenarioError(f"{at}.query: must be a PromQL expression")
-        if "value" not in entry:
-            raise ScenarioError(f"{at}.value: is required (a number or {{min, max}})")
-        labels = entry.get("labels") or {}
-        if not isinstance(labels, dict) or not all(isinstance(v, (str, int)) for v in labels.values()):
-            raise ScenarioError(f"{at}.labels: must map label names to values")
-        parsed.append(PromQLExpectation(query=query, value=_expected_value(entry["value"], f"{at}.value"),
-                                        labels={str(k): str(v) for k, v in labels.items()}))
-    return tuple(parsed)
-
-
-def load_scenario(directory: Path | str) -> Scenario:
-    directory = Path(directory)
-    if not directory.is_dir():
-        directory = SCENARIOS_DIR / str(directory)
-    expect_file = directory / "expect.yaml"
+def _tenant_names(tenants: list[Tenant] | Path | str | None, where: str) -> tuple[list[str], str]:
+    """The names a scenario's tenant may have, and where they come from (for the error)."""
+    if tenants is not None and not isinstance(tenants, (Path, str)):
+        return [t.name for t in tenants], "the platform's tenants"
+    path = TENANTS_FILE if tenants is None else Path(tenants)
     try:
-        data = yaml.safe_load(expect_file.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{expect_file}: cannot read: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{expect_file}: must be a mapping")
-    where = str(expect_file)
-    unknown = set(data) - {"tenant", "description", "timeout_seconds", "phase", "during", "expect"}
-    if unknown:
-        raise ScenarioError(f"{where}: unknown field(s) {sorted(unknown)}")
-    tenant = data.get("tenant")
-    try:
-        known = [t.name for t in load_tenants()]
+        return [t.name for t in load_tenants(path)], config_files.shown(path)
     except TenantsFileError as exc:
         raise ScenarioError(f"{where}: cannot check the tenant: {exc}") from exc
-    if tenant not in known:
-        raise ScenarioError(f"{where}: tenant: {tenant!r} is not in platform/tenants.yaml ({', '.join(known)})")
-    phase = data.get("phase", "Succeeded")
-    if phase not in PHASES:
-        raise ScenarioError(f"{where}: phase: {phase!r} must be one of {', '.join(PHASES)}")
-    timeout = _number(data.get("timeout_seconds", 120), f"{where}: timeout_seconds")
-    if timeout <= 0:
-        raise ScenarioError(f"{where}: timeout_seconds: must be positive")
-    expect = _expectations(data.get("expect"), f"{where}: expect")
-    if not expect:
-        raise ScenarioError(f"{where}: expect: a scenario needs at least one PromQL expectation")
-    scenario = Scenario(name=directory.name, directory=directory, tenant=tenant,
-                        description=str(data.get("description", "")), timeout_seconds=timeout, phase=phase,
-                        during=_expectations(data.get("during"), f"{where}: during"), expect=expect)
+
+
+def load_scenario(directory: Path | str, *, tenants: list[Tenant] | Path | str | None = None,
+                  root: Path | str = SCENARIOS_DIR) -> Scenario:
+    """The scenario in `directory`, or in `root`/<name> when given a name; its tenant must be one of `tenants`
+    (a list, or a tenants file; default platform/tenants.yaml)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        directory = Path(root) / str(directory)
+    expect_file = directory / "expect.yaml"
+    data = config_files.load(expect_file, config_files.SCENARIO_EXPECT_SCHEMA, ScenarioError)
+    where = config_files.shown(expect_file)
+    known, source = _tenant_names(tenants, where)
+    if data["tenant"] not in known:
+        raise ScenarioError(f"{where}: tenant: {data['tenant']!r} is not in {source} ({', '.join(known)})")
+    scenario = Scenario(name=directory.name, directory=directory, tenant=data["tenant"],
+                        description=data.get("description", ""),
+                        timeout_seconds=float(data.get("timeout_seconds", 120)),
+                        phase=data.get("phase", "Succeeded"),
+                        during=_expectations(data.get("during"), f"{where}: during"),
+                        expect=_expectations(data["expect"], f"{where}: expect"))
     if not scenario.workflow_file.is_file():
-        raise ScenarioError(f"{scenario.workflow_file}: missing; a scenario is workflow.yaml + expect.yaml")
+        raise ScenarioError(f"{config_files.shown(scenario.workflow_file)}: missing; "
+                            "a scenario is workflow.yaml + expect.yaml")
     return scenario
 
 
-def load_scenarios(root: Path = SCENARIOS_DIR) -> list[Scenario]:
-    return [load_scenario(d) for d in sorted(Path(root).iterdir()) if (d / "expect.yaml").is_file()]
+def load_scenarios(root: Path | str = SCENARIOS_DIR, *,
+                   tenants: list[Tenant] | Path | str | None = None) -> list[Scenario]:
+    """Every scenario under `root` (a folder with an expect.yaml), sorted by name."""
+    return [load_scenario(d, tenants=tenants, root=root)
+            for d in sorted(Path(root).iterdir()) if (d / "expect.yaml").is_file()]

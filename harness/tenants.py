@@ -1,17 +1,13 @@
 """Tenants: read from platform/tenants.yaml, the one list both backends use."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from harness import config_files
+from harness.config_files import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 TENANTS_FILE = REPO_ROOT / "platform" / "tenants.yaml"
-
-# A tenant name is a Kubernetes namespace name and a Prometheus label value.
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 class TenantsFileError(ValueError):
@@ -38,36 +34,16 @@ class Tenant:
 
 
 def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
-    try:
-        data = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise TenantsFileError(f"{path}: cannot read tenants: {exc}") from exc
-    entries = (data or {}).get("tenants")
-    if not isinstance(entries, list) or not entries:
-        raise TenantsFileError(f"{path}: 'tenants' must be a non-empty list")
-    tenants: list[Tenant] = []
-    for index, entry in enumerate(entries):
-        where = f"{path}: tenants[{index}]"
-        try:
-            gateway = entry["pushgateway"]
-            tenant = Tenant(
-                name=str(entry["name"]),
-                namespace=str(entry.get("namespace", entry["name"])),
-                username=str(gateway["username"]),
-                password=str(gateway["password"]),
-                local_port=int(gateway["local_port"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise TenantsFileError(f"{where}: missing or invalid field {exc}") from exc
-        for field, value in (("name", tenant.name), ("namespace", tenant.namespace)):
-            if not _DNS_LABEL.match(value):
-                raise TenantsFileError(f"{where}.{field}: {value!r} is not a DNS label (lowercase letters, digits, '-')")
-        tenants.append(tenant)
+    entries = config_files.load(path, config_files.TENANTS_SCHEMA, TenantsFileError)["tenants"]
+    tenants = [Tenant(name=e["name"], namespace=e.get("namespace", e["name"]), username=e["pushgateway"]["username"],
+                      password=e["pushgateway"]["password"], local_port=e["pushgateway"]["local_port"])
+               for e in entries]
+    # What a schema cannot say: each tenant needs its own namespace, gateway port and name.
     for field in ("name", "namespace", "local_port"):
         values = [getattr(t, field) for t in tenants]
         duplicates = sorted({str(v) for v in values if values.count(v) > 1})
         if duplicates:
-            raise TenantsFileError(f"{path}: tenants share {field}: {', '.join(duplicates)}")
+            raise TenantsFileError(f"{config_files.shown(path)}: tenants share {field}: {', '.join(duplicates)}")
     return tenants
 
 

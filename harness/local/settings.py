@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from harness import config_files
 from harness.local.errors import SettingsError
 from harness.net import free_ports
 from harness.tenants import REPO_ROOT, Tenant
@@ -49,26 +48,21 @@ class LocalSettings:
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
-    try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-        prometheus, s3 = data["prometheus"], data["s3"]
-        return LocalSettings(
-            prometheus_port=int(prometheus["port"]),
-            scrape_interval=str(prometheus["scrape_interval"]),
-            evaluation_interval=str(prometheus.get("evaluation_interval", prometheus["scrape_interval"])),
-            rule_files=str(prometheus.get("rule_files") or ""),
-            s3_ports={key: int(s3[key]) for key in S3_PORTS},
-            s3=S3Settings(access_key=str(s3["access_key"]), secret_key=str(s3["secret_key"]),
-                          bucket=str(s3["bucket"]), region=str(s3.get("region", "us-east-1"))),
-            ready_timeout=float(data.get("ready_timeout_seconds", 60)),
-            releases={name: Release(name=name, version=str(r["version"]), url=str(r["url"]),
-                                    checksums=str(r.get("checksums", "")), sha256=str(r.get("sha256", "")))
-                      for name, r in (data.get("releases") or {}).items()},
-        )
-    except (OSError, yaml.YAMLError) as exc:
-        raise SettingsError(f"{path}: cannot read the local platform's settings: {exc}") from exc
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SettingsError(f"{path}: missing or invalid setting {exc}") from exc
+    data = config_files.load(path, config_files.LOCAL_PLATFORM_SCHEMA, SettingsError)
+    prometheus, s3 = data["prometheus"], data["s3"]
+    return LocalSettings(
+        prometheus_port=prometheus["port"],
+        scrape_interval=prometheus["scrape_interval"],
+        evaluation_interval=prometheus.get("evaluation_interval", prometheus["scrape_interval"]),
+        rule_files=prometheus.get("rule_files") or "",
+        s3_ports={key: s3[key] for key in S3_PORTS},
+        s3=S3Settings(access_key=s3["access_key"], secret_key=s3["secret_key"], bucket=s3["bucket"],
+                      region=s3.get("region", "us-east-1")),
+        ready_timeout=float(data.get("ready_timeout_seconds", 60)),
+        releases={name: Release(name=name, version=str(r["version"]), url=r["url"], checksums=r.get("checksums", ""),
+                                sha256=r.get("sha256", ""))
+                  for name, r in (data.get("releases") or {}).items()},
+    )
 
 
 @dataclass(frozen=True)

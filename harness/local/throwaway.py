@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Iterator
 
 from harness.local.platform import LocalPlatform
+from harness.tenants import Tenant
 
 
 @contextmanager
-def throwaway_platform(state_dir: Path) -> Iterator[LocalPlatform]:
-    """`down` also when `up` failed half-way or the block raised: no process is left behind."""
-    platform = LocalPlatform(state_dir=state_dir, ports="free")
+def throwaway_platform(state_dir: Path, tenants: list[Tenant] | None = None) -> Iterator[LocalPlatform]:
+    """`down` also when `up` failed half-way or the block raised: no process is left behind.
+    `tenants` default to platform/tenants.yaml's."""
+    platform = LocalPlatform(state_dir=state_dir, ports="free", tenants=tenants)
     try:
         platform.up()
         yield platform

@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness import e2e_report
 from harness.platform import Platform, WorkflowRun
 from harness.promql import PrometheusClient, PrometheusError
-from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, format_value, load_scenario
-from harness.tenants import Tenant, tenant_by_name
+from harness.scenario import (
+    SCENARIOS_DIR,
+    ExpectedValue,
+    PromQLExpectation,
+    Scenario,
+    format_value,
+    load_scenario,
+    load_scenarios,
+)
+from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import NotYet, WaitTimeout, wait_until
 
 log = logging.getLogger("simplepipe.e2e")
 
 POLL_SECONDS = 0.5
+# A check of every dashboard panel sends a few hundred queries: not every half second.
+DASHBOARD_POLL_SECONDS = 3.0
 # After a workflow finished: long enough for a few scrapes (2 s locally) and a slow cluster.
 PROMQL_SETTLE_SECONDS = 30.0
 
@@ -38,26 +49,38 @@ class Submission:
 
 
 class Given:
-    def __init__(self, platform: Platform, backend: str):
+    def __init__(self, platform: Platform, backend: str, *, tenants: list[Tenant] | None = None,
+                 scenarios_root: Path = SCENARIOS_DIR):
+        """`tenants` and `scenarios_root` default to the repository's platform/tenants.yaml and scenarios/."""
         self.platform = platform
         self.backend = backend
+        self.tenants = load_tenants() if tenants is None else tenants
+        self.scenarios_root = scenarios_root
         self.submissions: list[Submission] = []
         self._tenant: Tenant | None = None
 
     def tenant(self, name: str) -> "Given":
-        self._tenant = tenant_by_name(name)
+        self._tenant = tenant_by_name(name, self.tenants)
         return self
 
     def workflow(self, scenario_name: str) -> "Given":
         """The scenario's workflow, submitted as the tenant named last."""
         assert self._tenant is not None, "given.tenant(...) comes before .workflow(...)"
-        scenario = load_scenario(scenario_name)
-        self.submissions.append(Submission(self._tenant, scenario))
+        self.submissions.append(Submission(self._tenant, self._load(scenario_name)))
         return self
 
     def scenario(self, name: str) -> "Given":
         """A scenario as its expect.yaml describes it: its tenant, its workflow."""
-        return self.tenant(load_scenario(name).tenant).workflow(name)
+        return self.tenant(self._load(name).tenant).workflow(name)
+
+    def every_scenario(self) -> "Given":
+        """Every scenario of the scenarios folder, each as its own tenant."""
+        for scenario in load_scenarios(self.scenarios_root, tenants=self.tenants):
+            self.scenario(scenario.name)
+        return self
+
+    def _load(self, name: str) -> Scenario:
+        return load_scenario(name, tenants=self.tenants, root=self.scenarios_root)
 
     def when(self) -> "When":
         return When(self)
@@ -95,7 +118,7 @@ class When:
                     last[query] = str(exc)
                     continue
                 last[query] = _values(series)
-                if expectation.mismatch(series) is None and _from_run(series, run.name):
+                if expectation.mismatch(series, {run.name}) is None:
                     submission.during_seen[query] = last[query]
                     _record(scenario, f"{query} (during)", last[query], expectation.value, True)
                     log.info("%s: seen while running: %s = %s", scenario.name, query, last[query])
@@ -196,18 +219,48 @@ class Then:
         assert not problems, "; ".join(problems)
         return self
 
+    def every_panel_shows_its_data(self, window_seconds: float = 900.0) -> "Then":
+        """Every dashboard panel shows what the submitted scenarios' tenants produce (dashboards.live), once
+        Prometheus has scraped it."""
+        from dashboards.live import check_all_panels
+
+        scenarios = [s.scenario for s in self.given.submissions]
+
+        def every_panel() -> bool:
+            problems = check_all_panels(self.given.platform.prometheus_url, scenarios, window_seconds=window_seconds)
+            if problems:
+                raise NotYet("\n".join(problems))
+            return True
+
+        wait_until(every_panel, timeout=PROMQL_SETTLE_SECONDS, poll=DASHBOARD_POLL_SECONDS, errors=(),
+                   what="every dashboard panel to show its data")
+        return self
+
+    def alert_firing(self, alertname: str, **labels: str) -> "Then":
+        """Prometheus fires the alert with these labels, once a rule evaluation has seen the runs' data."""
+        def matching() -> list[dict]:
+            return [a for a in self.prometheus.alerts() if a["state"] == "firing"
+                    and a["labels"].get("alertname") == alertname
+                    and all(a["labels"].get(k) == v for k, v in labels.items())]
+
+        def found() -> list[dict]:
+            if not (alerts := matching()):
+                raise NotYet(f"firing: {[a['labels'] for a in self.prometheus.alerts() if a['state'] == 'firing']}")
+            return alerts
+
+        wait_until(found, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS * 2,
+                   what=f"{alertname} {labels} to fire")
+        return self
+
     def _settle(self, scenario: str, tenant: str, expectation: PromQLExpectation, runs: set[str]) -> None:
         state: dict = {"series": [], "problem": None}
 
         def holds() -> bool:
             try:
                 series = self.prometheus.series(expectation.query)
-                problem = expectation.mismatch(series)
+                problem = expectation.mismatch(series, runs)
             except PrometheusError as exc:  # e.g. restarting: keep polling until the deadline
                 series, problem = [], str(exc)
-            if problem is None and not _from_run(series, *runs):
-                problem = (f"{expectation.query}: series are not all from workflow(s) {sorted(runs)} "
-                           f"(argo_workflow: {sorted({str(l.get('argo_workflow')) for l, _ in series})})")
             state.update(series=series, problem=problem)
             if problem:
                 raise NotYet(problem)
@@ -227,11 +280,6 @@ class Then:
 
     def _tenants(self) -> str:
         return "+".join(dict.fromkeys(s.tenant.name for s in self.given.submissions))
-
-
-def _from_run(series: Series, *runs: str) -> bool:
-    """Simplepipe labels each series with the workflow that pushed it: stale values of earlier runs don't count."""
-    return all(labels.get("argo_workflow") in runs for labels, _ in series)
 
 
 def _values(series: Series) -> str:

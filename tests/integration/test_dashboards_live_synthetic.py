@@ -2,7 +2,8 @@
 
 Given two tenants' gateways scraped like the platform does (honor_labels, tenant stamped by
 metric relabelling) and the groups the four scenarios push, when Prometheus has scraped them,
-then every panel of every dashboard shows data, the rules load, and SimplepipeJobFailed fires.
+then every panel of every dashboard shows the data the scenarios produce, the rules load, and
+SimplepipeJobFailed fires.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import time
 import urllib.request
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,7 @@ from harness.local.pushgateway import pushgateway_argv
 from harness.net import HOST, free_port, http_ok
 from harness.processes import SupervisedProcess
 from harness.promql import PrometheusClient, non_empty
+from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 from harness.tenants import Tenant
 
 pytestmark = pytest.mark.integration
@@ -118,20 +121,45 @@ def test_every_panel_of_every_dashboard_shows_scenario_data(prometheus_url):
     assert problems == []
 
 
-def test_a_panel_over_a_metric_nobody_pushes_is_reported_by_dashboard_and_panel(prometheus_url):
+def _with_panel(title: str, expr: str) -> dict:
+    """The first dashboard with one more panel, a copy of its last, over `expr`."""
     model = load_rendered()[0]
-    ghost = json.loads(json.dumps(model["panels"][-1]))
-    ghost["title"] = "Ghost panel"
-    ghost["targets"] = [{**ghost["targets"][0], "expr": 'sum by (tenant) (images_forgotten_total{tenant=~"$tenant"})'}]
-    model["panels"].append(ghost)
+    panel = json.loads(json.dumps(model["panels"][-1]))
+    panel["title"] = title
+    panel["targets"] = [{**panel["targets"][0], "expr": expr}]
+    model["panels"].append(panel)
+    return model
+
+
+def test_a_panel_over_a_metric_no_scenario_pushes_is_reported_by_dashboard_and_panel(prometheus_url):
+    model = _with_panel("Ghost panel", 'sum by (tenant) (images_forgotten_total{tenant=~"$tenant"})')
 
     problems = check_all_panels(prometheus_url, window_seconds=120, dashboards=[model])
 
     ghost_problems = [p for p in problems if "'Ghost panel'" in p]
-    assert ghost_problems, problems
-    assert all(model["title"] in p and "images_forgotten_total" in p for p in ghost_problems)
-    # Reported with "All" and for each tenant on its own.
-    assert any("tenant=alice" in p for p in ghost_problems) and any("tenant=bob" in p for p in ghost_problems)
+    assert len(ghost_problems) == 1, problems
+    assert model["title"] in ghost_problems[0] and "no scenario produces any of ['images_forgotten_total']" in \
+        ghost_problems[0]
+
+
+def test_a_panel_over_one_tenants_metric_is_checked_for_that_tenant_only(prometheus_url):
+    # Given a panel over images_processed, which only Bob's scenario (bob-images) pushes
+    model = _with_panel("Images", 'sum by (tenant) (images_processed{tenant=~"$tenant"})')
+    scenarios = load_scenarios()
+
+    # When the panel is checked against the scenarios that ran
+    problems = check_all_panels(prometheus_url, scenarios, window_seconds=120, dashboards=[model])
+
+    # Then it is not empty for Bob, and its being empty for Alice is no problem
+    assert [p for p in problems if "'Images'" in p] == []
+
+    # But when a scenario of Alice's said she pushes it too, her empty panel is reported, and only hers
+    alice_images = Scenario(name="alice-images", directory=Path("alice-images"), tenant="alice", description="",
+                            timeout_seconds=1, phase="Succeeded", during=(),
+                            expect=(PromQLExpectation('images_processed{tenant="alice"}', ExpectedValue(min=1)),))
+    problems = check_all_panels(prometheus_url, [*scenarios, alice_images], window_seconds=120, dashboards=[model])
+    images_problems = [p for p in problems if "'Images'" in p]
+    assert len(images_problems) == 1 and "is empty with tenant=alice" in images_problems[0], problems
 
 
 def test_rules_load_and_the_failed_job_fires_SimplepipeJobFailed(prometheus_url):

@@ -168,6 +168,17 @@ def test_up_again_keeps_the_running_servers(local_platform):
     assert other.prometheus_url == local_platform.prometheus_url
 
 
+def test_make_snapshot_finds_the_running_platforms_prometheus(local_platform, monkeypatch):
+    from dashboards.snapshot import prometheus_url_of
+
+    monkeypatch.delenv("PROMETHEUS_URL", raising=False)
+    url = prometheus_url_of("local", local_platform.state_dir)
+
+    assert url == local_platform.prometheus_url  # the ports `up` picked, not platform.yaml's
+    with urllib.request.urlopen(f"{url}/-/ready", timeout=5) as response:
+        assert response.status == 200
+
+
 # Last in this module: it stops the module's platform (the fixture's down() is then a no-op).
 def test_down_leaves_no_process_behind(local_platform):
     state = json.loads(local_platform.state_file.read_text())

@@ -10,7 +10,7 @@ CONTRACT_SCENARIOS = {"alice-app", "bob-images", "alice-training", "bob-nightly-
 
 def test_the_contracts_scenarios_load():
     scenarios = {s.name: s for s in load_scenarios()}
-    assert set(scenarios) == CONTRACT_SCENARIOS
+    assert set(scenarios) >= CONTRACT_SCENARIOS  # a tenant may add its own
     assert scenarios["bob-nightly-failing"].phase == "Failed"
     assert scenarios["alice-training"].during, "the concurrent scenario must check values during the run"
     assert scenarios["alice-app"].expect[0].labels["tenant"] == "alice"
@@ -26,13 +26,15 @@ def test_scenario_workflows_are_argo_workflows_the_local_runner_accepts(name):
 
 @pytest.mark.parametrize("change, message", [
     ({"tenant": "mallory"}, "tenant: 'mallory' is not in platform/tenants.yaml"),
-    ({"phase": "Done"}, "phase: 'Done' must be one of"),
+    ({"phase": "Done"}, "phase: 'Done' is not one of ['Succeeded', 'Failed', 'Error']"),
     ({"expect": [{"query": "up", "value": {"min": 2, "max": 1}}]}, "expect[0].value: min 2 is greater than max 1"),
-    ({"expect": [{"query": "up", "value": "high"}]}, "expect[0].value: must be a number"),
-    ({"expect": [{"query": "up"}]}, "expect[0].value: is required"),
-    ({"expect": [{"query": "up", "value": 1, "label": {}}]}, "expect[0]: unknown field(s) ['label']"),
-    ({"expect": []}, "expect: a scenario needs at least one"),
-    ({"timeout": 5}, "unknown field(s) ['timeout']"),
+    ({"expect": [{"query": "up", "value": "high"}]}, "expect[0].value: 'high' is not of type 'number', 'object'"),
+    ({"expect": [{"query": "up"}]}, "expect[0]: 'value' is a required property"),
+    ({"expect": [{"query": "up", "value": 1, "label": {}}]},
+     "expect[0]: Additional properties are not allowed ('label' was unexpected)"),
+    ({"expect": []}, "expect: [] should be non-empty"),
+    ({"during": [{"query": " ", "value": 1}]}, "during[0].query: ' ' is not a PromQL expression"),
+    ({"timeout": 5}, "expect.yaml: Additional properties are not allowed ('timeout' was unexpected)"),
 ])
 def test_invalid_expect_yaml_names_file_and_field(tmp_path, change, message):
     data = {"tenant": "alice", "phase": "Succeeded", "expect": [{"query": "up", "value": 1}], **change}
@@ -54,6 +56,19 @@ def test_expected_values():
     assert ExpectedValue(exact=12).matches(12.0) and not ExpectedValue(exact=12).matches(12.5)
     assert ExpectedValue(min=0.05, max=60).matches(0.5) and not ExpectedValue(min=0.05, max=60).matches(0.01)
     assert ExpectedValue(min=1).matches(1e12) and not ExpectedValue(min=1).matches(float("nan"))
+
+
+def test_provenance_is_checked_wherever_series_carry_the_workflow_label():
+    expectation = PromQLExpectation("x", ExpectedValue(min=1))
+    this_run = ({"argo_workflow": "carol-a1b2c", "job": "carol-report"}, 3.0)
+    earlier_run = ({"argo_workflow": "carol-z9y8x", "job": "carol-report"}, 2.0)
+    aggregate = ({}, 5.0)  # sum(...), absent(...), ... or vector(0): no workflow label to check
+
+    assert expectation.mismatch([this_run], {"carol-a1b2c"}) is None
+    assert "series of workflow(s) ['carol-z9y8x']" in expectation.mismatch([this_run, earlier_run], {"carol-a1b2c"})
+    assert expectation.mismatch([aggregate], {"carol-a1b2c"}) is None
+    assert "expected [6, +inf]" in PromQLExpectation("x", ExpectedValue(min=6)).mismatch([aggregate], {"carol-a1b2c"})
+    assert expectation.mismatch([earlier_run]) is None  # without runs: value and labels only
 
 
 def test_expectation_checks_every_series_and_its_labels():

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import yaml
 
-from harness import tenants as tenants_module
 from harness.kind import render
+from harness.local import LocalPlatform
+from harness.local.prometheus import prometheus_config
 from harness.tenants import load_tenants
 
 
@@ -21,18 +22,18 @@ def test_stale_check_notices_a_tenant_added_to_tenants_yaml(tmp_path):
     assert "k8s/tenants/carol/kustomization.yaml" in stale
 
 
-def test_kind_and_local_backends_read_the_same_tenants_file(rendering):
-    # Both backends load tenants through harness.tenants, from this one file ...
-    assert render.load_tenants is tenants_module.load_tenants
-    assert tenants_module.TENANTS_FILE == render.PLATFORM_DIR / "tenants.yaml"
-    # ... and the kind files hold exactly the tenants it lists, no more, no fewer.
-    names = [t.name for t in load_tenants()]
+def test_kind_and_local_backends_derive_the_same_tenants_from_tenants_yaml(rendering, tmp_path):
+    tenants = load_tenants()
+    names = sorted(t.name for t in tenants)
+    # kind: a Pushgateway release, a tenant release and a tenant folder for each tenant, no more, no fewer
     helmfile = yaml.safe_load(rendering.files[render.HELMFILE])
     releases = {r["name"] for r in helmfile["releases"]}
-    assert {f"pushgateway-{n}" for n in names} | {f"tenant-{n}" for n in names} <= releases
-    assert sorted(r[len("pushgateway-"):] for r in releases if r.startswith("pushgateway-")) == sorted(names)
-    generated_tenants = {name.split("/")[2] for name in rendering.files if name.startswith("k8s/tenants/")}
-    assert generated_tenants == set(names)
-    # The local backend has no tenant list of its own.
-    local = yaml.safe_load((render.PLATFORM_DIR / "local" / "platform.yaml").read_text())
-    assert "tenants" not in local
+    assert sorted(r[len("pushgateway-"):] for r in releases if r.startswith("pushgateway-")) == names
+    assert {f"tenant-{n}" for n in names} <= releases
+    assert sorted({name.split("/")[2] for name in rendering.files if name.startswith("k8s/tenants/")}) == names
+    # local: a platform given no tenants scrapes exactly those tenants' Pushgateways, on their local_port
+    local = LocalPlatform(state_dir=tmp_path)
+    config = prometheus_config(local.tenants, local.ports.pushgateways, {}, scrape_interval="2s",
+                               evaluation_interval="2s")
+    assert sorted(job["job_name"] for job in config["scrape_configs"]) == sorted(t.scrape_job for t in tenants)
+    assert local.ports.pushgateways == {t.name: t.local_port for t in tenants}
