@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from e2e_story import Given
-from harness.local.settings import free_port
+from harness.net import free_port
 from harness.local.throwaway import throwaway_platform
 from harness.scenario import SCENARIOS_DIR
 from harness.tenants import TENANTS_FILE, load_tenants
