@@ -57,15 +57,24 @@ class KindPlatform(Platform):
         return client.CoreV1Api(self.api_client)
 
     # -- lifecycle -------------------------------------------------------------------
+    READY_TIMEOUT = 900
+    # A progress line at least this often while waiting, even when nothing changed.
+    PROGRESS_EVERY = 30.0
+
     def up(self) -> None:
+        """From nothing to ready: tools, generated files, cluster, image, charts, readiness."""
+        from harness.kind import image
+
+        print("==> check the tools (docker, kind, kubectl, helm, helmfile) and their versions", flush=True)
         tools = prerequisites.require()
         written = render.write()
         print(f"==> rendered {len(written)} tenant-derived files from platform/tenants.yaml "
               "(helmfile.yaml, k8s/tenants/, k8s/dashboards/)", flush=True)
         kind = cluster.KindCluster(tools)
         kind.create()
+        image.build_and_load(tools, kind)
         kind.sync()
-        self.wait_ready(timeout=900)
+        self.wait_ready(timeout=self.READY_TIMEOUT)
 
     def down(self) -> None:
         self.close()
@@ -76,35 +85,51 @@ class KindPlatform(Platform):
 
         return kind_cluster_reachable()[0]
 
-    def wait_ready(self, timeout: float) -> None:
-        """Wait until every platform workload is ready and Prometheus and Grafana answer."""
+    def _not_ready(self) -> list[str]:
+        """What is not ready yet: workloads of the platform and tenant namespaces, then the UIs."""
         from kubernetes import client
 
         apps = client.AppsV1Api(self.api_client)
         namespaces = (*PLATFORM_NAMESPACES, *(t.namespace for t in load_tenants()))
+        waiting = []
+        for namespace in namespaces:
+            for kind, items in (("deployment", apps.list_namespaced_deployment(namespace, _request_timeout=10).items),
+                                ("statefulset", apps.list_namespaced_stateful_set(namespace, _request_timeout=10).items)):
+                for item in items:
+                    want = item.spec.replicas or 0
+                    if (item.status.ready_replicas or 0) < want:
+                        waiting.append(f"{namespace}/{kind}/{item.metadata.name}")
         urls = cluster.service_urls()
         checks = {"prometheus": f"{urls['prometheus']}/-/ready", "grafana": f"{urls['grafana']}/api/health"}
-        deadline = time.monotonic() + timeout
-        last = ""
+        waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url, timeout=3.0)]
+        return waiting
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until every platform workload is ready and Prometheus and Grafana answer.
+
+        Prints what it waits for, with the time spent, whenever that changes and at least
+        every PROGRESS_EVERY seconds; raises ClusterError naming what is still not ready.
+        """
+        print(f"==> wait until the platform is ready (at most {timeout:.0f} s)", flush=True)
+        started = time.monotonic()
+        last_line, last_print = "", 0.0
         while True:
-            waiting = []
-            for namespace in namespaces:
-                for kind, items in (("deployment", apps.list_namespaced_deployment(namespace).items),
-                                    ("statefulset", apps.list_namespaced_stateful_set(namespace).items)):
-                    for item in items:
-                        want = item.spec.replicas or 0
-                        if (item.status.ready_replicas or 0) < want:
-                            waiting.append(f"{namespace}/{kind}/{item.metadata.name}")
-            waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url, timeout=3.0)]
+            try:
+                waiting = self._not_ready()
+            except Exception as exc:  # the API server restarting: say so and keep waiting
+                waiting = [f"the Kubernetes API ({type(exc).__name__})"]
+            elapsed = time.monotonic() - started
             if not waiting:
-                print("==> platform ready", flush=True)
+                print(f"==> platform ready after {elapsed:.0f} s", flush=True)
                 return
-            line = f"    waiting for {len(waiting)}: {', '.join(waiting[:6])}{' ...' if len(waiting) > 6 else ''}"
-            if line != last:
-                print(line, flush=True)
-                last = line
-            if time.monotonic() > deadline:
-                raise cluster.ClusterError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}")
+            line = f"{len(waiting)}: {', '.join(waiting[:6])}{' ...' if len(waiting) > 6 else ''}"
+            now = time.monotonic()
+            if line != last_line or now - last_print >= self.PROGRESS_EVERY:
+                print(f"    [{elapsed:4.0f} s] waiting for {line}", flush=True)
+                last_line, last_print = line, now
+            if elapsed > timeout:
+                raise cluster.ClusterError(f"not ready after {timeout:.0f} s: {', '.join(waiting)}; "
+                                           f"see `kubectl --context {self.context} get pods -A`")
             time.sleep(self.poll_interval * 2)
 
     def close(self) -> None:
