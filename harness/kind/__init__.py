@@ -37,11 +37,12 @@ def kind_cluster_reachable(timeout: float = 5.0) -> tuple[bool, str]:
 
 def _run(action) -> int:
     from harness.kind.cluster import ClusterError
+    from harness.kind.pins import UnpinnedError
     from harness.kind.prerequisites import MissingToolsError
     from harness.kind.render import RenderError
 
     # What a user can act on; anything else is a bug and keeps its traceback.
-    expected = (ClusterError, MissingToolsError, RenderError, TimeoutError)
+    expected = (ClusterError, MissingToolsError, RenderError, TimeoutError, UnpinnedError)
     try:
         action()
         return 0
@@ -51,7 +52,7 @@ def _run(action) -> int:
 
 
 def cli_up() -> int:
-    """`make up PLATFORM=kind`: prerequisites, cluster, helmfile sync, wait; then where things are."""
+    """`make up PLATFORM=kind`: prerequisites, cluster, image, helmfile sync, wait; then where things are."""
     from harness.kind.platform import KindPlatform
 
     def up():
@@ -99,7 +100,7 @@ def cli_env(tenant_name: str) -> int:
 
 
 def cli_image() -> int:
-    """`make image`: build simplepipe/Dockerfile and load the image into the kind node."""
+    """`make image`: build simplepipe/Dockerfile again and load it into the running kind node."""
     from harness.kind import image
 
     return _run(image.build_and_load)

@@ -188,6 +188,16 @@ class KindCluster:
         except subprocess.TimeoutExpired as exc:
             raise ClusterError(f"kubectl {' '.join(args)}: no answer after {timeout:.0f} s") from exc
 
+    def pods_not_running(self) -> str:
+        """`kubectl get pods -A` without the Running and Completed ones, or why it could not be read."""
+        try:
+            lines = self.kubectl("get", "pods", "-A", "-o", "wide").splitlines()
+        except ClusterError as exc:
+            return f"(pods not listed: {exc})"
+        # Columns of `get pods -A`: NAMESPACE NAME READY STATUS ...
+        keep = [line for line in lines[1:] if line.split()[3:4] not in (["Running"], ["Completed"])]
+        return "\n".join(lines[:1] + keep) if keep else "(every pod is Running or Completed)"
+
     def sync(self, timeout: float = 1800) -> None:
         """helmfile sync: every release in `needs:` order, each waited for (helmDefaults.wait)."""
         run([self.tools["helmfile"], "--file", str(PLATFORM_DIR / HELMFILE), "--kube-context", KUBE_CONTEXT,

@@ -21,6 +21,10 @@ EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 NODE_IMAGE = re.compile(r"^kindest/node:v(?P<version>\d+\.\d+\.\d+)@sha256:[0-9a-f]{64}$")
 
 
+class UnpinnedError(ValueError):
+    """Something the kind backend must pin is not pinned; the message says what and where."""
+
+
 def is_local_chart(chart: str) -> bool:
     return chart.startswith(("./", "../"))
 
@@ -79,11 +83,11 @@ def node_image_problems(kind_config: dict) -> list[str]:
 
 
 def node_image(path: Path = KIND_CONFIG) -> str:
-    """The pinned node image of platform/kind.yaml; ValueError naming the problem if unpinned."""
+    """The pinned node image of platform/kind.yaml; UnpinnedError naming the problem if unpinned."""
     config = yaml.safe_load(path.read_text())
     problems = node_image_problems(config)
     if problems:
-        raise ValueError(f"{path}: " + "; ".join(problems))
+        raise UnpinnedError(f"{path}: " + "; ".join(problems))
     return str(config["nodes"][0]["image"])
 
 

@@ -73,8 +73,13 @@ class KindPlatform(Platform):
         kind = cluster.KindCluster(tools)
         kind.create()
         image.build_and_load(tools, kind)
-        kind.sync()
-        self.wait_ready(timeout=self.READY_TIMEOUT)
+        try:
+            kind.sync()
+            self.wait_ready(timeout=self.READY_TIMEOUT)
+        except cluster.ClusterError:
+            # What the pods say is usually the answer (ImagePullBackOff, Pending, CrashLoopBackOff).
+            print(kind.pods_not_running(), flush=True)
+            raise
 
     def down(self) -> None:
         self.close()

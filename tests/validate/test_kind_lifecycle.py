@@ -95,3 +95,17 @@ def test_a_hanging_kind_is_stopped_at_its_deadline(scratch, monkeypatch):
     monkeypatch.setattr(cluster.KindCluster, "CREATE_TIMEOUT", 1.5)
     with pytest.raises(cluster.ClusterError, match="no result after 2 s"):
         kind.create()
+
+
+def test_pods_not_running_goes_through_pytest_kinds_kubectl(scratch):
+    kubectl = scratch / "kubectl"
+    kubectl.write_text("#!/bin/sh\nprintf '%s\\n' 'NAMESPACE NAME READY STATUS' "
+                       "'argo argo-server-1 1/1 Running' 'alice wf-1 0/2 ImagePullBackOff' "
+                       "'argo crd-install-1 0/1 Completed' \"context=$2 kubeconfig=$KUBECONFIG\"\n")
+    kubectl.chmod(0o755)
+    kind_path, _ = _fake_kind(scratch)
+    kind = cluster.KindCluster({"kind": kind_path, "kubectl": str(kubectl)})
+    lines = kind.pods_not_running().splitlines()
+    assert lines[0].startswith("NAMESPACE") and "alice wf-1 0/2 ImagePullBackOff" in lines
+    assert not any("Running" in line or "Completed" in line for line in lines)
+    assert f"context={cluster.KUBE_CONTEXT} kubeconfig={scratch / 'kube' / 'config'}" in lines
