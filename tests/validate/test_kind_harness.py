@@ -1,10 +1,13 @@
 """The kind harness says plainly what is missing, without a cluster or tools."""
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from harness.kind import cluster, kind_cluster_reachable, pins, prerequisites
 from harness.local.settings import free_port
+from harness.tenants import REPO_ROOT
 
 
 def test_no_kubeconfig_gives_a_one_line_reason(tmp_path, monkeypatch):
@@ -100,3 +103,14 @@ def test_published_services_have_host_urls():
     urls = cluster.service_urls()
     assert set(urls) == {"grafana", "prometheus", "argo-server", "minio", "minio-console"}
     assert all(url.startswith("http://127.0.0.1:") for url in urls.values())
+
+
+@pytest.mark.parametrize("platform, runs_apt", [("kind", False), ("local", True)])
+def test_make_install_runs_apt_only_for_the_local_backend(platform, runs_apt):
+    # -n prints the recipe; -W pretends pyproject.toml changed so the install recipe is due.
+    # A line holding $(MAKE) still runs under -n, but its sub-make inherits -n: dry as well.
+    result = subprocess.run(["make", "-n", "-W", "pyproject.toml", "install", f"PLATFORM={platform}"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "pip install" in result.stdout
+    assert ("install-system-packages.sh" in result.stdout) is runs_apt
