@@ -24,8 +24,8 @@ KUBE_CONTEXT = f"kind-{CLUSTER_NAME}"
 
 
 def kubeconfig() -> str:
-    """The kubeconfig kind writes to, read now (the kubernetes client reads it at import)."""
-    return os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    """The kubeconfig kind writes to (the first of $KUBECONFIG's files, as kind does), read now."""
+    return (os.environ.get("KUBECONFIG") or "").split(os.pathsep)[0] or os.path.expanduser("~/.kube/config")
 
 
 class ClusterError(RuntimeError):
