@@ -1,5 +1,5 @@
 # Simplepipe: product, reference platform and test harness.
-#   make install          .venv with everything (and Debian's servers where apt is available)
+#   make install          .venv with everything (and, unless PLATFORM=kind, Debian's servers where apt is available)
 #   make up / e2e / down  the platform and the end-to-end scenarios (PLATFORM=local|kind)
 #   make test             unit, integration, offline validation and local e2e tests
 SHELL := /bin/bash
@@ -26,7 +26,9 @@ system-packages:
 	@./platform/local/install-system-packages.sh
 
 $(STAMP): pyproject.toml
-	@$(MAKE) --no-print-directory system-packages
+	@if [ "$(PLATFORM)" = kind ]; then \
+	  echo "PLATFORM=kind: skipping the local backend's system packages (prometheus, pushgateway, wrk)"; \
+	else $(MAKE) --no-print-directory system-packages; fi
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[all]'
@@ -74,8 +76,10 @@ load: $(STAMP)
 image: $(STAMP)
 	$(PY) -m harness --platform kind image
 
+# hadolint for the image, actionlint (with shellcheck when on PATH) for the CI workflows.
 lint: $(STAMP)
 	$(VENV)/bin/hadolint simplepipe/Dockerfile
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 clean:
 	rm -rf $(VENV) .state

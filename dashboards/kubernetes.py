@@ -11,6 +11,11 @@ from harness.kind.render import MONITORING_NAMESPACE as NAMESPACE
 HELM_RELEASE = "kube-prometheus-stack"
 SIDECAR_LABEL = {"grafana_dashboard": "1"}
 PART_OF = {"app.kubernetes.io/part-of": "simplepipe"}
+# Prometheus on kind evaluates rules at the chart's default 30s; Simplepipe's group is
+# evaluated as often as the Pushgateways are scraped (platform/values/pushgateway.yaml,
+# serviceMonitor.interval; tests/validate checks the two agree), so an alert follows a
+# push within seconds.
+RULE_EVALUATION_INTERVAL = "5s"
 
 
 def dashboard_config_map(model: dict) -> dict:
@@ -28,6 +33,7 @@ def dashboard_config_map(model: dict) -> dict:
 
 
 def prometheus_rule(rule_groups: dict) -> dict:
+    groups = [{**group, "interval": RULE_EVALUATION_INTERVAL} for group in rule_groups["groups"]]
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
@@ -36,7 +42,7 @@ def prometheus_rule(rule_groups: dict) -> dict:
             "namespace": NAMESPACE,
             "labels": {"release": HELM_RELEASE, **PART_OF},
         },
-        "spec": rule_groups,
+        "spec": {**rule_groups, "groups": groups},
     }
 
 

@@ -3,24 +3,30 @@ and the create / sync / delete steps `make up|down PLATFORM=kind` run."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
 from harness.errors import PlatformError
+from harness.kind import pins
 from harness.kind.render import HELMFILE, PLATFORM_DIR
 
-KIND_CONFIG = PLATFORM_DIR / "kind.yaml"
+KIND_CONFIG = pins.KIND_CONFIG
 VALUES_DIR = PLATFORM_DIR / "values"
 CLUSTER_NAME = "simplepipe"
 KUBE_CONTEXT = f"kind-{CLUSTER_NAME}"
 
 
 def kubeconfig() -> str:
-    """The kubeconfig kind writes to, read now (the kubernetes client reads it at import)."""
-    return os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    """The kubeconfig kind writes to (the first of $KUBECONFIG's files, as kind does), read now."""
+    return (os.environ.get("KUBECONFIG") or "").split(os.pathsep)[0] or os.path.expanduser("~/.kube/config")
 
 
 class ClusterError(PlatformError, RuntimeError):
@@ -76,12 +82,36 @@ def credentials() -> dict[str, tuple[str, str]]:
     }
 
 
-def run(command: list[str], what: str, *, timeout: float = 1800, capture: bool = False) -> str:
+@contextmanager
+def deadline(seconds: float, what: str) -> Iterator[None]:
+    """Raise ClusterError if the block runs longer than `seconds`.
+
+    pytest-kind runs kind without a timeout; the alarm interrupts subprocess.run, which
+    then kills its child. Only the main thread gets signals: elsewhere there is no limit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ClusterError(f"{what}: no result after {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run(command: list[str], what: str, *, timeout: float = 1800, capture: bool = False,
+        env: dict[str, str] | None = None) -> str:
     """Run a tool; its output streams to the terminal (the progress) unless captured."""
     print(f"==> {what}: {' '.join(command)}", flush=True)
     try:
-        result = subprocess.run(command, text=True, timeout=timeout,
-                                capture_output=capture, check=False)
+        result = subprocess.run(command, text=True, timeout=timeout, capture_output=capture, check=False,
+                                env=None if env is None else {**os.environ, **env})
     except subprocess.TimeoutExpired as exc:
         raise ClusterError(f"{what}: no result after {timeout:.0f} s") from exc
     if result.returncode != 0:
@@ -91,34 +121,85 @@ def run(command: list[str], what: str, *, timeout: float = 1800, capture: bool =
 
 
 class KindCluster:
-    """The kind cluster named in platform/kind.yaml."""
+    """The kind cluster named in platform/kind.yaml, through pytest-kind's KindCluster.
+
+    pytest-kind creates (or reuses) and deletes the cluster, loads images and runs
+    kubectl. Kept here: whether the cluster exists (for the progress lines), timeouts,
+    and the helmfile sync. Its port_forward is not used (KindPlatform keeps its own):
+    it starts `retries` forwards one after another without stopping at the first that
+    works, and kills them without waiting for them.
+    """
+
+    CREATE_TIMEOUT = 600
+    LOAD_TIMEOUT = 600
+    DELETE_TIMEOUT = 300
 
     def __init__(self, tools: dict[str, str]):
+        from pytest_kind import KindCluster as PytestKindCluster
+
         self.tools = tools
         self.config = KindConfig.load()
+        config_file = Path(kubeconfig())
+        # kind writes its context there; pytest-kind touches the file first.
+        config_file.parent.mkdir(parents=True, exist_ok=True)
+        # pytest-kind keeps its scratch files in ./.pytest-kind/<name> (git-ignored).
+        self._kind = PytestKindCluster(self.config.name, kubeconfig=config_file,
+                                       kind_path=Path(tools["kind"]),
+                                       kubectl_path=Path(tools.get("kubectl") or "kubectl"))
 
     def exists(self) -> bool:
         result = subprocess.run([self.tools["kind"], "get", "clusters"], capture_output=True, text=True, timeout=60)
         return self.config.name in result.stdout.split()
 
+    def _step(self, what: str, seconds: float, action) -> None:
+        print(f"==> {what}", flush=True)
+        started = time.monotonic()
+        try:
+            with deadline(seconds, what):
+                action()
+        except subprocess.CalledProcessError as exc:
+            raise ClusterError(f"{what} failed (exit {exc.returncode}); see the output above") from exc
+        except OSError as exc:
+            raise ClusterError(f"{what} failed: {exc}") from exc
+        print(f"    done in {time.monotonic() - started:.0f} s", flush=True)
+
     def create(self) -> None:
         if self.exists():
             print(f"==> kind cluster {self.config.name} exists, reusing it", flush=True)
             return
-        run([self.tools["kind"], "create", "cluster", "--config", str(KIND_CONFIG), "--wait", "180s"],
-            "create the kind cluster")
+        self._step(f"create the kind cluster {self.config.name} from {KIND_CONFIG} (node {pins.node_image()})",
+                   self.CREATE_TIMEOUT, lambda: self._kind.create(config_file=KIND_CONFIG))
 
     def delete(self) -> None:
         if not self.exists():
             print(f"==> no kind cluster {self.config.name}: nothing to delete", flush=True)
             return
-        run([self.tools["kind"], "delete", "cluster", "--name", self.config.name], "delete the kind cluster")
-
-    def sync(self) -> None:
-        """helmfile sync: every release in `needs:` order, each waited for (helmDefaults.wait)."""
-        run([self.tools["helmfile"], "--file", str(PLATFORM_DIR / HELMFILE), "--kube-context", KUBE_CONTEXT,
-             "sync"], "install the charts")
+        self._step(f"delete the kind cluster {self.config.name}", self.DELETE_TIMEOUT, self._kind.delete)
 
     def load_image(self, image: str) -> None:
-        run([self.tools["kind"], "load", "docker-image", image, "--name", self.config.name],
-            f"load {image} into the kind node")
+        self._step(f"load {image} into the kind node", self.LOAD_TIMEOUT,
+                   lambda: self._kind.load_docker_image(image))
+
+    def kubectl(self, *args: str, timeout: float = 60) -> str:
+        """kubectl against this cluster's context; ClusterError with kubectl's own words."""
+        try:
+            return self._kind.kubectl("--context", KUBE_CONTEXT, *args, timeout=timeout, stderr=subprocess.PIPE)
+        except subprocess.CalledProcessError as exc:
+            raise ClusterError(f"kubectl {' '.join(args)}: {(exc.stderr or '').strip()}") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise ClusterError(f"kubectl {' '.join(args)}: no answer after {timeout:.0f} s") from exc
+
+    def pods_not_running(self) -> str:
+        """`kubectl get pods -A` without the Running and Completed ones, or why it could not be read."""
+        try:
+            lines = self.kubectl("get", "pods", "-A", "-o", "wide").splitlines()
+        except ClusterError as exc:
+            return f"(pods not listed: {exc})"
+        # Columns of `get pods -A`: NAMESPACE NAME READY STATUS ...
+        keep = [line for line in lines[1:] if line.split()[3:4] not in (["Running"], ["Completed"])]
+        return "\n".join(lines[:1] + keep) if keep else "(every pod is Running or Completed)"
+
+    def sync(self, timeout: float = 1800) -> None:
+        """helmfile sync: every release in `needs:` order, each waited for (helmDefaults.wait)."""
+        run([self.tools["helmfile"], "--file", str(PLATFORM_DIR / HELMFILE), "--kube-context", KUBE_CONTEXT,
+             "sync"], "install the charts (helmfile sync; the first run pulls every image)", timeout=timeout)

@@ -17,11 +17,12 @@ import kubernetes_validate
 import yaml
 from jsonschema.exceptions import best_match
 
+from harness.kind import pins
 from harness.tenants import REPO_ROOT
 
 SCHEMAS_DIR = REPO_ROOT / "platform" / "schemas"
-# The Kubernetes minor version kind v0.24+ runs by default; the built-in schemas to use.
-KUBERNETES_VERSION = "1.31"
+# The built-in schemas to use: the minor version of platform/kind.yaml's pinned node image.
+KUBERNETES_VERSION = pins.kubernetes_version()
 CUSTOM_RESOURCES = {
     ("argoproj.io/v1alpha1", "Workflow"): "workflow.json",
     ("argoproj.io/v1alpha1", "WorkflowTemplate"): "workflowtemplate.json",

