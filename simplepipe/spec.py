@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Iterator, Mapping
@@ -27,6 +28,18 @@ GATEWAY_METRICS = frozenset({"push_time_seconds", "push_failure_time_seconds"})
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 INF = math.inf
+# Numeric strings as the Pushgateway's Go parser reads them, minus Go's extras (hex, "_", "infinity").
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+SPECIAL_NUMBERS = {"NaN": math.nan, "+Inf": INF, "Inf": INF, "-Inf": -INF}
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 2, 60, 60
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = _SHORT.maxset = 4
+
+
+def shown(value: object) -> str:
+    """A value as an error message quotes it: short, one line, safe for any size or nesting."""
+    return _SHORT.repr(value)
 
 
 class MetricType(str, Enum):
@@ -152,13 +165,17 @@ class MetricSet:
     def error(self, problem: str, at: Position | None = None, name: str | None = None,
               field: str | None = None) -> InvalidMetricsError:
         at = at or Position()
+        if not isinstance(name, str):
+            name = None
+        elif len(name) > 100:
+            name = name[:100] + "..."
         return InvalidMetricsError(problem, source=self.source, item=at.item, line=at.line,
                                    name=name, field=field)
 
     def named_item(self, item: object, at: Position, fields: frozenset[str], name_field: str) -> str:
         """The name of one item of a foreign format: a mapping of only `fields`, `name_field` a non-empty string."""
         if not isinstance(item, dict):
-            raise self.error(f"expected a mapping, got {item!r}", at)
+            raise self.error(f"expected a mapping, got {shown(item)}", at)
         name = item.get(name_field)
         unknown = sorted(set(item) - fields)
         if unknown:
@@ -168,24 +185,35 @@ class MetricSet:
         return name
 
     def number(self, raw: object, at: Position, name: str | None, field: str) -> float:
-        """A sample value: a JSON/YAML number or a numeric string such as "6", "NaN", "+Inf"."""
+        """A sample value: a JSON/YAML number, or a string in decimal/exponent notation, "NaN", "+Inf", "-Inf"."""
+        kind = type(raw)
+        if kind is float:
+            return raw  # type: ignore[return-value]
+        if kind is int or (isinstance(raw, (int, float)) and kind is not bool):
+            try:
+                return float(raw)  # type: ignore[arg-type]
+            except OverflowError:
+                raise self.error(f"{shown(raw)} is too large for a 64-bit float", at, name, field) from None
+        if kind is str:
+            special = SPECIAL_NUMBERS.get(raw)  # type: ignore[call-overload]
+            if special is not None:
+                return special
+            if DECIMAL.fullmatch(raw):  # type: ignore[arg-type]
+                number = float(raw)  # type: ignore[arg-type]
+                if number == INF or number == -INF:
+                    raise self.error(f"{shown(raw)} is too large for a 64-bit float (write \"+Inf\" for an "
+                                     "infinity)", at, name, field)
+                return number
+            raise self.error(f"{shown(raw)} is not a number", at, name, field)
         if isinstance(raw, bool):
             raise self.error(f"{raw!r} is a boolean, not a number", at, name, field)
-        if isinstance(raw, (int, float)):
-            return float(raw)
-        if isinstance(raw, str):
-            text = raw.strip()
-            try:
-                return float(text)
-            except ValueError:
-                pass
         if raw is None:
             raise self.error("is missing (a number is required)", at, name, field)
-        raise self.error(f"{raw!r} is not a number", at, name, field)
+        raise self.error(f"{shown(raw)} is not a number", at, name, field)
 
     def _family(self, name: str, metric_type: MetricType, help_text: str, at: Position) -> MetricFamily:
         if not isinstance(name, str) or not METRIC_NAME.fullmatch(name):
-            raise self.error(f"{name!r} is not a valid Prometheus metric name "
+            raise self.error(f"{shown(name)} is not a valid Prometheus metric name "
                              "(letters, digits, '_' and ':', not starting with a digit)", at, None, "name")
         if name.startswith("__"):
             raise self.error(f"{name!r}: names starting with '__' are reserved by Prometheus", at, name, "name")
@@ -193,6 +221,8 @@ class MetricSet:
             raise self.error(f"{name!r} is set by the Pushgateway itself for every group", at, name, "name")
         # The text format cannot carry leading blanks of a HELP text; trim both ends alike.
         help_text = help_text.strip() if help_text else ""
+        if help_text and not help_text.isascii():
+            help_text = self._utf8(help_text, at, name, "description")
         family = self._families.get(name)
         if family is not None:
             if family.type is not metric_type:
@@ -225,7 +255,7 @@ class MetricSet:
         for key, raw in labels.items():
             where = f"{field_name}.{key}"
             if not isinstance(key, str) or not LABEL_NAME.fullmatch(key):
-                raise self.error(f"{key!r} is not a valid label name (letters, digits and '_', "
+                raise self.error(f"{shown(key)} is not a valid label name (letters, digits and '_', "
                                  "not starting with a digit)", at, name, where)
             if key.startswith("__"):
                 raise self.error("label names starting with '__' are reserved by Prometheus", at, name, where)
@@ -237,13 +267,23 @@ class MetricSet:
             if key == "quantile" and metric_type is MetricType.SUMMARY:
                 raise self.error("label 'quantile' is reserved for summary quantiles", at, name, where)
             if isinstance(raw, str):
-                checked[key] = raw
+                if not raw:
+                    continue  # Prometheus: an empty label value is the same as no label
+                checked[key] = raw if raw.isascii() else self._utf8(raw, at, name, where)
             elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
                 checked[key] = format_value(float(raw)) if isinstance(raw, float) else str(raw)
             else:
-                raise self.error(f"label values must be strings, not {type(raw).__name__} {raw!r}",
+                raise self.error(f"label values must be strings, not {type(raw).__name__} {shown(raw)}",
                                  at, name, where)
         return checked
+
+    def _utf8(self, text: str, at: Position, name: str, field_name: str) -> str:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.error(f"{shown(text)} holds a lone surrogate, which UTF-8 cannot carry", at, name,
+                             field_name) from None
+        return text
 
     def _append(self, family: MetricFamily, series: Series, at: Position) -> Series:
         key = (family.name, frozenset(series.labels.items()))
@@ -273,7 +313,7 @@ class MetricSet:
         checked = self._labels(labels, MetricType.COUNTER, at, name)
         number = self.number(value, at, name, "value")
         if number < 0 or number != number:
-            raise self.error(f"{value!r}: a counter is a non-negative total (counters only go up); "
+            raise self.error(f"{shown(value)}: a counter is a non-negative total (counters only go up); "
                              "use a gauge for values that can go down", at, name, "value")
         return self._append(family, Series(checked, value=number), at)
 
@@ -302,10 +342,15 @@ class MetricSet:
         checked = self._labels(labels, MetricType.SUMMARY, at, name)
         total = self._count(count, at, name, "count")
         points = []
+        spelled: dict[float, object] = {}
         for q_raw, v_raw in (quantiles or {}).items():
             q = self.number(q_raw, at, name, f"quantiles.{q_raw}")
             if not 0 <= q <= 1:
-                raise self.error(f"quantile {q_raw!r} must be between 0 and 1", at, name, f"quantiles.{q_raw}")
+                raise self.error(f"quantile {shown(q_raw)} must be between 0 and 1", at, name, f"quantiles.{q_raw}")
+            if q in spelled:
+                raise self.error(f"quantile {shown(q_raw)} is the same quantile as {shown(spelled[q])}", at, name,
+                                 f"quantiles.{q_raw}")
+            spelled[q] = q_raw
             points.append((q, self.number(v_raw, at, name, f"quantiles.{q_raw}")))
         points.sort()
         return self._append(family, Series(checked, sum=self.number(sum, at, name, "sum"), count=total,
@@ -355,12 +400,12 @@ class MetricSet:
     def _count(self, raw: object, at: Position, name: str, field_name: str) -> float:
         number = self.number(raw, at, name, field_name)
         if number != number or number < 0 or number == INF:
-            raise self.error(f"{raw!r}: a count must be a non-negative finite number", at, name, field_name)
+            raise self.error(f"{shown(raw)}: a count must be a non-negative finite number", at, name, field_name)
         return number
 
     def _check_unit(self, unit: object, at: Position, name: object) -> None:
         if unit is not None and (not isinstance(unit, str) or not UNIT.fullmatch(unit)):
-            raise self.error(f"{unit!r} is not a valid unit (letters, digits and '_', e.g. 'seconds', 'bytes')",
+            raise self.error(f"{shown(unit)} is not a valid unit (letters, digits and '_', e.g. 'seconds', 'bytes')",
                              at, name if isinstance(name, str) else None, "unit")
 
     # -- serializing -------------------------------------------------------------------------

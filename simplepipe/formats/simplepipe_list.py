@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simplepipe.spec import DEFAULT_BUCKETS, MetricSet, MetricType, Position, histogram_counts
+from simplepipe.spec import DEFAULT_BUCKETS, MetricSet, MetricType, Position, histogram_counts, shown
 
 FIELDS = frozenset({
     "name", "description", "help", "value", "metric_type", "labels", "unit",
@@ -27,7 +27,7 @@ def convert(data: Any, source: str) -> MetricSet:
 
 def add_item(metrics: MetricSet, item: Any, at: Position) -> None:
     if not isinstance(item, dict):
-        raise metrics.error(f"expected a mapping with 'name', 'value' and 'metric_type', got {item!r}", at)
+        raise metrics.error(f"expected a mapping with 'name', 'value' and 'metric_type', got {shown(item)}", at)
     name = item.get("name")
     if "timestamp" in item:
         raise metrics.error("timestamps are not accepted: the Pushgateway refuses pushed samples with "
@@ -39,9 +39,9 @@ def add_item(metrics: MetricSet, item: Any, at: Position) -> None:
         raise metrics.error("is missing", at, None, "name")
     raw_type = item.get("metric_type", "gauge")
     try:
-        metric_type = MetricType(str(raw_type).lower())
+        metric_type = MetricType(raw_type.lower() if isinstance(raw_type, str) else "")
     except ValueError:
-        raise metrics.error(f"{raw_type!r} is not a metric type (one of {TYPES})", at, name, "metric_type") from None
+        raise metrics.error(f"{shown(raw_type)} is not a metric type (one of {TYPES})", at, name, "metric_type") from None
     help_text = item.get("description", item.get("help", "")) or ""
     if not isinstance(help_text, str):
         raise metrics.error("must be a string", at, name, "description")
