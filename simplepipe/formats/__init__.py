@@ -36,6 +36,11 @@ def parse(text: str, fmt: str | None = None, source: str = "<metrics>", limits: 
     """The metrics in `text` (the content of a metrics file), validated; at least one metric."""
     limits = limits or InputLimits.from_environ()
     limits.check_text(text, source)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidMetricsError(f"not UTF-8 text (character {exc.start})", source=source) from None
     return _parse(text, fmt, source, limits)
 
 
