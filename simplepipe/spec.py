@@ -28,6 +28,10 @@ GATEWAY_METRICS = frozenset({"push_time_seconds", "push_failure_time_seconds"})
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 INF = math.inf
+# Label names already checked valid, not reserved, and neither `le` nor `quantile`; bounded so that
+# hostile input cannot grow it without end.
+_PLAIN_LABELS: set[str] = set()
+_PLAIN_LABELS_KEPT = 4096
 # Numeric strings as the Pushgateway's Go parser reads them, minus Go's extras (hex, "_", "infinity").
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 SPECIAL_NUMBERS = {"NaN": math.nan, "+Inf": INF, "Inf": INF, "-Inf": -INF}
@@ -212,7 +216,7 @@ class MetricSet:
         raise self.error(f"{shown(raw)} is not a number", at, name, field)
 
     def _family(self, name: str, metric_type: MetricType, help_text: str, at: Position) -> MetricFamily:
-        if not isinstance(name, str) or not METRIC_NAME.fullmatch(name):
+        if type(name) is not str or not METRIC_NAME.fullmatch(name):
             raise self.error(f"{shown(name)} is not a valid Prometheus metric name "
                              "(letters, digits, '_' and ':', not starting with a digit)", at, None, "name")
         if name.startswith("__"):
@@ -220,9 +224,10 @@ class MetricSet:
         if name in GATEWAY_METRICS:
             raise self.error(f"{name!r} is set by the Pushgateway itself for every group", at, name, "name")
         # The text format cannot carry leading blanks of a HELP text; trim both ends alike.
-        help_text = help_text.strip() if help_text else ""
-        if help_text and not help_text.isascii():
-            help_text = self._utf8(help_text, at, name, "description")
+        if help_text:
+            help_text = help_text.strip()
+            if not help_text.isascii():
+                help_text = self._utf8(help_text, at, name, "description")
         family = self._families.get(name)
         if family is not None:
             if family.type is not metric_type:
@@ -233,14 +238,16 @@ class MetricSet:
             if help_text and not family.help:
                 family.help = help_text
             return family
-        family = MetricFamily(name=name, type=metric_type, help=help_text or "", declared_at=at)
-        for sample in family.sample_names():
-            owner = self._sample_owner.get(sample)
+        family = MetricFamily(name, metric_type, help_text or "", [], at)
+        owners = self._sample_owner
+        samples = family.sample_names()
+        for sample in samples:
+            owner = owners.get(sample)
             if owner is not None:
                 raise self.error(f"series name {sample!r} would clash with metric {owner!r} "
                                  f"({self._families[owner].type.value}); rename one of them", at, name, "name")
-        for sample in family.sample_names():
-            self._sample_owner[sample] = name
+        for sample in samples:
+            owners[sample] = name
         self._families[name] = family
         return family
 
@@ -248,11 +255,14 @@ class MetricSet:
                 name: str, field_name: str = "labels") -> dict[str, str]:
         if labels is None:
             return {}
-        if not isinstance(labels, Mapping):
+        if type(labels) is not dict and not isinstance(labels, Mapping):
             raise self.error(f"must be a mapping of label name to value, not {type(labels).__name__}",
                              at, name, field_name)
         checked: dict[str, str] = {}
         for key, raw in labels.items():
+            if key in _PLAIN_LABELS and type(raw) is str and raw and raw.isascii():
+                checked[key] = raw  # a name seen valid for every type, an ASCII value: nothing more to check
+                continue
             where = f"{field_name}.{key}"
             if not isinstance(key, str) or not LABEL_NAME.fullmatch(key):
                 raise self.error(f"{shown(key)} is not a valid label name (letters, digits and '_', "
@@ -266,12 +276,16 @@ class MetricSet:
                 raise self.error("label 'le' is reserved for histogram buckets", at, name, where)
             if key == "quantile" and metric_type is MetricType.SUMMARY:
                 raise self.error("label 'quantile' is reserved for summary quantiles", at, name, where)
+            if key not in ("le", "quantile") and len(_PLAIN_LABELS) < _PLAIN_LABELS_KEPT:
+                _PLAIN_LABELS.add(key)
             if isinstance(raw, str):
                 if not raw:
                     continue  # Prometheus: an empty label value is the same as no label
                 checked[key] = raw if raw.isascii() else self._utf8(raw, at, name, where)
-            elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                checked[key] = format_value(float(raw)) if isinstance(raw, float) else str(raw)
+            elif isinstance(raw, float):
+                checked[key] = format_value(float(raw))
+            elif isinstance(raw, int) and not isinstance(raw, bool) and -10 ** 18 < raw < 10 ** 18:
+                checked[key] = str(raw)
             else:
                 raise self.error(f"label values must be strings, not {type(raw).__name__} {shown(raw)}",
                                  at, name, where)
@@ -293,14 +307,16 @@ class MetricSet:
             raise self.error(f"duplicate series: {where} already has metric {family.name!r} with the same labels "
                              f"{series.labels or '{}'}", at, family.name, "labels")
         self._series_at[key] = at
-        series.label_text = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in series.labels.items())
+        if series.labels:
+            series.label_text = ",".join([f'{k}="{escape_label_value(v)}"' for k, v in series.labels.items()])
         family.series.append(series)
         return series
 
     def add_gauge(self, name: str, value: object, labels: Mapping[str, object] | None = None,
                   help: str = "", unit: str | None = None, at: Position = Position()) -> Series:
-        self._check_unit(unit, at, name)
-        name = exposed_name(name, MetricType.GAUGE, unit) if isinstance(name, str) else name
+        if unit is not None:
+            self._check_unit(unit, at, name)
+            name = exposed_name(name, MetricType.GAUGE, unit) if isinstance(name, str) else name
         family = self._family(name, MetricType.GAUGE, help, at)
         checked = self._labels(labels, MetricType.GAUGE, at, name)
         return self._append(family, Series(checked, value=self.number(value, at, name, "value")), at)
