@@ -59,6 +59,10 @@ class MetricType(str, Enum):
         return "gauge" if self is MetricType.INFO else self.value
 
 
+_EXPOSED = {kind: kind.exposed for kind in MetricType}
+_ONE_SAMPLE = frozenset({MetricType.GAUGE, MetricType.COUNTER, MetricType.INFO})
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     """Where an item sits in its source, for error messages."""
@@ -435,8 +439,13 @@ class MetricSet:
             name = family.name
             if family.help:
                 append(f"# HELP {name} {escape_help(family.help)}")
-            append(f"# TYPE {name} {family.type.exposed}")
             kind = family.type
+            append(f"# TYPE {name} {_EXPOSED[kind]}")
+            if kind in _ONE_SAMPLE and not extra:
+                for s in family.series:  # the common case, kept to one f-string per series
+                    lt = s.label_text
+                    append(f"{name}{{{lt}}} {fmt(s.value)}" if lt else f"{name} {fmt(s.value)}")
+                continue
             for s in family.series:
                 if extra:
                     lt = f"{extra},{s.label_text}" if s.label_text else extra
