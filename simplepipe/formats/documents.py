@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from array import array
-from itertools import accumulate
 from typing import Any
 
 import yaml
@@ -23,8 +21,9 @@ from simplepipe.errors import InvalidMetricsError
 from simplepipe.spec import shown
 
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP = str.maketrans({"[": "\x01", "{": "\x01", "]": "\xff", "}": "\xff"})
+# Outside strings, only brackets matter: openers become "(" and closers ")" (bytes.translate, in C).
+_BRACKETS = bytes.maketrans(b"[{]}", b"(())")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
 _YAML_INT = re.compile(r"[-+]?[0-9]+")
 _YAML_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _YAML_SPECIAL = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
@@ -38,18 +37,25 @@ class _Refused(Exception):
         self.line = line
 
 
-def json_depth(text: str) -> int:
-    """The deepest nesting of [ and { outside strings (an upper bound when the JSON is invalid)."""
-    if text.count("[") + text.count("{") < 2:
-        return text.count("[") + text.count("{")
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    # Signed bytes +1 / -1 summed in C: fast even for megabytes of brackets.
-    return max(accumulate(array("b", brackets.translate(_BRACKET_STEP).encode("latin-1"))), default=0)
+def too_deep(text: str, max_depth: int) -> bool:
+    """Whether JSON text nests [ and { more than max_depth levels outside strings (or may, when invalid)."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    brackets = _JSON_STRING.sub("", text).encode("utf-8", "surrogatepass").translate(_BRACKETS, _NOT_BRACKETS)
+    # Each pass removes the innermost level of every structure, so max_depth passes flatten a file
+    # that is deep enough, and anything still nested is deeper.
+    for passes in range(max_depth + 1):
+        flatter = brackets.replace(b"()", b"")
+        if flatter == brackets:
+            # Unmatched openers left (invalid JSON) would still be nested into by the parser.
+            return brackets.count(b"(") + passes > max_depth
+        brackets = flatter
+    return True
 
 
 def load_json(text: str, source: str, max_depth: int) -> Any:
     """Parsed JSON; json.JSONDecodeError for bad syntax, InvalidMetricsError for what the limits refuse."""
-    if json_depth(text) > max_depth:
+    if too_deep(text, max_depth):
         raise _too_deep(source, max_depth)
     duplicates: list[tuple[dict, str, int | None]] = []
 
