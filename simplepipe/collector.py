@@ -5,6 +5,7 @@ import threading
 from typing import IO, Any, Mapping
 
 from simplepipe import formats
+from simplepipe.errors import InvalidMetricsError
 from simplepipe.limits import InputLimits
 from simplepipe.pushgateway import Pushgateway, PushReceipt
 from simplepipe.spec import MetricSet
@@ -37,7 +38,10 @@ class MetricCollector:
         limits = InputLimits.from_environ()
         if hasattr(fp, "read"):
             source = str(getattr(fp, "name", "<file>"))
-            text = limits.read(fp, source)
+            try:
+                text = limits.read(fp, source)
+            except UnicodeDecodeError:  # a file opened in text mode decodes while reading
+                raise InvalidMetricsError("not UTF-8 text", source=source) from None
             if isinstance(text, bytes):
                 text = formats.decode(text, source)
             metrics = formats.parse(text, None, source, limits)

@@ -285,8 +285,8 @@ def test_load_and_push_raises_the_cli_message(tmp_path, capsys, content):
         with pytest.raises(InvalidMetricsError) as error:
             collector.load_and_push(source, "j")
         assert f"simplepipe: error: {error.value}" == line
-    for mode in ("rb", "r"):
-        with open(path, mode, errors="surrogateescape" if mode == "r" else None) as fp:
+    for mode, errors in (("rb", None), ("r", None), ("r", "surrogateescape")):
+        with open(path, mode, errors=errors) as fp:
             with pytest.raises(InvalidMetricsError):
                 collector.load_and_push(fp, "j")
 
