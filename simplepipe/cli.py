@@ -11,6 +11,7 @@ from simplepipe import __version__, conformance, formats
 from simplepipe.errors import SimplepipeError, UsageError
 from simplepipe.grouping_key import GroupingKey
 from simplepipe.identity import WorkflowIdentity
+from simplepipe.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES, InputLimits, format_size
 from simplepipe.pushgateway import Pushgateway, exposition_for
 from simplepipe.settings import CA_FILE, INSECURE_SKIP_VERIFY, PASSWORD, TOKEN, URL, USERNAME
 from simplepipe.standard import catalogue
@@ -25,7 +26,7 @@ EXIT_REFUSED = 5
 EPILOG = f"""exit codes: 0 ok, 2 usage error, 3 invalid metrics (nothing pushed),
 4 Pushgateway unreachable after retries, 5 Pushgateway refused (its response is shown), 1 unexpected.
 environment: {URL} (or PUSH_GATEWAY_HOSTNAME), {USERNAME}, {PASSWORD}, {TOKEN}, {CA_FILE},
-{INSECURE_SKIP_VERIFY}, SIMPLEPIPE_WORKFLOW_IDENTITY=off."""
+{INSECURE_SKIP_VERIFY}, SIMPLEPIPE_WORKFLOW_IDENTITY=off, {MAX_INPUT_BYTES}."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     # `--standard=strict` arrives as this flag (see main): an optional value would swallow FILE.
     standard.add_argument("--standard-strict", dest="standard", action="store_const", const="strict",
                           help=argparse.SUPPRESS)
+    source = argparse.ArgumentParser(add_help=False)
+    source.add_argument("--max-input-size", metavar="SIZE",
+                        help=f"refuse a FILE larger than this, e.g. 512KiB (default: ${MAX_INPUT_BYTES} "
+                             f"or {format_size(DEFAULT_MAX_BYTES)})")
     group = argparse.ArgumentParser(add_help=False)
     group.add_argument("--job", required=True, help="the grouping key's job label")
     group.add_argument("--group", action="append", metavar="KEY=VALUE",
@@ -62,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"simplepipe {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    push = commands.add_parser("push", parents=[common, gateway, group, standard], epilog=EPILOG,
+    push = commands.add_parser("push", parents=[common, gateway, group, standard, source], epilog=EPILOG,
                                formatter_class=argparse.RawDescriptionHelpFormatter,
                                help="validate FILE and push it in one request")
     push.add_argument("file", metavar="FILE", help="metrics file, or - for stdin")
@@ -72,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     push.add_argument("--dry-run", action="store_true", help="print the body that would be sent; send nothing")
     push.add_argument("--no-identity", action="store_true", help="do not add argo_workflow/argo_template labels")
 
-    validate = commands.add_parser("validate", parents=[common, standard], epilog=EPILOG,
+    validate = commands.add_parser("validate", parents=[common, standard, source], epilog=EPILOG,
                                    formatter_class=argparse.RawDescriptionHelpFormatter,
                                    help="validate FILE (no network)")
     validate.add_argument("file", metavar="FILE", help="metrics file, or - for stdin")
@@ -101,8 +106,7 @@ def _gateway(args: argparse.Namespace, identity: bool = True) -> Pushgateway:
 
 def _push(args: argparse.Namespace) -> int:
     key = GroupingKey.parse_pairs(args.job, args.group)
-    metrics = formats.load(args.file, args.format)  # validated before any connection is made
-    metrics, refused = _standard(args, metrics)
+    metrics, refused = _standard(args, _load(args))  # validated before any connection is made
     if refused:
         return EXIT_INVALID
     method = args.method.upper()
@@ -129,8 +133,12 @@ def _push(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load(args: argparse.Namespace):
+    return formats.load(args.file, args.format, limits=InputLimits.from_environ(os.environ, args.max_input_size))
+
+
 def _validate(args: argparse.Namespace) -> int:
-    metrics, refused = _standard(args, formats.load(args.file, args.format))
+    metrics, refused = _standard(args, _load(args))
     if refused:
         return EXIT_INVALID
     print(f"{metrics.source}: valid: {len(metrics)} metrics, {metrics.series_count} series")

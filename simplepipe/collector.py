@@ -5,6 +5,8 @@ import threading
 from typing import IO, Any, Mapping
 
 from simplepipe import formats
+from simplepipe.errors import InvalidMetricsError
+from simplepipe.limits import InputLimits
 from simplepipe.pushgateway import Pushgateway, PushReceipt
 from simplepipe.spec import MetricSet
 
@@ -31,14 +33,20 @@ class MetricCollector:
 
     def load_and_push(self, fp: IO[str] | IO[bytes] | str, job_name: str,
                       grouping_key: Mapping[str, str] | None = None) -> PushReceipt:
-        """Like parse_and_push, from an open file (or a path); the format is detected."""
+        """Like parse_and_push, from an open file (or a path); the format is detected. Input limits come from
+        $SIMPLEPIPE_MAX_INPUT_BYTES; every refusal is an InvalidMetricsError with the CLI's message."""
+        limits = InputLimits.from_environ()
         if hasattr(fp, "read"):
-            text = fp.read()
+            source = str(getattr(fp, "name", "<file>"))
+            try:
+                text = limits.read(fp, source)
+            except UnicodeDecodeError:  # a file opened in text mode decodes while reading
+                raise InvalidMetricsError("not UTF-8 text", source=source) from None
             if isinstance(text, bytes):
-                text = text.decode("utf-8-sig")
-            metrics = formats.parse(text, None, str(getattr(fp, "name", "<file>")))
+                text = formats.decode(text, source)
+            metrics = formats.parse(text, None, source, limits)
         else:
-            metrics = formats.load(fp)
+            metrics = formats.load(fp, limits=limits)
         return self.gateway.push(metrics, job_name, grouping_key)
 
     def set(self, name: str, value: float, labels: Mapping[str, str] | None = None, help: str = "") -> None:

@@ -143,6 +143,10 @@ class Pushgateway:
 
     def _use_gateway(self, method: str, job: str, grouping_key: Mapping[str, str] | None,
                      metrics: MetricSet | list | bytes | None) -> PushReceipt:
+        if metrics is not None and _holds_nothing(metrics):
+            # A PUT/POST without samples would empty the group; deleting is delete().
+            source = metrics.source if isinstance(metrics, MetricSet) else "<metrics>"
+            raise InvalidMetricsError("holds no metrics: nothing to push (to remove a group, use delete)", source=source)
         key = GroupingKey(job, dict(grouping_key or {}))
         url = self.url + key.path()
         headers = dict(self._headers)
@@ -191,6 +195,15 @@ def exposition_for(metrics: MetricSet, key: GroupingKey, identity: WorkflowIdent
                                   field=f"labels.{label}")
     extra = identity.labels() if identity else {}
     return metrics.to_exposition({k: v for k, v in extra.items() if k not in key.labels})
+
+
+def _holds_nothing(metrics: MetricSet | list | bytes) -> bool:
+    if isinstance(metrics, (bytes, bytearray)):
+        return _SAMPLE_LINE.search(metrics) is None
+    return not len(metrics)
+
+
+_SAMPLE_LINE = re.compile(rb"^[ \t]*[^#\s]", re.M)
 
 
 def _reason(exc: Exception) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Iterator, Mapping
@@ -27,6 +28,22 @@ GATEWAY_METRICS = frozenset({"push_time_seconds", "push_failure_time_seconds"})
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 INF = math.inf
+# Label names already checked valid, not reserved, and neither `le` nor `quantile`; bounded so that
+# hostile input cannot grow it without end.
+_PLAIN_LABELS: set[str] = set()
+_PLAIN_LABELS_KEPT = 4096
+# Numeric strings as the Pushgateway's Go parser reads them, minus Go's extras (hex, "_", "infinity").
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+SPECIAL_NUMBERS = {"NaN": math.nan, "+Inf": INF, "Inf": INF, "-Inf": -INF}
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother = 2, 60, 60
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = _SHORT.maxset = 4
+
+
+def shown(value: object) -> str:
+    """A value as an error message quotes it: short, one line, safe for any size or nesting."""
+    return _SHORT.repr(value)
 
 
 class MetricType(str, Enum):
@@ -40,6 +57,10 @@ class MetricType(str, Enum):
     def exposed(self) -> str:
         """The TYPE word in text format 0.0.4, which has no info type (info is a gauge of 1)."""
         return "gauge" if self is MetricType.INFO else self.value
+
+
+_EXPOSED = {kind: kind.exposed for kind in MetricType}
+_ONE_SAMPLE = frozenset({MetricType.GAUGE, MetricType.COUNTER, MetricType.INFO})
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,13 +175,17 @@ class MetricSet:
     def error(self, problem: str, at: Position | None = None, name: str | None = None,
               field: str | None = None) -> InvalidMetricsError:
         at = at or Position()
+        if not isinstance(name, str):
+            name = None
+        elif len(name) > 100:
+            name = name[:100] + "..."
         return InvalidMetricsError(problem, source=self.source, item=at.item, line=at.line,
                                    name=name, field=field)
 
     def named_item(self, item: object, at: Position, fields: frozenset[str], name_field: str) -> str:
         """The name of one item of a foreign format: a mapping of only `fields`, `name_field` a non-empty string."""
         if not isinstance(item, dict):
-            raise self.error(f"expected a mapping, got {item!r}", at)
+            raise self.error(f"expected a mapping, got {shown(item)}", at)
         name = item.get(name_field)
         unknown = sorted(set(item) - fields)
         if unknown:
@@ -170,31 +195,45 @@ class MetricSet:
         return name
 
     def number(self, raw: object, at: Position, name: str | None, field: str) -> float:
-        """A sample value: a JSON/YAML number or a numeric string such as "6", "NaN", "+Inf"."""
+        """A sample value: a JSON/YAML number, or a string in decimal/exponent notation, "NaN", "+Inf", "-Inf"."""
+        kind = type(raw)
+        if kind is float:
+            return raw  # type: ignore[return-value]
+        if kind is int or (isinstance(raw, (int, float)) and kind is not bool):
+            try:
+                return float(raw)  # type: ignore[arg-type]
+            except OverflowError:
+                raise self.error(f"{shown(raw)} is too large for a 64-bit float", at, name, field) from None
+        if kind is str:
+            special = SPECIAL_NUMBERS.get(raw)  # type: ignore[call-overload]
+            if special is not None:
+                return special
+            if DECIMAL.fullmatch(raw):  # type: ignore[arg-type]
+                number = float(raw)  # type: ignore[arg-type]
+                if number == INF or number == -INF:
+                    raise self.error(f"{shown(raw)} is too large for a 64-bit float (write \"+Inf\" for an "
+                                     "infinity)", at, name, field)
+                return number
+            raise self.error(f"{shown(raw)} is not a number", at, name, field)
         if isinstance(raw, bool):
             raise self.error(f"{raw!r} is a boolean, not a number", at, name, field)
-        if isinstance(raw, (int, float)):
-            return float(raw)
-        if isinstance(raw, str):
-            text = raw.strip()
-            try:
-                return float(text)
-            except ValueError:
-                pass
         if raw is None:
             raise self.error("is missing (a number is required)", at, name, field)
-        raise self.error(f"{raw!r} is not a number", at, name, field)
+        raise self.error(f"{shown(raw)} is not a number", at, name, field)
 
     def _family(self, name: str, metric_type: MetricType, help_text: str, at: Position) -> MetricFamily:
-        if not isinstance(name, str) or not METRIC_NAME.fullmatch(name):
-            raise self.error(f"{name!r} is not a valid Prometheus metric name "
+        if type(name) is not str or not METRIC_NAME.fullmatch(name):
+            raise self.error(f"{shown(name)} is not a valid Prometheus metric name "
                              "(letters, digits, '_' and ':', not starting with a digit)", at, None, "name")
         if name.startswith("__"):
             raise self.error(f"{name!r}: names starting with '__' are reserved by Prometheus", at, name, "name")
         if name in GATEWAY_METRICS:
             raise self.error(f"{name!r} is set by the Pushgateway itself for every group", at, name, "name")
         # The text format cannot carry leading blanks of a HELP text; trim both ends alike.
-        help_text = help_text.strip() if help_text else ""
+        if help_text:
+            help_text = help_text.strip()
+            if not help_text.isascii():
+                help_text = self._utf8(help_text, at, name, "description")
         family = self._families.get(name)
         if family is not None:
             if family.type is not metric_type:
@@ -205,14 +244,16 @@ class MetricSet:
             if help_text and not family.help:
                 family.help = help_text
             return family
-        family = MetricFamily(name=name, type=metric_type, help=help_text or "", declared_at=at)
-        for sample in family.sample_names():
-            owner = self._sample_owner.get(sample)
+        family = MetricFamily(name, metric_type, help_text or "", [], at)
+        owners = self._sample_owner
+        samples = family.sample_names()
+        for sample in samples:
+            owner = owners.get(sample)
             if owner is not None:
                 raise self.error(f"series name {sample!r} would clash with metric {owner!r} "
                                  f"({self._families[owner].type.value}); rename one of them", at, name, "name")
-        for sample in family.sample_names():
-            self._sample_owner[sample] = name
+        for sample in samples:
+            owners[sample] = name
         self._families[name] = family
         return family
 
@@ -220,14 +261,17 @@ class MetricSet:
                 name: str, field_name: str = "labels") -> dict[str, str]:
         if labels is None:
             return {}
-        if not isinstance(labels, Mapping):
+        if type(labels) is not dict and not isinstance(labels, Mapping):
             raise self.error(f"must be a mapping of label name to value, not {type(labels).__name__}",
                              at, name, field_name)
         checked: dict[str, str] = {}
         for key, raw in labels.items():
+            if key in _PLAIN_LABELS and type(raw) is str and raw and raw.isascii():
+                checked[key] = raw  # a name seen valid for every type, an ASCII value: nothing more to check
+                continue
             where = f"{field_name}.{key}"
             if not isinstance(key, str) or not LABEL_NAME.fullmatch(key):
-                raise self.error(f"{key!r} is not a valid label name (letters, digits and '_', "
+                raise self.error(f"{shown(key)} is not a valid label name (letters, digits and '_', "
                                  "not starting with a digit)", at, name, where)
             if key.startswith("__"):
                 raise self.error("label names starting with '__' are reserved by Prometheus", at, name, where)
@@ -238,14 +282,28 @@ class MetricSet:
                 raise self.error("label 'le' is reserved for histogram buckets", at, name, where)
             if key == "quantile" and metric_type is MetricType.SUMMARY:
                 raise self.error("label 'quantile' is reserved for summary quantiles", at, name, where)
+            if key not in ("le", "quantile") and len(_PLAIN_LABELS) < _PLAIN_LABELS_KEPT:
+                _PLAIN_LABELS.add(key)
             if isinstance(raw, str):
-                checked[key] = raw
-            elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-                checked[key] = format_value(float(raw)) if isinstance(raw, float) else str(raw)
+                if not raw:
+                    continue  # Prometheus: an empty label value is the same as no label
+                checked[key] = raw if raw.isascii() else self._utf8(raw, at, name, where)
+            elif isinstance(raw, float):
+                checked[key] = format_value(float(raw))
+            elif isinstance(raw, int) and not isinstance(raw, bool) and -10 ** 18 < raw < 10 ** 18:
+                checked[key] = str(raw)
             else:
-                raise self.error(f"label values must be strings, not {type(raw).__name__} {raw!r}",
+                raise self.error(f"label values must be strings, not {type(raw).__name__} {shown(raw)}",
                                  at, name, where)
         return checked
+
+    def _utf8(self, text: str, at: Position, name: str, field_name: str) -> str:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.error(f"{shown(text)} holds a lone surrogate, which UTF-8 cannot carry", at, name,
+                             field_name) from None
+        return text
 
     def _append(self, family: MetricFamily, series: Series, at: Position) -> Series:
         key = (family.name, frozenset(series.labels.items()))
@@ -255,14 +313,16 @@ class MetricSet:
             raise self.error(f"duplicate series: {where} already has metric {family.name!r} with the same labels "
                              f"{series.labels or '{}'}", at, family.name, "labels")
         self._series_at[key] = at
-        series.label_text = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in series.labels.items())
+        if series.labels:
+            series.label_text = ",".join([f'{k}="{escape_label_value(v)}"' for k, v in series.labels.items()])
         family.series.append(series)
         return series
 
     def add_gauge(self, name: str, value: object, labels: Mapping[str, object] | None = None,
                   help: str = "", unit: str | None = None, at: Position = Position()) -> Series:
-        self._check_unit(unit, at, name)
-        name = exposed_name(name, MetricType.GAUGE, unit) if isinstance(name, str) else name
+        if unit is not None:
+            self._check_unit(unit, at, name)
+            name = exposed_name(name, MetricType.GAUGE, unit) if isinstance(name, str) else name
         family = self._family(name, MetricType.GAUGE, help, at)
         checked = self._labels(labels, MetricType.GAUGE, at, name)
         return self._append(family, Series(checked, value=self.number(value, at, name, "value")), at)
@@ -275,7 +335,7 @@ class MetricSet:
         checked = self._labels(labels, MetricType.COUNTER, at, name)
         number = self.number(value, at, name, "value")
         if number < 0 or number != number:
-            raise self.error(f"{value!r}: a counter is a non-negative total (counters only go up); "
+            raise self.error(f"{shown(value)}: a counter is a non-negative total (counters only go up); "
                              "use a gauge for values that can go down", at, name, "value")
         return self._append(family, Series(checked, value=number), at)
 
@@ -304,10 +364,15 @@ class MetricSet:
         checked = self._labels(labels, MetricType.SUMMARY, at, name)
         total = self._count(count, at, name, "count")
         points = []
+        spelled: dict[float, object] = {}
         for q_raw, v_raw in (quantiles or {}).items():
             q = self.number(q_raw, at, name, f"quantiles.{q_raw}")
             if not 0 <= q <= 1:
-                raise self.error(f"quantile {q_raw!r} must be between 0 and 1", at, name, f"quantiles.{q_raw}")
+                raise self.error(f"quantile {shown(q_raw)} must be between 0 and 1", at, name, f"quantiles.{q_raw}")
+            if q in spelled:
+                raise self.error(f"quantile {shown(q_raw)} is the same quantile as {shown(spelled[q])}", at, name,
+                                 f"quantiles.{q_raw}")
+            spelled[q] = q_raw
             points.append((q, self.number(v_raw, at, name, f"quantiles.{q_raw}")))
         points.sort()
         return self._append(family, Series(checked, sum=self.number(sum, at, name, "sum"), count=total,
@@ -357,12 +422,12 @@ class MetricSet:
     def _count(self, raw: object, at: Position, name: str, field_name: str) -> float:
         number = self.number(raw, at, name, field_name)
         if number != number or number < 0 or number == INF:
-            raise self.error(f"{raw!r}: a count must be a non-negative finite number", at, name, field_name)
+            raise self.error(f"{shown(raw)}: a count must be a non-negative finite number", at, name, field_name)
         return number
 
     def _check_unit(self, unit: object, at: Position, name: object) -> None:
         if unit is not None and (not isinstance(unit, str) or not UNIT.fullmatch(unit)):
-            raise self.error(f"{unit!r} is not a valid unit (letters, digits and '_', e.g. 'seconds', 'bytes')",
+            raise self.error(f"{shown(unit)} is not a valid unit (letters, digits and '_', e.g. 'seconds', 'bytes')",
                              at, name if isinstance(name, str) else None, "unit")
 
     # -- serializing -------------------------------------------------------------------------
@@ -376,8 +441,13 @@ class MetricSet:
             name = family.name
             if family.help:
                 append(f"# HELP {name} {escape_help(family.help)}")
-            append(f"# TYPE {name} {family.type.exposed}")
             kind = family.type
+            append(f"# TYPE {name} {_EXPOSED[kind]}")
+            if kind in _ONE_SAMPLE and not extra:
+                for s in family.series:  # the common case, kept to one f-string per series
+                    lt = s.label_text
+                    append(f"{name}{{{lt}}} {fmt(s.value)}" if lt else f"{name} {fmt(s.value)}")
+                continue
             for s in family.series:
                 if extra:
                     lt = f"{extra},{s.label_text}" if s.label_text else extra

@@ -4,44 +4,76 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from simplepipe.errors import InvalidMetricsError
-from simplepipe.formats import kubeflow, prometheus_text, seldon, simplepipe_list
-from simplepipe.spec import MetricSet
+from simplepipe.formats import documents, kubeflow, prometheus_text, seldon, simplepipe_list
+from simplepipe.limits import InputLimits
+from simplepipe.spec import MetricSet, shown
 
 FORMATS = ("simplepipe", "kubeflow", "seldon", "prometheus")
 _CONVERTERS = {"simplepipe": simplepipe_list, "kubeflow": kubeflow, "seldon": seldon}
+STDIN = "-"
 
 
-def load(path_or_text: str | os.PathLike | bytes, fmt: str | None = None, source: str | None = None) -> MetricSet:
-    """Read a metrics file (a path, `-` for stdin, or the text itself) and return the validated MetricSet.
+def load(path: str | os.PathLike | bytes, fmt: str | None = None, source: str | None = None,
+         limits: InputLimits | None = None) -> MetricSet:
+    """Read a metrics file (a path, or `-` for stdin; bytes are the file's content) and return the
+    validated MetricSet, which holds at least one metric.
 
     `fmt` is one of FORMATS, or None to auto-detect. `source` names the input in error messages.
+    `limits` default to InputLimits.from_environ(). Text in hand goes to `parse`, never here: a file
+    named `[x]` or `#1` is a file.
     """
-    text, source = _read(path_or_text, source)
-    return parse(text, fmt, source)
+    limits = limits or InputLimits.from_environ()
+    text, source = _read(path, source, limits)
+    return _parse(text, fmt, source, limits)
 
 
-def parse(text: str, fmt: str | None = None, source: str = "<metrics>") -> MetricSet:
-    if fmt is not None and fmt not in FORMATS:
-        raise InvalidMetricsError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})", source=source)
-    if fmt == "prometheus":
-        return _from("prometheus", prometheus_text.convert(text, source))
-    data = _structured(text, source, required=fmt is not None)
-    if data is _NOT_STRUCTURED:
-        if prometheus_text.looks_like(text):
-            return _from("prometheus", prometheus_text.convert(text, source))
-        raise InvalidMetricsError("not a metrics file: neither JSON/YAML (Simplepipe, Kubeflow, Seldon) "
-                                  "nor Prometheus text", source=source)
-    return from_data(data, fmt, source)
+def parse(text: str, fmt: str | None = None, source: str = "<metrics>", limits: InputLimits | None = None) -> MetricSet:
+    """The metrics in `text` (the content of a metrics file), validated; at least one metric."""
+    limits = limits or InputLimits.from_environ()
+    limits.check_text(text, source)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidMetricsError(f"not UTF-8 text (character {exc.start})", source=source) from None
+    return _parse(text, fmt, source, limits)
 
 
 def from_data(data: Any, fmt: str | None = None, source: str = "<metrics>") -> MetricSet:
-    """Convert already-parsed JSON/YAML data (a list or a mapping) into a MetricSet."""
+    """Convert already-parsed JSON/YAML data (a list or a mapping) into a MetricSet of at least one metric."""
+    return _nonempty(_from_data(data, fmt, source))
+
+
+def detect(data: Any) -> str | None:
+    if kubeflow.looks_like(data):
+        return "kubeflow"
+    if isinstance(data, list) and not data:
+        return "simplepipe"  # an empty list reads as a Simplepipe list (and is then refused as empty)
+    if seldon.looks_like(data):
+        return "seldon"
+    if simplepipe_list.looks_like(data):
+        return "simplepipe"
+    return None
+
+
+def _parse(text: str, fmt: str | None, source: str, limits: InputLimits) -> MetricSet:
+    if fmt is not None and fmt not in FORMATS:
+        raise InvalidMetricsError(f"unknown format {shown(fmt)} (one of {', '.join(FORMATS)})", source=source)
+    if fmt == "prometheus" or (fmt is None and prometheus_text.looks_like(text)):
+        return _nonempty(_from("prometheus", prometheus_text.convert(text, source)))
+    data = _structured(text, source, limits, required=fmt is not None)
+    if data is _NOT_STRUCTURED:
+        raise InvalidMetricsError("not a metrics file: neither JSON/YAML (Simplepipe, Kubeflow, Seldon) "
+                                  "nor Prometheus text", source=source)
+    return _nonempty(_from_data(data, fmt, source))
+
+
+def _from_data(data: Any, fmt: str | None, source: str) -> MetricSet:
     fmt = fmt or detect(data)
     if fmt is None:
         raise InvalidMetricsError(
@@ -59,65 +91,72 @@ def _from(fmt: str, metrics: MetricSet) -> MetricSet:
     return metrics
 
 
-def detect(data: Any) -> str | None:
-    if kubeflow.looks_like(data):
-        return "kubeflow"
-    if isinstance(data, list) and not data:
-        return "simplepipe"  # an empty list is a valid (empty) Simplepipe list
-    if seldon.looks_like(data):
-        return "seldon"
-    if simplepipe_list.looks_like(data):
-        return "simplepipe"
-    return None
+def _nonempty(metrics: MetricSet) -> MetricSet:
+    # A PUT of nothing empties the group on the gateway; deleting a group is `simplepipe delete`.
+    if not len(metrics):
+        raise InvalidMetricsError("holds no metrics: nothing to push (to remove a group, use simplepipe delete)",
+                                  source=metrics.source)
+    return metrics
 
 
 _NOT_STRUCTURED = object()
 
 
-def _structured(text: str, source: str, required: bool) -> Any:
+def _structured(text: str, source: str, limits: InputLimits, required: bool) -> Any:
     stripped = text.lstrip()
+    if not stripped:
+        return []  # blank: an empty list, refused as empty
     if stripped[:1] in ("[", "{"):
         try:
-            return json.loads(text)
+            return documents.load_json(text, source, limits.max_depth)
         except json.JSONDecodeError as exc:
             if source.endswith(".json") or required:
                 raise InvalidMetricsError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                                           source=source) from None
     try:
-        data = yaml.safe_load(text)
+        data = documents.load_yaml(text, source, limits.max_depth)
     except yaml.YAMLError as exc:
         if required or source.endswith((".yaml", ".yml")):
-            mark = getattr(exc, "problem_mark", None)
-            where = f" at line {mark.line + 1}" if mark else ""
-            raise InvalidMetricsError(f"invalid YAML{where}: {getattr(exc, 'problem', exc)}", source=source) from None
+            raise InvalidMetricsError(documents.yaml_problem(exc), source=source) from None
         return _NOT_STRUCTURED
     if isinstance(data, (list, dict)):
         return data
-    if data is None and not stripped:
-        return []
+    if data is None:
+        return []  # only comments: refused as empty
     return _NOT_STRUCTURED
 
 
-def _read(path_or_text: str | os.PathLike | bytes, source: str | None) -> tuple[str, str]:
-    if isinstance(path_or_text, bytes):
-        return _decode(path_or_text, source or "<metrics>"), source or "<metrics>"
-    if path_or_text == "-":
-        return sys.stdin.read(), source or "<stdin>"
-    if isinstance(path_or_text, os.PathLike) or ("\n" not in path_or_text and path_or_text.strip()[:1] not in "[{#"):
-        path = Path(path_or_text)
-        name = source or str(path_or_text)
-        try:
-            return _decode(path.read_bytes(), name), name
-        except FileNotFoundError:
-            raise InvalidMetricsError("no such file", source=name) from None
-        except IsADirectoryError:
-            raise InvalidMetricsError("is a directory, not a metrics file", source=name) from None
-        except PermissionError:
-            raise InvalidMetricsError("permission denied", source=name) from None
-    return path_or_text, source or "<metrics>"
+def _read(path: str | os.PathLike | bytes, source: str | None, limits: InputLimits) -> tuple[str, str]:
+    if isinstance(path, (bytes, bytearray)):
+        name = source or "<metrics>"
+        if len(path) > limits.max_bytes:
+            raise limits.too_large(name)
+        return decode(bytes(path), name), name
+    if path == STDIN:
+        name = source or "<stdin>"
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+        data = limits.read(stream, name)
+        return (data if isinstance(data, str) else decode(data, name)), name
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidMetricsError(f"{shown(path)} is not a file name", source=source or "<metrics>")
+    name = source or str(path)
+    if not str(path).strip():
+        raise InvalidMetricsError("no file given (an empty file name): no metrics to push", source=repr(str(path)))
+    try:
+        with open(path, "rb") as stream:
+            return decode(limits.read(stream, name), name), name
+    except FileNotFoundError:
+        raise InvalidMetricsError("no such file", source=name) from None
+    except IsADirectoryError:
+        raise InvalidMetricsError("is a directory, not a metrics file", source=name) from None
+    except PermissionError:
+        raise InvalidMetricsError("permission denied", source=name) from None
+    except OSError as exc:
+        raise InvalidMetricsError(f"cannot read: {exc.strerror or exc}", source=name) from None
 
 
-def _decode(data: bytes, source: str) -> str:
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 text (a BOM is dropped), or InvalidMetricsError naming the first bad byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simplepipe.spec import MetricSet, Position
+from simplepipe.spec import MetricSet, Position, shown
 
 FORMATS = ("RAW", "PERCENTAGE")
 FIELDS = frozenset({"name", "numberValue", "format"})
@@ -22,7 +22,7 @@ def convert(data: Any, source: str) -> MetricSet:
         name = metrics.named_item(item, at, FIELDS, "name")
         fmt = item.get("format", "RAW")
         if fmt not in FORMATS:
-            raise metrics.error(f"{fmt!r} is not a Kubeflow metric format ({' or '.join(FORMATS)})", at, name, "format")
+            raise metrics.error(f"{shown(fmt)} is not a Kubeflow metric format ({' or '.join(FORMATS)})", at, name, "format")
         # Kubeflow names are lowercase with '-'; Prometheus names cannot hold '-'.
         metrics.add_gauge(name.replace("-", "_"), item.get("numberValue"), None,
                           f"Kubeflow Pipelines metric {name} ({fmt})", None, at)

@@ -1,10 +1,15 @@
-"""Prometheus text exposition (format 0.0.4, and the OpenMetrics subset of it) as input."""
+"""Prometheus text exposition (format 0.0.4, and the OpenMetrics subset of it) as input.
+
+Read as the Pushgateway's Go parser reads it: lines end at "\n" only, label values hold any UTF-8
+(CR and U+2028 included), and the only escapes are \\, \" and \n, so that whatever Simplepipe renders
+(`push --dry-run`) reads back as the same metrics.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from simplepipe.spec import INF, MetricSet, MetricType, Position
+from simplepipe.spec import INF, MetricSet, MetricType, Position, shown
 
 SAMPLE_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 TYPES = {
@@ -12,19 +17,33 @@ TYPES = {
     "summary": MetricType.SUMMARY, "untyped": MetricType.GAUGE, "unknown": MetricType.GAUGE,
     "info": MetricType.INFO,
 }
-ESCAPES = {"\\": "\\", '"': '"', "n": "\n"}
+
+
+# A sample line: a name, then labels or a value. A name ending in ':' followed by a value reads as
+# YAML (`key: 1`), so detection leaves it to YAML; --format prometheus still parses it.
+_SAMPLE_START = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*(?<!:)(?:[ \t]*\{|[ \t]+[-+]?(?:[0-9.]|Inf|NaN))")
+_DESCRIPTOR = re.compile(r"#[ \t]*(HELP|TYPE)[ \t]+([^ \t]+)(?:[ \t]+(.*))?", re.S)
+_BLANK = " \t"
+_LABEL = re.compile(r'[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"[ \t]*(,|(?=\}))', re.S)
+_ESCAPE = re.compile(r"\\(.?)", re.S)
+_FIELDS = re.compile(r"[ \t]+")
 
 
 def looks_like(text: str) -> bool:
-    for line in text.splitlines():
-        line = line.strip()
+    """Whether the first line that is not blank or a plain comment is a HELP/TYPE line or a sample."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end].strip(" \t\r")
+        start = end + 1
         if not line:
             continue
-        if line.startswith("# TYPE ") or line.startswith("# HELP "):
-            return True
         if line.startswith("#"):
+            if _DESCRIPTOR.match(line):
+                return True
             continue
-        return bool(SAMPLE_NAME.match(line))
+        return bool(_SAMPLE_START.match(line))
     return False
 
 
@@ -43,22 +62,27 @@ def convert(text: str, source: str) -> MetricSet:
     families: dict[str, _Family] = {}
     helps: dict[str, str] = {}
     current: _Family | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    for number, raw in enumerate(text.split("\n"), start=1):
+        # Leading blanks are allowed; a trailing CR is a CRLF file's line end, never inside a label value.
+        line = raw.strip(" \t\r") if raw[-1:] in _BLANK + "\r" or raw[:1] in _BLANK else raw
         at = Position(line=number)
         if not line:
             continue
-        if line.startswith("#"):
-            parts = line.split(None, 3)
-            if len(parts) >= 3 and parts[1] == "HELP":
-                helps[parts[2]] = _unescape_help(parts[3] if len(parts) > 3 else "")
-            elif len(parts) >= 3 and parts[1] == "TYPE":
-                kind = parts[3].strip() if len(parts) > 3 else ""
+        if line[0] == "#":
+            descriptor = _DESCRIPTOR.fullmatch(line)
+            if descriptor is None:
+                if line.split(None, 1)[1:2] == ["EOF"] or line == "#EOF":
+                    break
+                continue
+            word, metric, rest = descriptor.groups()
+            if word == "HELP":
+                helps[metric] = _unescape_help(metrics, rest or "", at, metric)
+            else:
+                kind = (rest or "").strip(_BLANK)
                 if kind not in TYPES:
-                    raise metrics.error(f"{kind!r} is not a metric type ({', '.join(TYPES)})", at, parts[2], "TYPE")
-                current = families.setdefault(parts[2], _Family(parts[2], TYPES[kind], line=number))
-            elif parts[:2] == ["#", "EOF"]:
-                break
+                    raise metrics.error(f"{shown(kind)} is not a metric type ({', '.join(TYPES)})", at, metric,
+                                        "TYPE")
+                current = families.setdefault(metric, _Family(metric, TYPES[kind], line=number))
             continue
         name, labels, value, rest = _sample(metrics, line, at)
         if rest:
@@ -79,7 +103,7 @@ def convert(text: str, source: str) -> MetricSet:
                 raise metrics.error(f"a {family.type.value} sample needs the label {special!r}", at, name, special)
             bound = metrics.number(labels[special], at, name, special)
             if bound in entry["points"]:
-                raise metrics.error(f"duplicate {special}={labels[special]!r}", at, name, special)
+                raise metrics.error(f"duplicate {special}={shown(labels[special])}", at, name, special)
             entry["points"][bound] = value
         else:
             if part in entry:
@@ -143,54 +167,50 @@ def _require(metrics: MetricSet, family: _Family, entry: dict, at: Position) -> 
 def _sample(metrics: MetricSet, line: str, at: Position) -> tuple[str, dict[str, str], float, str]:
     match = SAMPLE_NAME.match(line)
     if not match:
-        raise metrics.error(f"{line!r} is not a sample line (name{{labels}} value)", at)
+        raise metrics.error(f"{shown(line)} is not a sample line (name{{labels}} value)", at)
     name = match.group(0)
     pos = match.end()
+    while pos < len(line) and line[pos] in _BLANK:
+        pos += 1
     labels: dict[str, str] = {}
     if pos < len(line) and line[pos] == "{":
         pos = _labels(metrics, line, pos + 1, labels, at, name)
-    fields = line[pos:].split()
-    if not fields:
+    fields = _FIELDS.split(line[pos:].strip(_BLANK))
+    if not fields[0]:
         raise metrics.error("has no value", at, name, "value")
     value = metrics.number(fields[0], at, name, "value")
     return name, labels, value, " ".join(fields[1:])
 
 
 def _labels(metrics: MetricSet, line: str, pos: int, labels: dict[str, str], at: Position, name: str) -> int:
-    """Parses `k="v",...}` from pos; returns the position after '}'."""
+    """Parses `k="v",...}` from pos (a trailing comma is allowed); returns the position after '}'."""
     while True:
-        while pos < len(line) and line[pos] in " ,":
+        while pos < len(line) and line[pos] in _BLANK:
             pos += 1
         if pos < len(line) and line[pos] == "}":
             return pos + 1
-        eq = line.find("=", pos)
-        if eq < 0:
-            raise metrics.error("unterminated label set", at, name, "labels")
-        key = line[pos:eq].strip()
-        pos = eq + 1
-        while pos < len(line) and line[pos] == " ":
-            pos += 1
-        if pos >= len(line) or line[pos] != '"':
-            raise metrics.error(f"the value of label {key!r} must be quoted", at, name, f"labels.{key}")
-        pos += 1
-        chars = []
-        while True:
-            if pos >= len(line):
-                raise metrics.error(f"unterminated value of label {key!r}", at, name, f"labels.{key}")
-            ch = line[pos]
-            if ch == "\\" and pos + 1 < len(line):
-                chars.append(ESCAPES.get(line[pos + 1], "\\" + line[pos + 1]))
-                pos += 2
-                continue
-            if ch == '"':
-                pos += 1
-                break
-            chars.append(ch)
-            pos += 1
+        label = _LABEL.match(line, pos)
+        if label is None:
+            raise metrics.error(f"malformed label set at column {pos + 1}: expected name=\"value\" "
+                                "(a value is double-quoted; escapes are only \\\\, \\\" and \\n)", at, name,
+                                "labels")
+        key, raw, _ = label.groups()
         if key in labels:
             raise metrics.error(f"label {key!r} appears twice", at, name, f"labels.{key}")
-        labels[key] = "".join(chars)
+        labels[key] = _unescape(metrics, raw, at, name, f"labels.{key}") if "\\" in raw else raw
+        pos = label.end()
 
 
-def _unescape_help(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+def _unescape(metrics: MetricSet, raw: str, at: Position, name: str, field: str, allowed: str = '\\"n') -> str:
+    def replace(escape: re.Match) -> str:
+        char = escape.group(1)
+        if not char or char not in allowed:
+            raise metrics.error(f"invalid escape {shown(chr(92) + char)} (the text format knows only "
+                                + ", ".join("\\" + c for c in allowed) + ")", at, name, field)
+        return "\n" if char == "n" else char
+
+    return _ESCAPE.sub(replace, raw)
+
+
+def _unescape_help(metrics: MetricSet, text: str, at: Position, name: str) -> str:
+    return _unescape(metrics, text, at, name, "HELP", "\\n") if "\\" in text else text

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from simplepipe.spec import DEFAULT_BUCKETS, INF, MetricSet, Position, histogram_counts
+from simplepipe.spec import DEFAULT_BUCKETS, INF, MetricSet, Position, histogram_counts, shown
 
 TYPES = ("COUNTER", "GAUGE", "TIMER")
 FIELDS = frozenset({"type", "key", "value", "tags"})
@@ -30,13 +30,17 @@ def convert(data: Any, source: str) -> MetricSet:
         key = metrics.named_item(item, at, FIELDS, "key")
         kind = item.get("type")
         if kind not in TYPES:
-            raise metrics.error(f"{kind!r} is not a Seldon metric type ({', '.join(TYPES)})", at, key, "type")
+            raise metrics.error(f"{shown(kind)} is not a Seldon metric type ({', '.join(TYPES)})", at, key, "type")
         tags = item.get("tags") or {}
         if not isinstance(tags, dict):
             raise metrics.error("must be a mapping of tag to value", at, key, "tags")
         value = metrics.number(item.get("value"), at, key, "value")
         name = INVALID.sub("_", key)
-        group = (name, tuple(sorted((str(k), str(v)) for k, v in tags.items())))
+        for tag, tag_value in tags.items():
+            if not isinstance(tag, str) or isinstance(tag_value, bool) or not isinstance(tag_value, (str, int, float)):
+                raise metrics.error(f"tag {shown(tag)}: {shown(tag_value)} is not a string or number", at, key, "tags")
+        # An empty tag value is no tag at all, as for Prometheus labels.
+        group = (name, tuple(sorted((k, str(v)) for k, v in tags.items() if v != "")))
         if kind == "COUNTER":
             entry = counters.setdefault(group, [at, tags, 0.0])
             if value < 0:

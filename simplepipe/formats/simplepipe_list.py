@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from simplepipe.spec import DEFAULT_BUCKETS, MetricSet, MetricType, Position, histogram_counts
+from simplepipe.spec import DEFAULT_BUCKETS, MetricSet, MetricType, Position, histogram_counts, shown
 
 FIELDS = frozenset({
     "name", "description", "help", "value", "metric_type", "labels", "unit",
     "buckets", "observations", "bucket_counts", "sum", "count", "quantiles",
 })
 TYPES = ", ".join(t.value for t in MetricType)
+_TYPES = {t.value: t for t in MetricType}
 
 
 def looks_like(data: Any) -> bool:
@@ -26,23 +27,26 @@ def convert(data: Any, source: str) -> MetricSet:
 
 
 def add_item(metrics: MetricSet, item: Any, at: Position) -> None:
-    if not isinstance(item, dict):
-        raise metrics.error(f"expected a mapping with 'name', 'value' and 'metric_type', got {item!r}", at)
+    if type(item) is not dict and not isinstance(item, dict):
+        raise metrics.error(f"expected a mapping with 'name', 'value' and 'metric_type', got {shown(item)}", at)
     name = item.get("name")
-    if "timestamp" in item:
-        raise metrics.error("timestamps are not accepted: the Pushgateway refuses pushed samples with "
-                            "timestamps (Prometheus stamps each scrape); remove the field", at, name, "timestamp")
-    unknown = sorted(set(item) - FIELDS)
-    if unknown:
+    if not FIELDS.issuperset(item):
+        if "timestamp" in item:
+            raise metrics.error("timestamps are not accepted: the Pushgateway refuses pushed samples with "
+                                "timestamps (Prometheus stamps each scrape); remove the field", at, name, "timestamp")
+        unknown = sorted(str(key) for key in item if key not in FIELDS)
         raise metrics.error(f"unknown field (known: {', '.join(sorted(FIELDS))})", at, name, unknown[0])
     if name is None:
         raise metrics.error("is missing", at, None, "name")
     raw_type = item.get("metric_type", "gauge")
-    try:
-        metric_type = MetricType(str(raw_type).lower())
-    except ValueError:
-        raise metrics.error(f"{raw_type!r} is not a metric type (one of {TYPES})", at, name, "metric_type") from None
-    help_text = item.get("description", item.get("help", "")) or ""
+    metric_type = _TYPES.get(raw_type) if type(raw_type) is str else None
+    if metric_type is None:
+        metric_type = _TYPES.get(raw_type.lower()) if isinstance(raw_type, str) else None
+        if metric_type is None:
+            raise metrics.error(f"{shown(raw_type)} is not a metric type (one of {TYPES})", at, name, "metric_type")
+    help_text = item.get("description")
+    if help_text is None:
+        help_text = item.get("help") or ""
     if not isinstance(help_text, str):
         raise metrics.error("must be a string", at, name, "description")
     labels = item.get("labels")

@@ -39,6 +39,11 @@ def series_payload(draw, metric_type):
     return {"buckets": bounds, "bucket_counts": cumulative, "sum": draw(finite), "count": cumulative[-1]}
 
 
+def _series_key(labels: dict) -> tuple:
+    # An empty label value is no label (Prometheus' rule): {"a": ""} and {} are the same series.
+    return tuple(sorted((k, v) for k, v in labels.items() if v))
+
+
 @st.composite
 def specs(draw):
     items = []
@@ -47,7 +52,7 @@ def specs(draw):
         # The index keeps names (and their _sum/_count/_bucket series) distinct across metrics.
         name = f"m{index}_" + draw(st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True))
         help_text = draw(help_texts)
-        for labels in draw(st.lists(label_sets, min_size=1, max_size=3, unique_by=lambda d: tuple(sorted(d.items())))):
+        for labels in draw(st.lists(label_sets, min_size=1, max_size=3, unique_by=_series_key)):
             payload = draw(series_payload(metric_type))
             if metric_type == "info" and set(payload["value"]) & set(labels):
                 continue

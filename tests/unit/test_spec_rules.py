@@ -81,7 +81,7 @@ def test_label_order_does_not_make_a_distinct_series():
 
 
 @pytest.mark.parametrize("raw, expected", [("NaN", math.nan), ("+Inf", math.inf), ("-Inf", -math.inf),
-                                           (float("nan"), math.nan), ("6", 6.0), (" 2.5 ", 2.5), (7, 7.0)])
+                                           (float("nan"), math.nan), ("6", 6.0), ("2.5", 2.5), ("-1.5e3", -1500.0), ("Inf", math.inf), (7, 7.0)])
 def test_gauges_take_nan_and_infinities_and_numeric_strings(raw, expected):
     value = next(iter(from_data([g(value=raw)]))).series[0].value
     assert value == expected or (math.isnan(value) and math.isnan(expected))
@@ -194,5 +194,7 @@ def test_no_created_series_are_written():
     assert b"_created" not in body
 
 
-def test_empty_list_is_an_empty_push():
-    assert from_data([]).to_exposition() == b""
+def test_empty_list_is_refused_not_an_empty_push():
+    # An empty PUT would delete every metric of the group.
+    with pytest.raises(InvalidMetricsError, match="holds no metrics"):
+        from_data([])
