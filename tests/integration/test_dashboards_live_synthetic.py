@@ -143,8 +143,8 @@ def test_a_panel_over_a_metric_no_scenario_pushes_is_reported_by_dashboard_and_p
 
 
 def test_a_panel_over_one_tenants_metric_is_checked_for_that_tenant_only(prometheus_url):
-    # Given a panel over images_processed, which only Bob's scenario (bob-images) pushes
-    model = _with_panel("Images", 'sum by (tenant) (images_processed{tenant=~"$tenant"})')
+    # Given a panel over data_processed_bytes_total, which only Bob's scenario (bob-images) pushes
+    model = _with_panel("Images", 'sum by (tenant) (data_processed_bytes_total{tenant=~"$tenant"})')
     scenarios = load_scenarios()
 
     # When the panel is checked against the scenarios that ran
@@ -156,7 +156,7 @@ def test_a_panel_over_one_tenants_metric_is_checked_for_that_tenant_only(prometh
     # But when a scenario of Alice's said she pushes it too, her empty panel is reported, and only hers
     alice_images = Scenario(name="alice-images", directory=Path("alice-images"), tenant="alice", description="",
                             timeout_seconds=1, phase="Succeeded", during=(),
-                            expect=(PromQLExpectation('images_processed{tenant="alice"}', ExpectedValue(min=1)),))
+                            expect=(PromQLExpectation('data_processed_bytes_total{tenant="alice"}', ExpectedValue(min=1)),))
     problems = check_all_panels(prometheus_url, [*scenarios, alice_images], window_seconds=120, dashboards=[model])
     images_problems = [p for p in problems if "'Images'" in p]
     assert len(images_problems) == 1 and "is empty with tenant=alice" in images_problems[0], problems

@@ -1,7 +1,7 @@
 """Property: any valid spec, pushed to a real Pushgateway and read back through /api/v1/metrics,
 equals what went in (names, types, help, labels and every value, NaN and infinities included)."""
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pushgateway_server import expected, running, same
 
@@ -72,6 +72,7 @@ def roundtrip_gateway():
                                                                   HealthCheck.too_slow])
 @given(items=specs())
 def test_what_goes_in_comes_back(roundtrip_gateway, items):
+    assume(items)  # every info item may clash with its labels and be left out: nothing to push is refused
     metrics = from_data(items, "simplepipe", "property")
     client = Pushgateway(roundtrip_gateway.url, identity=None, retries=0)
     client.push(metrics, "roundtrip")
