@@ -10,12 +10,16 @@ from simplepipe.errors import UsageError
 from simplepipe.spec import LABEL_NAME
 
 
+# Values a plain path segment would lose: the server's path cleaning drops or resolves `.` and `..`.
+_DOT_SEGMENTS = (".", "..")
+
+
 def encode_path_segment(label: str, value: str) -> str:
-    """`label/value`, or `label@base64/<url-safe base64>` where a value holds '/' or is empty,
-    which plain path segments cannot carry (Pushgateway's documented encoding)."""
+    """`label/<percent-encoded value>`, or `label@base64/<url-safe base64>` (the Pushgateway's documented
+    form) for a value that a plain segment would not carry intact: empty, `.`, `..`, or holding '/'."""
     if not value:
-        return f"{label}@base64/="
-    if "/" in value:
+        return f"{label}@base64/="  # the Pushgateway's spelling of the empty value
+    if "/" in value or value in _DOT_SEGMENTS:
         encoded = base64.urlsafe_b64encode(value.encode("utf-8")).decode("ascii")
         return f"{label}@base64/{encoded}"
     return f"{label}/{quote(value, safe='')}"

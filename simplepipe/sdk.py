@@ -1,19 +1,22 @@
 """SDK for the concurrent design: time a block into a gauge, and push periodically from a running job."""
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
-from simplepipe.errors import SimplepipeError
+from simplepipe.errors import InvalidMetricsError, SimplepipeError, UsageError
+from simplepipe.grouping_key import GroupingKey
 from simplepipe.pushgateway import Pushgateway, PushReceipt
 from simplepipe.spec import MetricSet
 
 SUCCESS = "simplepipe_job_success"
 LAST_SUCCESS = "simplepipe_job_last_success_timestamp_seconds"
 LAST_FAILURE = "simplepipe_job_last_failure_timestamp_seconds"
+OUTCOME = (SUCCESS, LAST_SUCCESS, LAST_FAILURE)
 
 
 class Timing:
@@ -58,33 +61,46 @@ class BackgroundPusher:
       `simplepipe_job_last_failure_timestamp_seconds`, so the last success time stays visible;
       the exception propagates after the push.
 
-    Periodic pushes are POSTs too, so they never erase the previous run's outcome.
+    Periodic pushes are POSTs too, so they never erase the previous run's outcome. A periodic push
+    makes one attempt (the next tick is its retry); the final one retries as the gateway says. So
+    leaving the `with` block takes at most one timeout (a periodic attempt in flight) plus the
+    gateway's `worst_case_seconds`. A pusher can be used again after it stopped, not twice at once.
     """
 
     def __init__(self, job: str, interval: float = 2.0, gateway: Pushgateway | str | None = None,
                  grouping_key: Mapping[str, str] | None = None, raise_on_push_error: bool = True) -> None:
+        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not math.isfinite(interval) \
+                or interval <= 0:
+            raise UsageError(f"interval must be a finite number of seconds > 0, not {interval!r}")
+        self.key = GroupingKey(job, dict(grouping_key or {}))  # a bad job or label fails here, not at a push
         if isinstance(gateway, Pushgateway):
             self.gateway = gateway
         else:
             self.gateway = Pushgateway.from_env(url=gateway)
         self.job = job
-        self.interval = interval
-        self.grouping_key = dict(grouping_key or {})
+        self.interval = float(interval)
+        self.grouping_key = dict(self.key.labels)
         self.raise_on_push_error = raise_on_push_error
         self.pushes = 0
         self.last_error: SimplepipeError | None = None
         self._values: dict[tuple, tuple[str, str, dict[str, str], float, str]] = {}
+        # Every series accepted so far, with the outcome gauges: a call that would make the rendered
+        # metrics clash is refused here, instead of every later push failing.
+        self._accepted = MetricSet("<BackgroundPusher>")
+        for name in OUTCOME:
+            self._accepted.add_gauge(name, 0)
         self._lock = threading.Lock()
         self._push_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def set(self, name: str, value: float, labels: Mapping[str, str] | None = None, help: str = "") -> None:
-        """Set a gauge (thread-safe); invalid names or labels raise InvalidMetricsError right here."""
+        """Set a gauge (thread-safe); invalid names or labels, or a name that clashes with an accepted
+        metric, raise InvalidMetricsError right here (and nothing is recorded)."""
         self._record("gauge", name, value, labels, help, add=False)
 
     def inc(self, name: str, amount: float = 1.0, labels: Mapping[str, str] | None = None, help: str = "") -> None:
-        """Increase a counter (thread-safe); pushed as `<name>_total`."""
+        """Increase a counter (thread-safe); pushed as `<name>_total`. Refused like `set`."""
         self._record("counter", name, amount, labels, help, add=True)
 
     def _record(self, kind: str, name: str, value: float, labels: Mapping[str, str] | None, help: str,
@@ -92,9 +108,19 @@ class BackgroundPusher:
         labels = dict(labels or {})
         probe = MetricSet("<BackgroundPusher>")
         (probe.add_counter if kind == "counter" else probe.add_gauge)(name, value, labels, help)
+        if name in OUTCOME:
+            raise InvalidMetricsError("the BackgroundPusher sets this metric itself", source=probe.source,
+                                      name=name, field="name")
+        clash = set(labels) & set(self.grouping_key)
+        if clash:
+            label = sorted(clash)[0]
+            raise InvalidMetricsError(f"label {label!r} is also in the grouping key", source=probe.source,
+                                      name=name, field=f"labels.{label}")
         key = (kind, name, tuple(sorted(labels.items())))
         with self._lock:
             current = self._values.get(key)
+            if current is None:
+                (self._accepted.add_counter if kind == "counter" else self._accepted.add_gauge)(name, 0, labels)
             number = float(value) + (current[3] if add and current else 0.0)
             self._values[key] = (kind, name, labels, number, help)
 
@@ -106,7 +132,7 @@ class BackgroundPusher:
             (metrics.add_counter if kind == "counter" else metrics.add_gauge)(name, value, labels, help_text)
         return metrics
 
-    def push_now(self, outcome: bool | None = None) -> PushReceipt:
+    def push_now(self, outcome: bool | None = None, retries: int | None = None) -> PushReceipt:
         """Push the current values; with an outcome, also the job's success series (see the class)."""
         metrics = self.snapshot()
         if outcome is not None:
@@ -118,16 +144,20 @@ class BackgroundPusher:
                 metrics.add_gauge(LAST_FAILURE, now, None, "Unix time of the job's last failed run")
         with self._push_lock:
             if outcome:
-                receipt = self.gateway.push(metrics, self.job, self.grouping_key)
+                receipt = self.gateway.push(metrics, self.job, self.grouping_key, retries=retries)
             else:
-                receipt = self.gateway.pushadd(metrics, self.job, self.grouping_key)
+                receipt = self.gateway.pushadd(metrics, self.job, self.grouping_key, retries=retries)
             self.pushes += 1
             return receipt
 
     def start(self) -> "BackgroundPusher":
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"simplepipe-pusher-{self.job}", daemon=True)
-            self._thread.start()
+        """Start the periodic pushes; again after `stop`, but refused while running."""
+        if self._thread is not None:
+            raise UsageError(f"this BackgroundPusher (job {self.job!r}) is already running: "
+                             "one `with` block (or start/stop pair) at a time")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"simplepipe-pusher-{self.job}", daemon=True)
+        self._thread.start()
         return self
 
     def stop(self, outcome: bool = True) -> PushReceipt:
@@ -154,7 +184,7 @@ class BackgroundPusher:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.push_now()
+                self.push_now(retries=0)
             except SimplepipeError as error:
                 # A missed periodic push is retried at the next tick; the job keeps running.
                 self.last_error = error

@@ -124,8 +124,7 @@ def test_connections_are_reused():
         gateway = Pushgateway(server.url, identity=None)
         for _ in range(5):
             gateway.push(gauges(a=1), "j")
-        pool = gateway._pool.connection_from_url(server.url)
-        assert pool.num_connections == 1 and pool.num_requests == 5
+        assert gateway._pool.num_connections == 1 and gateway._pool.num_requests == 5
 
 
 def test_basic_auth(auth_pushgateway):
