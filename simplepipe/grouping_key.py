@@ -34,12 +34,19 @@ class GroupingKey:
         if not isinstance(self.job, str) or not self.job:
             raise UsageError("the job name (--job) must be a non-empty string")
         for name, value in self.labels.items():
-            if not LABEL_NAME.fullmatch(name) or name.startswith("__"):
+            if not isinstance(name, str) or not LABEL_NAME.fullmatch(name) or name.startswith("__"):
                 raise UsageError(f"grouping key label {name!r} is not a valid label name")
             if name == "job":
                 raise UsageError("the grouping key's 'job' comes from --job, not from --group")
             if not isinstance(value, str):
                 raise UsageError(f"grouping key label {name!r} must have a string value, not {value!r}")
+
+    @classmethod
+    def of(cls, job: str, labels: Mapping[str, str] | None) -> "GroupingKey":
+        """From the SDK's `job` and `grouping_key` arguments."""
+        if labels is not None and not isinstance(labels, Mapping):
+            raise UsageError(f"the grouping key must be a mapping of label name to value, not {type(labels).__name__}")
+        return cls(job, dict(labels or {}))
 
     @classmethod
     def parse_pairs(cls, job: str, pairs: list[str] | None) -> "GroupingKey":

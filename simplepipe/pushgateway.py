@@ -172,12 +172,12 @@ class Pushgateway:
                                       + answer.body[:MAX_ERROR_BODY].decode("utf-8", "replace")) from None
 
     def group_url(self, job: str, grouping_key: Mapping[str, str] | None = None) -> str:
-        return self.url + GroupingKey(job, dict(grouping_key or {})).path()
+        return self.url + GroupingKey.of(job, grouping_key).path()
 
     def body(self, metrics: MetricSet | list | bytes, job: str,
              grouping_key: Mapping[str, str] | None = None) -> bytes:
         """The exposition that a push of `metrics` sends (workflow identity included)."""
-        key = GroupingKey(job, dict(grouping_key or {}))
+        key = GroupingKey.of(job, grouping_key)
         return self._body(metrics, key)
 
     def close(self) -> None:
@@ -196,11 +196,14 @@ class Pushgateway:
             from simplepipe.formats import from_data
 
             metrics = from_data(metrics, "simplepipe")
+        if not isinstance(metrics, MetricSet):
+            raise UsageError("metrics must be a MetricSet, a Simplepipe list or exposition bytes, "
+                             f"not {type(metrics).__name__}")
         return exposition_for(metrics, key, self.identity)
 
     def _use_gateway(self, method: str, job: str, grouping_key: Mapping[str, str] | None,
                      metrics: MetricSet | list | bytes | None, retries: int | None) -> PushReceipt:
-        key = GroupingKey(job, dict(grouping_key or {}))
+        key = GroupingKey.of(job, grouping_key)
         headers = self._headers
         body = None
         series = 0

@@ -72,7 +72,7 @@ class BackgroundPusher:
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not math.isfinite(interval) \
                 or interval <= 0:
             raise UsageError(f"interval must be a finite number of seconds > 0, not {interval!r}")
-        self.key = GroupingKey(job, dict(grouping_key or {}))  # a bad job or label fails here, not at a push
+        self.key = GroupingKey.of(job, grouping_key)  # a bad job or label fails here, not at a push
         if isinstance(gateway, Pushgateway):
             self.gateway = gateway
         else:
@@ -105,9 +105,9 @@ class BackgroundPusher:
 
     def _record(self, kind: str, name: str, value: float, labels: Mapping[str, str] | None, help: str,
                 add: bool) -> None:
-        labels = dict(labels or {})
         probe = MetricSet("<BackgroundPusher>")
         (probe.add_counter if kind == "counter" else probe.add_gauge)(name, value, labels, help)
+        labels = dict(labels or {})
         if name in OUTCOME:
             raise InvalidMetricsError("the BackgroundPusher sets this metric itself", source=probe.source,
                                       name=name, field="name")

@@ -152,3 +152,14 @@ def test_the_worst_case_is_timeout_times_attempts_plus_the_backoffs():
 def test_values_a_path_would_mangle_use_base64(value, segment):
     assert GroupingKey("j", {"run": value}).path() == f"/metrics/job/j/{segment}"
     assert GroupingKey(value or "x").path().startswith("/metrics/job")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda g: g.push({"a": 1}, "j"), "metrics must be a MetricSet"),
+    (lambda g: g.push(b"a 1\n", "j", "stage=x"), "grouping key must be a mapping"),
+    (lambda g: g.delete("j", {1: "a"}), "not a valid label name"),
+    (lambda g: g.delete(None), "job name"),
+])
+def test_sdk_misuse_is_a_usage_error(call, message):
+    with pytest.raises(UsageError, match=message):
+        call(Pushgateway("http://127.0.0.1:9", identity=None))
