@@ -86,12 +86,18 @@ def _number(text: str, kind: type, option: str) -> float | int:
         raise UsageError(f"{option} {text!r} is not {'a number' if kind is float else 'an integer'}") from None
 
 
+def _timing(args: argparse.Namespace) -> tuple[float, int]:
+    """--timeout and --retries, checked (usage errors) also when nothing is sent."""
+    return (timeout_seconds(_number(args.timeout, float, "--timeout")),
+            retry_count(_number(args.retries, int, "--retries")))
+
+
 def _gateway(args: argparse.Namespace, identity: bool = True) -> Pushgateway:
+    timeout, retries = _timing(args)
     options = {
         "url": args.url, "username": args.username, "password": args.password, "token": args.token,
         "ca_file": args.ca_file, "insecure_skip_verify": args.insecure_skip_verify,
-        "timeout": _number(args.timeout, float, "--timeout"), "retries": _number(args.retries, int, "--retries"),
-        "gzip": args.gzip,
+        "timeout": timeout, "retries": retries, "gzip": args.gzip,
     }
     if not identity:
         options["identity"] = None
@@ -107,8 +113,7 @@ def _push(args: argparse.Namespace) -> int:
         if args.url or GatewaySettings.from_environ().url:
             gateway = _gateway(args, identity=not args.no_identity)  # bad options are usage errors here too
         else:
-            timeout_seconds(_number(args.timeout, float, "--timeout"))
-            retry_count(_number(args.retries, int, "--retries"))
+            _timing(args)
         if gateway is not None:
             url = gateway.group_url(key.job, key.labels)
             body = gateway.body(metrics, key.job, key.labels)
