@@ -30,6 +30,9 @@ def timer(target: Any, name: str = "application_run_time_seconds",
           labels: Mapping[str, str] | None = None, help: str = "Run time of the block, in seconds") -> Iterator[Timing]:
     """Time the block (also when it raises) into gauge `name` of `target`: a BackgroundPusher or
     MetricCollector (anything with `.set`), a Simplepipe list (appended to), a MetricSet, or a dict."""
+    if not (hasattr(target, "set") or isinstance(target, (list, MetricSet, dict))):
+        # Refused before the block runs: after it, this error would hide the block's own exception.
+        raise UsageError(f"timer cannot record into {type(target).__name__}")
     timing = Timing()
     start = time.perf_counter()
     try:
@@ -45,10 +48,8 @@ def timer(target: Any, name: str = "application_run_time_seconds",
             target.append(item)
         elif isinstance(target, MetricSet):
             target.add_gauge(name, timing.seconds, labels, help)
-        elif isinstance(target, dict):
-            target[name] = timing.seconds
         else:
-            raise TypeError(f"timer cannot record into {type(target).__name__}")
+            target[name] = timing.seconds
 
 
 class BackgroundPusher:

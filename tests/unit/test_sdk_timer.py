@@ -1,7 +1,7 @@
 """The timer context manager and the BackgroundPusher's validation (no network)."""
 import pytest
 
-from simplepipe import BackgroundPusher, InvalidMetricsError, MetricSet, Pushgateway, UsageError, timer
+from simplepipe import BackgroundPusher, GatewayUnreachableError, InvalidMetricsError, MetricSet, Pushgateway, UsageError, timer
 
 
 def test_timer_appends_a_gauge_to_a_simplepipe_list():
@@ -87,11 +87,17 @@ def test_pusher_refuses_a_bad_job_at_construction():
 
 
 def test_pusher_refuses_a_second_concurrent_start():
-    pusher = BackgroundPusher("j", interval=60, gateway=Pushgateway("http://127.0.0.1:9", identity=None))
-    pusher.start()
-    try:
+    gateway = Pushgateway("http://127.0.0.1:9", identity=None, retries=0)  # nothing listens: the final push fails fast
+    pusher = BackgroundPusher("j", interval=60, gateway=gateway, raise_on_push_error=False)
+    with pusher:
         with pytest.raises(UsageError, match="already running"):
             pusher.start()
-    finally:
-        pusher._stop.set()
-        pusher._thread.join(timeout=5)
+    assert isinstance(pusher.last_error, GatewayUnreachableError)
+
+
+def test_timer_refuses_an_unknown_target_before_the_block_runs():
+    ran = []
+    with pytest.raises(UsageError, match="cannot record into int"):
+        with timer(42):
+            ran.append(True)
+    assert ran == []
