@@ -8,12 +8,13 @@ import traceback
 from typing import Sequence
 
 from simplepipe import __version__, conformance, formats
-from simplepipe.errors import SimplepipeError, UsageError
+from simplepipe.errors import SimplepipeError, UsageError, redact
 from simplepipe.grouping_key import GroupingKey
 from simplepipe.identity import WorkflowIdentity
 from simplepipe.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES, InputLimits, format_size
 from simplepipe.pushgateway import Pushgateway, exposition_for
-from simplepipe.settings import CA_FILE, INSECURE_SKIP_VERIFY, PASSWORD, TOKEN, URL, USERNAME
+from simplepipe.settings import (CA_FILE, INSECURE_SKIP_VERIFY, PASSWORD, TOKEN, URL, USERNAME, GatewaySettings,
+                                 retry_count, timeout_seconds)
 from simplepipe.standard import catalogue
 
 EXIT_OK = 0
@@ -41,9 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     gateway.add_argument("--ca-file", help=f"CA bundle for https (default: ${CA_FILE})")
     gateway.add_argument("--insecure-skip-verify", action="store_true", default=None,
                          help="do not verify the gateway's TLS certificate")
-    gateway.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
-    gateway.add_argument("--retries", type=int, default=3,
-                         help="retries on connection errors and 5xx, with backoff (default 3)")
+    gateway.add_argument("--timeout", default="10",
+                         help="seconds for each attempt: connect, send and the whole answer (default 10)")
+    gateway.add_argument("--retries", default="3",
+                         help="retries on connection errors and 5xx, with backoff (default 3); the command "
+                              "ends within timeout x (retries + 1) + the backoffs")
     gateway.add_argument("--gzip", action="store_true", help="gzip the request body")
     standard = argparse.ArgumentParser(add_help=False)
     standard.add_argument("--standard", dest="standard", action="store_const", const="warn",
@@ -93,11 +96,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _number(text: str, kind: type, option: str) -> float | int:
+    try:
+        return kind(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not {'a number' if kind is float else 'an integer'}") from None
+
+
+def _timing(args: argparse.Namespace) -> tuple[float, int]:
+    """--timeout and --retries, checked (usage errors) also when nothing is sent."""
+    return (timeout_seconds(_number(args.timeout, float, "--timeout")),
+            retry_count(_number(args.retries, int, "--retries")))
+
+
 def _gateway(args: argparse.Namespace, identity: bool = True) -> Pushgateway:
+    timeout, retries = _timing(args)
     options = {
         "url": args.url, "username": args.username, "password": args.password, "token": args.token,
         "ca_file": args.ca_file, "insecure_skip_verify": args.insecure_skip_verify,
-        "timeout": args.timeout, "retries": args.retries, "gzip": args.gzip,
+        "timeout": timeout, "retries": retries, "gzip": args.gzip,
     }
     if not identity:
         options["identity"] = None
@@ -111,10 +128,11 @@ def _push(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     method = args.method.upper()
     if args.dry_run:
-        try:
-            gateway = _gateway(args, identity=not args.no_identity)
-        except UsageError:
-            gateway = None  # no gateway configured: still show the body
+        gateway = None  # no gateway configured: still show the body
+        if args.url or GatewaySettings.from_environ().url:
+            gateway = _gateway(args, identity=not args.no_identity)  # bad options are usage errors here too
+        else:
+            _timing(args)
         if gateway is not None:
             url = gateway.group_url(key.job, key.labels)
             body = gateway.body(metrics, key.job, key.labels)
@@ -181,14 +199,14 @@ def run(action, verbose: bool) -> int:
         return action()
     except SimplepipeError as error:
         if verbose:
-            traceback.print_exc()
+            print(redact(traceback.format_exc()), end="", file=sys.stderr)
         print(f"simplepipe: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # noqa: BLE001 - the one place that turns bugs into exit code 1
-        traceback.print_exc()
-        print(f"simplepipe: unexpected error: {error!r} (please report it)", file=sys.stderr)
+        print(redact(traceback.format_exc()), end="", file=sys.stderr)
+        print(f"simplepipe: unexpected error: {redact(repr(error))} (please report it)", file=sys.stderr)
         return EXIT_UNEXPECTED
 
 

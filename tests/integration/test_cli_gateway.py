@@ -123,3 +123,50 @@ def test_basic_auth_from_environment(auth_pushgateway, metrics_file):
     env.update(SIMPLEPIPE_PUSHGATEWAY_USERNAME=user, SIMPLEPIPE_PUSHGATEWAY_PASSWORD=password)
     assert run([SIMPLEPIPE, "push", str(metrics_file), "--job", name], env).returncode == 0
     assert auth_pushgateway.group(name) is not None
+
+
+def test_dot_segments_address_their_own_groups(pushgateway, metrics_file):
+    name = job()
+    env = {"SIMPLEPIPE_PUSHGATEWAY_URL": pushgateway.url}
+    for group in (["--group", "run=keep"], ["--group", "run=.."], []):
+        assert run([SIMPLEPIPE, "push", str(metrics_file), "--job", name, *group], env).returncode == 0
+    result = run([SIMPLEPIPE, "delete", "--job", name, "--group", "run=.."], env)
+    assert result.returncode == 0, result.stderr
+    assert pushgateway.group(name, run="..") is None
+    assert pushgateway.group(name, run="keep") is not None and pushgateway.group(name) is not None
+    assert run([SIMPLEPIPE, "push", str(metrics_file), "--job", name, "--group", "stage=."], env).returncode == 0
+    assert pushgateway.group(name, stage=".") is not None and pushgateway.group(name, stage="") is None
+
+
+def test_job_dot(pushgateway, metrics_file):
+    result = run([SIMPLEPIPE, "push", str(metrics_file), "--job", "."], {"SIMPLEPIPE_PUSHGATEWAY_URL": pushgateway.url})
+    assert result.returncode == 0 and "HTTP 200" in result.stderr, result.stderr
+    assert pushgateway.read_back(".")["images"][2] == {frozenset(): 6.0}
+
+
+def test_url_credentials_are_used_and_never_shown(auth_pushgateway, metrics_file):
+    user, password = auth_pushgateway.auth
+    with_credentials = auth_pushgateway.url.replace("http://", f"http://{user}:{password}@")
+    name = job()
+    result = run([SIMPLEPIPE, "push", str(metrics_file), "--job", name, "--url", with_credentials])
+    assert result.returncode == 0 and auth_pushgateway.group(name) is not None
+    assert password not in result.stderr + result.stdout
+    wrong = auth_pushgateway.url.replace("http://", f"http://{user}:wrong-{password}@")
+    refused = run([SIMPLEPIPE, "push", str(metrics_file), "--job", name, "--url", wrong])
+    assert refused.returncode == 5 and "HTTP 401" in refused.stderr and "wrong-" not in refused.stderr
+    dry = run([SIMPLEPIPE, "push", str(metrics_file), "--job", name, "--url", with_credentials, "--dry-run"])
+    assert dry.returncode == 0 and password not in dry.stderr + dry.stdout
+
+
+def test_url_credentials_and_username_together_are_refused(metrics_file):
+    result = run([SIMPLEPIPE, "push", str(metrics_file), "--job", "j", "--url", "http://u:topsecret@127.0.0.1:9",
+                  "--username", "v", "--password", "w"])
+    assert result.returncode == 2 and "credentials given twice" in result.stderr
+    assert "topsecret" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_message_hides_url_password(metrics_file):
+    result = run([SIMPLEPIPE, "push", str(metrics_file), "--job", "j", "--retries", "0",
+                  "--url", f"http://u:topsecret@127.0.0.1:{free_port()}"])
+    assert result.returncode == 4 and "topsecret" not in result.stderr
+    assert "http://127.0.0.1:" in result.stderr

@@ -53,11 +53,31 @@ def test_delete_removes_the_group(pushgateway, client):
     assert pushgateway.group(name, stage="y") is not None
 
 
-@pytest.mark.parametrize("value", ["a/b/c", "with spaces", "zoë ☃ 日本", "", "100%", "a+b?c#d", "/"])
+@pytest.mark.parametrize("value", ["a/b/c", "with spaces", "zoë ☃ 日本", "", "100%", "a+b?c#d", "/", ".", "..", "...",
+                                   "./x", "a/../b", "%2F", "%2e%2e", "%", "@base64", "="])
 def test_grouping_key_values_arrive_intact(pushgateway, client, value):
     name = job()
     client.push(gauges(a=1), name, {"key": value})
     assert values(pushgateway, name, key=value) == {"a": 1.0}
+
+
+@pytest.mark.parametrize("value", ["..", ".", "", "/", "%2e%2e"])
+def test_each_value_addresses_exactly_its_own_group(pushgateway, client, value):
+    name = job()
+    for run in ("keep", value):
+        client.push(gauges(a=1), name, {"run": run})
+    client.push(gauges(a=1), name)
+    client.delete(name, {"run": value})
+    assert pushgateway.group(name, run=value) is None
+    assert pushgateway.group(name, run="keep") is not None and pushgateway.group(name) is not None
+
+
+@pytest.mark.parametrize("name", [".", "..", "a/..", "%2e"])
+def test_dot_jobs(pushgateway, client, name):
+    client.push(gauges(a=2), name)
+    assert values(pushgateway, name) == {"a": 2.0}
+    client.delete(name)
+    assert pushgateway.group(name) is None
 
 
 def test_job_with_slash(pushgateway, client):
@@ -124,8 +144,7 @@ def test_connections_are_reused():
         gateway = Pushgateway(server.url, identity=None)
         for _ in range(5):
             gateway.push(gauges(a=1), "j")
-        pool = gateway._pool.connection_from_url(server.url)
-        assert pool.num_connections == 1 and pool.num_requests == 5
+        assert gateway._pool.num_connections == 1 and gateway._pool.num_requests == 5
 
 
 def test_basic_auth(auth_pushgateway):

@@ -100,3 +100,41 @@ def test_background_pusher_is_thread_safe(pushgateway):
     back = pushgateway.read_back(name)
     assert back["items_total"][2] == {frozenset(): 800.0}
     assert set(back["progress"][2].values()) == {199.0}
+
+
+def test_background_pusher_refuses_a_clash_and_keeps_pushing_what_it_accepted(pushgateway):
+    name = job()
+    with BackgroundPusher(job=name, interval=0.05, gateway=Pushgateway(pushgateway.url, identity=None)) as pusher:
+        pusher.set("x_total", 1)
+        with pytest.raises(simplepipe.InvalidMetricsError):
+            pusher.inc("x")
+        pusher.set("x_total", 2)
+    assert pusher.last_error is None
+    back = pushgateway.read_back(name)
+    assert back["x_total"][2] == {frozenset(): 2.0} and back["simplepipe_job_success"][2] == {frozenset(): 1.0}
+
+
+def test_background_pusher_works_in_a_second_with_block(pushgateway):
+    name = job()
+    pusher = BackgroundPusher(job=name, interval=0.05, gateway=Pushgateway(pushgateway.url, identity=None))
+    with pusher:
+        pusher.set("round", 1)
+    first = pusher.pushes
+    with pusher:
+        pusher.set("round", 2)
+        deadline = time.monotonic() + 10
+        while pusher.pushes < first + 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # periodic pushes of the second block
+        assert pusher.pushes >= first + 2, "no periodic push in the second block"
+    assert pushgateway.read_back(name)["round"][2] == {frozenset(): 2.0}
+
+
+def test_sdk_failures_are_simplepipe_errors_with_the_cli_message(pushgateway):
+    gateway = Pushgateway(pushgateway.url, identity=None, retries=0)
+    with pytest.raises(simplepipe.SimplepipeError) as info:
+        gateway.push(b"not exposition {\n", job())
+    assert info.value.exit_code == 5 and "\n" not in str(info.value)
+    with pytest.raises(simplepipe.UsageError):
+        Pushgateway(pushgateway.url, timeout=float("nan"))
+    with pytest.raises(simplepipe.UsageError):
+        MetricCollector(pushgateway.url, retries=-1)
