@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from harness.errors import PlatformError
 from harness.kind import pins
-from harness.kind.render import KUBECTL
+from harness.kind import render
 
 VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -75,9 +75,12 @@ class MissingToolsError(PlatformError, RuntimeError):
 
 
 def find(name: str) -> str | None:
-    """Path of a tool: kubectl from the venv first, everything else from PATH."""
-    if name == "kubectl" and KUBECTL.exists():
-        return str(KUBECTL)
+    """Path of a tool: kubectl as render.kubectl_binary finds it (the venv's first), everything else from PATH."""
+    if name == "kubectl":
+        try:
+            return render.kubectl_binary()
+        except render.RenderError:
+            return None
     return shutil.which(name)
 
 
