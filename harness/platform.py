@@ -74,10 +74,17 @@ class Platform(abc.ABC):
         """Base URL of the tenant's Pushgateway, reachable from this machine."""
 
     def tenant_env(self, tenant: Tenant) -> dict[str, str]:
-        """Environment a tenant's own code needs to push (Simplepipe's variables, PROMETHEUS_URL)."""
+        """Environment a tenant's own code needs to push (Simplepipe's variables, PROMETHEUS_URL), and to reach
+        its own artifacts (artifact_env)."""
         return {
             "SIMPLEPIPE_PUSHGATEWAY_URL": self.pushgateway_url(tenant),
             "SIMPLEPIPE_PUSHGATEWAY_USERNAME": tenant.username,
             "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": tenant.password,
             "PROMETHEUS_URL": self.prometheus_url,
+            **self.artifact_env(tenant),
         }
+
+    def artifact_env(self, tenant: Tenant) -> dict[str, str]:
+        """The tenant's own S3 settings (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL,
+        SIMPLEPIPE_ARTIFACT_BUCKET); empty where the backend has none to give."""
+        return {}

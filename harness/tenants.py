@@ -25,11 +25,33 @@ class Tenant:
     username: str
     password: str
     local_port: int
+    # The tenant's own S3 identity: reaches only artifact_bucket (derived demo values unless tenants.yaml has s3:).
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.s3_access_key or not self.s3_secret_key:
+            access_key, secret_key = demo_s3_credentials(self.name)
+            object.__setattr__(self, "s3_access_key", self.s3_access_key or access_key)
+            object.__setattr__(self, "s3_secret_key", self.s3_secret_key or secret_key)
 
     @property
     def scrape_job(self) -> str:
         """Name of the Prometheus scrape job of this tenant's Pushgateway."""
         return f"pushgateway-{self.name}"
+
+    @property
+    def artifact_bucket(self) -> str:
+        """The tenant's own S3 bucket: its namespace's Argo artifact repository."""
+        return f"{ARTIFACT_BUCKET_PREFIX}{self.name}"
+
+
+ARTIFACT_BUCKET_PREFIX = "argo-artifacts-"
+
+
+def demo_s3_credentials(name: str) -> tuple[str, str]:
+    """Deterministic demo S3 keys of a tenant without an `s3:` block: as public as the demo passwords."""
+    return f"{name}-artifacts", f"{name}-s3-demo-secret"
 
 
 def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
@@ -45,12 +67,15 @@ def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
         where = f"{path}: tenants[{index}]"
         try:
             gateway = entry["pushgateway"]
+            s3 = entry.get("s3") or {}
             tenant = Tenant(
                 name=str(entry["name"]),
                 namespace=str(entry.get("namespace", entry["name"])),
                 username=str(gateway["username"]),
                 password=str(gateway["password"]),
                 local_port=int(gateway["local_port"]),
+                s3_access_key=str(s3.get("access_key", "")),
+                s3_secret_key=str(s3.get("secret_key", "")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TenantsFileError(f"{where}: missing or invalid field {exc}") from exc
@@ -58,7 +83,7 @@ def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
             if not _DNS_LABEL.match(value):
                 raise TenantsFileError(f"{where}.{field}: {value!r} is not a DNS label (lowercase letters, digits, '-')")
         tenants.append(tenant)
-    for field in ("name", "namespace", "local_port"):
+    for field in ("name", "namespace", "local_port", "s3_access_key"):
         values = [getattr(t, field) for t in tenants]
         duplicates = sorted({str(v) for v in values if values.count(v) > 1})
         if duplicates:
