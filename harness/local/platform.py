@@ -220,7 +220,8 @@ class LocalPlatform(Platform):
         servers = [_Server(
             "seaweedfs",
             seaweedfs.weed_argv(find("weed"), self._path("data", "seaweedfs"), self._path("logs", "seaweedfs"),
-                                self._path("config", "s3-identities.json"), ports.s3),
+                                self._path("config", "s3-identities.json"), ports.s3,
+                                buckets=1 + len(self.tenants)),
             {f"s3.{key} in platform/local/platform.yaml": port for key, port in ports.s3.items()},
             lambda: seaweedfs.ensure_buckets(self.s3_endpoint, settings.s3,
                                              [settings.s3.bucket] + [t.artifact_bucket for t in self.tenants]),

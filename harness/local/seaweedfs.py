@@ -41,7 +41,13 @@ def write_identities(path: Path, s3: S3Settings, tenants: list[Tenant]) -> None:
     path.chmod(0o600)
 
 
-def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dict[str, int]) -> list[str]:
+# Weed grows 7 volumes at once for a new collection, and every bucket is its own collection:
+# the volume limit must leave room for each bucket's first growth, or writes there fail (InternalError).
+VOLUMES_PER_BUCKET = 8
+
+
+def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dict[str, int],
+              buckets: int = 2) -> list[str]:
     data.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
     return [
@@ -55,7 +61,8 @@ def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dic
         # Defaults that would listen on fixed ports or call out of the machine.
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
         # Small volumes: a dev platform on a laptop, not 30 GB preallocated per volume.
-        "-master.volumeSizeLimitMB=64", "-volume.max=16", "-volume.preStopSeconds=0",
+        "-master.volumeSizeLimitMB=64", f"-volume.max={VOLUMES_PER_BUCKET * max(buckets, 2)}",
+        "-volume.preStopSeconds=0",
         # One master: its raft state buys nothing, and resuming it stalls a restart ~20 s in leader election.
         "-master.resumeState=false",
     ]

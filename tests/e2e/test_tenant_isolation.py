@@ -26,6 +26,8 @@ from harness.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
 from harness.promql import PrometheusClient, non_empty
 from harness.scenario import load_scenario
 from harness.tenants import Tenant, load_tenants, tenant_by_name
+from simplepipe.pushgateway import Pushgateway
+from simplepipe.sdk import BackgroundPusher
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -191,16 +193,20 @@ def _wait_delivered(platform, receiver: str, what: str, **labels: str) -> None:
 
 
 def receive_other_alert(platform, attacker: Tenant, victim: Tenant) -> Attempt:
-    """The victim's own job fails (an alert of the victim): the attacker's receiver must not hear of it."""
+    """The victim's own job fails, reported by Simplepipe (an alert of the victim): the attacker's receiver
+    must not hear of it."""
     job = f"isolation-failing-{_probe_id()}"
-    url = platform.pushgateway_url(victim)
-    assert _push(url, job, "simplepipe_job_success 0\n", victim) == 200
-    try:
-        for receiver in (victim.name, "administrator"):
-            _wait_delivered(platform, receiver, f"{victim.name}'s failed job", alertname="SimplepipeJobFailed",
-                            job=job)
-    finally:
-        _delete(url, job, victim)
+    with Pushgateway(platform.pushgateway_url(victim), username=victim.username, password=victim.password,
+                     timeout=10, retries=0, identity=None) as gateway:
+        with pytest.raises(RuntimeError):
+            with BackgroundPusher(job=job, interval=3600, gateway=gateway):
+                raise RuntimeError("the victim's job fails")
+        try:
+            for receiver in (victim.name, "administrator"):
+                _wait_delivered(platform, receiver, f"{victim.name}'s failed job", alertname="SimplepipeJobFailed",
+                                job=job)
+        finally:
+            gateway.delete(job)
     leaked = [a for a in _delivered(platform, attacker.name) if a.get("labels", {}).get("tenant") != attacker.name]
     return Attempt(not leaked, f"{victim.name} and administrator notified; {attacker.name}'s receiver got "
                                f"{len(leaked)} notification(s) of other tenants")

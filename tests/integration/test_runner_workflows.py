@@ -49,7 +49,7 @@ def s3(tmp_path_factory):
     ports = Ports.free([]).s3
     endpoint = f"http://{HOST}:{ports['s3_port']}"
     # Its data is throw-away here: weed's ~15 s drain on SIGTERM is not waited for.
-    argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports)
+    argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports, buckets=3)
     weed = SupervisedProcess("seaweedfs", argv, root / "weed.log", stop_grace=seaweedfs.THROWAWAY_STOP_GRACE_SECONDS)
     try:
         with weed:
