@@ -1,9 +1,11 @@
 """The local platform's alert receiver: a webhook server Alertmanager notifies, one path per receiver.
 
-    python -m harness.local.alert_receiver --state-dir .state/local --port 19094 --receivers alice,bob,administrator
+    python -m harness.local.alert_receiver --state-dir .state/local --port 19094 --receivers config/alert-receivers
 
 Each notification POSTed to /<receiver> is appended as one JSON line to <state-dir>/alerts/<receiver>.jsonl:
-what that tenant (or the administrator) was told. Unknown paths get 404; bodies over 1 MiB get 413.
+what that tenant (or the administrator) was told. The receivers file (one name a line, written by `make up`
+from tenants.yaml) is read again for each notification, so a tenant added while the platform runs is
+known at once. Unknown names get 404; bodies over 1 MiB get 413.
 """
 from __future__ import annotations
 
@@ -19,6 +21,18 @@ from harness.local.settings import HOST
 
 MAX_BODY_BYTES = 1 << 20
 ALERTS_DIR = "alerts"
+
+
+def write_receivers(path: Path, names: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{name}\n" for name in names))
+
+
+def read_receivers(path: Path) -> frozenset[str]:
+    try:
+        return frozenset(line.strip() for line in Path(path).read_text().splitlines() if line.strip())
+    except OSError:
+        return frozenset()
 
 
 def deliveries_file(state_dir: Path, receiver: str) -> Path:
@@ -57,9 +71,9 @@ def delivery_record(receiver: str, notification: dict) -> dict:
 class AlertReceiver(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state_dir: Path, receivers: list[str], port: int):
+    def __init__(self, state_dir: Path, receivers: Path, port: int):
         self.state_dir = Path(state_dir)
-        self.receivers = frozenset(receivers)
+        self.receivers_file = Path(receivers)
         self.write_lock = threading.Lock()
         (self.state_dir / ALERTS_DIR).mkdir(parents=True, exist_ok=True)
         super().__init__((HOST, port), _Handler)
@@ -79,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         receiver = self.path.strip("/")
-        if receiver not in self.server.receivers:
+        if receiver not in read_receivers(self.server.receivers_file):
             return self._answer(404, f"no receiver {receiver!r}")
         try:
             length = int(self.headers.get("Content-Length", ""))
@@ -108,19 +122,19 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def receiver_argv(state_dir: Path, port: int, receivers: list[str]) -> list[str]:
+def receiver_argv(state_dir: Path, port: int, receivers: Path) -> list[str]:
     return [sys.executable, "-m", "harness.local.alert_receiver", f"--state-dir={state_dir}", f"--port={port}",
-            f"--receivers={','.join(receivers)}"]
+            f"--receivers={receivers}"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.local.alert_receiver", description=__doc__.splitlines()[0])
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--receivers", required=True, help="comma-separated receiver names (URL paths)")
+    parser.add_argument("--receivers", type=Path, required=True, help="file of receiver names (URL paths), one a line")
     args = parser.parse_args(argv)
     try:
-        server = AlertReceiver(args.state_dir, [r for r in args.receivers.split(",") if r], args.port)
+        server = AlertReceiver(args.state_dir, args.receivers, args.port)
     except OSError as exc:
         print(f"alert receiver: cannot listen on {HOST}:{args.port}: {exc}", file=sys.stderr)
         return 1

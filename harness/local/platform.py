@@ -11,6 +11,7 @@ Everything lives in one state folder (.state/local for `make up`, a temp folder 
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import signal
@@ -162,6 +163,10 @@ class LocalPlatform(Platform):
             if added:  # a tenant added to tenants.yaml while the platform runs: its gateway starts now
                 fresh = Ports.free(added) if self.port_mode == "free" else Ports.configured(self.settings, added)
                 self._ports.pushgateways.update(fresh.pushgateways)
+            if not self._ports.alertmanager:  # recorded by a platform from before Alertmanager was part of it
+                fresh = Ports.free([]) if self.port_mode == "free" else Ports.configured(self.settings, [])
+                self._ports = dataclasses.replace(self._ports, alertmanager=fresh.alertmanager,
+                                                  alert_receiver=fresh.alert_receiver)
         else:
             self._ports = Ports.free(self.tenants) if self.port_mode == "free" else \
                 Ports.configured(self.settings, self.tenants)
@@ -243,7 +248,7 @@ class LocalPlatform(Platform):
         receiver_url = f"http://{HOST}:{ports.alert_receiver}/-/ready"
         servers.append(_Server(
             "alert-receiver",
-            alert_receiver.receiver_argv(self.state_dir, ports.alert_receiver, alertmanager.receiver_names(self.tenants)),
+            alert_receiver.receiver_argv(self.state_dir, ports.alert_receiver, self._path("config", "alert-receivers")),
             {"alertmanager.receiver_port in platform/local/platform.yaml": ports.alert_receiver},
             lambda: http_ok(receiver_url),
             f"{receiver_url} to answer 200",
@@ -275,7 +280,11 @@ class LocalPlatform(Platform):
             password_file.write_text(tenant.password)
             password_file.chmod(0o600)
             password_files[tenant.name] = password_file
-        seaweedfs.write_identities(self._path("config", "s3-identities.json"), self.settings.s3, self.tenants)
+        if seaweedfs.write_identities(self._path("config", "s3-identities.json"), self.settings.s3, self.tenants) \
+                and "seaweedfs" in self._processes and self._processes["seaweedfs"].alive():
+            self.say("  seaweedfs: tenants' S3 identities changed; weed reads them only at start: "
+                     "`make down && make up` to give a new tenant its S3 keys and bucket")
+        alert_receiver.write_receivers(self._path("config", "alert-receivers"), alertmanager.receiver_names(self.tenants))
         routes = alertmanager.alertmanager_config(self.tenants, self._ports.alert_receiver)
         if alertmanager.write_config(self._path("config", "alertmanager.yml"), routes) and \
                 "alertmanager" in self._processes and self._processes["alertmanager"].alive():

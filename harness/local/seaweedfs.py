@@ -34,11 +34,15 @@ def identities(s3: S3Settings, tenants: list[Tenant]) -> dict:
     } for tenant in tenants]}
 
 
-def write_identities(path: Path, s3: S3Settings, tenants: list[Tenant]) -> None:
-    identities_ = identities(s3, tenants)
+def write_identities(path: Path, s3: S3Settings, tenants: list[Tenant]) -> bool:
+    """Write the file; True when its content changed (weed reads it only when it starts)."""
+    text = json.dumps(identities(s3, tenants), indent=2) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(identities_, indent=2) + "\n")
+    changed = not path.exists() or path.read_text() != text
+    if changed:
+        path.write_text(text)
     path.chmod(0o600)
+    return changed
 
 
 # Weed grows 7 volumes at once for a new collection, and every bucket is its own collection:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from harness.local.alert_receiver import MAX_BODY_BYTES, AlertReceiver, read_deliveries
+from harness.local.alert_receiver import MAX_BODY_BYTES, AlertReceiver, read_deliveries, write_receivers
 
 NOTIFICATION = {"status": "firing", "receiver": "tenant-bob", "alerts": [
     {"status": "firing", "labels": {"alertname": "SimplepipeJobFailed", "tenant": "bob", "job": "bob-nightly"},
@@ -16,7 +16,8 @@ NOTIFICATION = {"status": "firing", "receiver": "tenant-bob", "alerts": [
 
 @pytest.fixture
 def receiver(tmp_path):
-    server = AlertReceiver(tmp_path, ["alice", "bob", "administrator"], 0)
+    write_receivers(tmp_path / "receivers", ["alice", "bob", "administrator"])
+    server = AlertReceiver(tmp_path, tmp_path / "receivers", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -59,6 +60,13 @@ def test_an_oversized_body_is_refused_before_it_is_read(receiver, tmp_path):
     status = post(receiver, "/bob", b"{}", {"Content-Length": str(MAX_BODY_BYTES + 1)})
     assert status == 413
     assert read_deliveries(tmp_path, "bob") == []
+
+
+def test_a_receiver_added_to_the_file_is_known_without_a_restart(receiver, tmp_path):
+    assert post(receiver, "/carol", b"{}") == 404
+    write_receivers(tmp_path / "receivers", ["alice", "bob", "carol", "administrator"])
+    assert post(receiver, "/carol", b"{}") == 200
+    assert len(read_deliveries(tmp_path, "carol")) == 1
 
 
 def test_last_returns_the_newest_deliveries(receiver, tmp_path):
