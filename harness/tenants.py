@@ -12,6 +12,8 @@ TENANTS_FILE = REPO_ROOT / "platform" / "tenants.yaml"
 
 # A tenant name is a Kubernetes namespace name and a Prometheus label value.
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# The administrator's alert receiver has this name beside the tenants' (harness/local/alertmanager.py).
+RESERVED_NAMES = frozenset({"administrator"})
 
 
 class TenantsFileError(ValueError):
@@ -68,6 +70,8 @@ def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
         try:
             gateway = entry["pushgateway"]
             s3 = entry.get("s3") or {}
+            if not isinstance(s3, dict):
+                raise TenantsFileError(f"{where}.s3: must be a mapping with access_key and secret_key")
             tenant = Tenant(
                 name=str(entry["name"]),
                 namespace=str(entry.get("namespace", entry["name"])),
@@ -82,6 +86,8 @@ def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
         for field, value in (("name", tenant.name), ("namespace", tenant.namespace)):
             if not _DNS_LABEL.match(value):
                 raise TenantsFileError(f"{where}.{field}: {value!r} is not a DNS label (lowercase letters, digits, '-')")
+        if tenant.name in RESERVED_NAMES:
+            raise TenantsFileError(f"{where}.name: {tenant.name!r} is reserved for the platform's administrator")
         tenants.append(tenant)
     for field in ("name", "namespace", "local_port", "s3_access_key"):
         values = [getattr(t, field) for t in tenants]
