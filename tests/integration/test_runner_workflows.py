@@ -35,7 +35,8 @@ def namespace_settings(endpoint: str, bucket: str, tenant: Tenant) -> dict:
                          "secretKeySecret": {"name": "s3", "key": "secretkey"}}}
     return {
         "configmaps": {**SETTINGS["configmaps"], "artifact-repositories": {"mine": yaml.safe_dump(repository)}},
-        "secrets": {**SETTINGS["secrets"], "s3": {"accesskey": tenant.s3_access_key, "secretkey": tenant.s3_secret_key}},
+        "secrets": {**SETTINGS["secrets"],
+                    "s3": {"accesskey": tenant.s3_access_key, "secretkey": tenant.s3_secret_key}},
         "annotations": {"artifact-repositories": {"workflows.argoproj.io/default-artifact-repository": "mine"}},
     }
 

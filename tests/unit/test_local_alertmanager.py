@@ -12,7 +12,8 @@ from harness.local.alertmanager import ADMINISTRATOR, alertmanager_config, recei
 from harness.tenants import Tenant, load_tenants
 
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
-needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(), reason="amtool not installed (apt: prometheus-alertmanager)")
+needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(),
+                                  reason="amtool not installed (apt: prometheus-alertmanager)")
 
 
 def three_tenants() -> list[Tenant]:
