@@ -135,8 +135,9 @@ def alert_rules(thresholds: Thresholds | None = None) -> list[AlertRule]:
         ),
         AlertRule(
             alert="SimplepipePushgatewayDown",
-            # `up` is not a scraped sample, so no tenant label was stamped on it: derive it from the scrape job.
-            expr='label_replace(up{job=~"pushgateway-.*"}, "tenant", "$1", "job", "pushgateway-(.*)") == 0',
+            # The gateway targets' own `up`: `tenant` is a target label the platform sets (static_configs
+            # locally, ServiceMonitor relabelings on kind); pushed `up` series are dropped at scrape.
+            expr='up{tenant!=""} == 0',
             for_="1m",
             severity="critical",
             summary="Prometheus cannot scrape tenant {{ $labels.tenant }}'s Pushgateway (job {{ $labels.job }})",

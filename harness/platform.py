@@ -116,13 +116,20 @@ class Platform(abc.ABC):
         return None
 
     def tenant_env(self, tenant: Tenant) -> dict[str, str]:
-        """Environment a tenant's own code needs to push from a shell (`make env TENANT=x`)."""
+        """Environment a tenant's own code needs from a shell (`make env TENANT=x`): Simplepipe's variables,
+        PROMETHEUS_URL, and its own artifacts' S3 settings (artifact_env)."""
         return {
             settings.URL: self.env_pushgateway_url(tenant),
             settings.USERNAME: tenant.username,
             settings.PASSWORD: tenant.password,
             "PROMETHEUS_URL": self.prometheus_url,
+            **self.artifact_env(tenant),
         }
+
+    def artifact_env(self, tenant: Tenant) -> dict[str, str]:
+        """The tenant's own S3 settings (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL,
+        SIMPLEPIPE_ARTIFACT_BUCKET); empty where the backend has none to give."""
+        return {}
 
     def env_pushgateway_url(self, tenant: Tenant) -> str:
         """The gateway URL `make env` exports: one that outlives this command."""

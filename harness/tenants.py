@@ -9,6 +9,8 @@ from harness.config_files import REPO_ROOT
 
 TENANTS_FILE = REPO_ROOT / "platform" / "tenants.yaml"
 
+# The administrator's alert receiver has this name beside the tenants' (harness/local/alertmanager.py).
+RESERVED_NAMES = frozenset({"administrator"})
 
 class TenantsFileError(ValueError):
     """platform/tenants.yaml is not what the platform can be built from."""
@@ -21,6 +23,15 @@ class Tenant:
     username: str
     password: str
     local_port: int
+    # The tenant's own S3 identity: reaches only artifact_bucket (derived demo values unless tenants.yaml has s3:).
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.s3_access_key or not self.s3_secret_key:
+            access_key, secret_key = demo_s3_credentials(self.name)
+            object.__setattr__(self, "s3_access_key", self.s3_access_key or access_key)
+            object.__setattr__(self, "s3_secret_key", self.s3_secret_key or secret_key)
 
     @property
     def pushgateway_name(self) -> str:
@@ -32,14 +43,34 @@ class Tenant:
         """Name of the Prometheus scrape job of this tenant's Pushgateway (named after it)."""
         return self.pushgateway_name
 
+    @property
+    def artifact_bucket(self) -> str:
+        """The tenant's own S3 bucket: its namespace's Argo artifact repository."""
+        return f"{ARTIFACT_BUCKET_PREFIX}{self.name}"
+
+
+ARTIFACT_BUCKET_PREFIX = "argo-artifacts-"
+
+
+def demo_s3_credentials(name: str) -> tuple[str, str]:
+    """Deterministic demo S3 keys of a tenant without an `s3:` block: as public as the demo passwords."""
+    return f"{name}-artifacts", f"{name}-s3-demo-secret"
+
 
 def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
     entries = config_files.load(path, config_files.TENANTS_SCHEMA, TenantsFileError)["tenants"]
     tenants = [Tenant(name=e["name"], namespace=e.get("namespace", e["name"]), username=e["pushgateway"]["username"],
-                      password=e["pushgateway"]["password"], local_port=e["pushgateway"]["local_port"])
+                      password=e["pushgateway"]["password"], local_port=e["pushgateway"]["local_port"],
+                      s3_access_key=(e.get("s3") or {}).get("access_key", ""),
+                      s3_secret_key=(e.get("s3") or {}).get("secret_key", ""))
                for e in entries]
-    # What a schema cannot say: each tenant needs its own namespace, gateway port and name.
-    for field in ("name", "namespace", "local_port"):
+    # What a schema cannot say: each tenant needs its own name, namespace, gateway port and S3 key,
+    # and no tenant may take the administrator's name.
+    for index, tenant in enumerate(tenants):
+        if tenant.name in RESERVED_NAMES:
+            raise TenantsFileError(f"{config_files.shown(path)}: tenants[{index}].name: {tenant.name!r} is reserved "
+                                   "for the platform's administrator")
+    for field in ("name", "namespace", "local_port", "s3_access_key"):
         values = [getattr(t, field) for t in tenants]
         duplicates = sorted({str(v) for v in values if values.count(v) > 1})
         if duplicates:

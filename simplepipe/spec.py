@@ -24,6 +24,9 @@ UNIT = re.compile(r"[a-zA-Z0-9_]+")
 PLATFORM_LABELS = frozenset({"tenant", "namespace", "job", "instance", "argo_workflow", "argo_template"})
 # The Pushgateway adds these per group and refuses pushes that contain them.
 GATEWAY_METRICS = frozenset({"push_time_seconds", "push_failure_time_seconds"})
+# Series Prometheus writes itself; the platform drops them when a tenant pushes them (harness/stamping.py).
+PLATFORM_SERIES = frozenset({"up", "ALERTS", "ALERTS_FOR_STATE"})
+PLATFORM_SERIES_PREFIX = "scrape_"
 # prometheus_client's default histogram buckets, used when an input gives observations only.
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
@@ -229,6 +232,9 @@ class MetricSet:
             raise self.error(f"{name!r}: names starting with '__' are reserved by Prometheus", at, name, "name")
         if name in GATEWAY_METRICS:
             raise self.error(f"{name!r} is set by the Pushgateway itself for every group", at, name, "name")
+        if name in PLATFORM_SERIES or name.startswith(PLATFORM_SERIES_PREFIX):
+            raise self.error(f"{name!r} is a name Prometheus writes itself (up, scrape_*, ALERTS*); the platform "
+                             "drops such pushed series: choose another name", at, name, "name")
         # The text format cannot carry leading blanks of a HELP text; trim both ends alike.
         if help_text:
             help_text = help_text.strip()

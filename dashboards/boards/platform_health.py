@@ -5,14 +5,10 @@ from dashboards.boards.common import TENANT, simplepipe_dashboard
 from dashboards.panels import query, stat_panel, timeseries_panel
 
 UID = "simplepipe-platform-health"
-# Scrape jobs are named `pushgateway-<tenant>`; `up` and scrape_* carry no pushed labels, so the tenant comes from the job.
-GATEWAY_JOBS = 'job=~"pushgateway-($tenant)"'
+# `up` and scrape_* of a tenant's gateway carry `tenant` as a target label the platform sets (never pushed text).
+GATEWAY_TARGETS = f'{TENANT}, tenant!=""'
 PUSH_REQUESTS = f'pushgateway_http_requests_total{{handler="push", {TENANT}}}'
 TENANT_SERIES = f'{{{TENANT}, tenant!=""}}'
-
-
-def _by_tenant(expr: str) -> str:
-    return f'label_replace({expr}, "tenant", "$1", "job", "pushgateway-(.*)")'
 
 
 def dashboard():
@@ -22,7 +18,7 @@ def dashboard():
         .with_panel(stat_panel(
             "Gateway scrape status",
             "Whether Prometheus' last scrape of each tenant's Pushgateway succeeded (up).",
-            [query(_by_tenant(f"up{{{GATEWAY_JOBS}}}"), "{{tenant}}", instant=True)],
+            [query(f"up{{{GATEWAY_TARGETS}}}", "{{tenant}}", instant=True)],
             unit="none", width=8, steps=((None, "red"), (1, "green")),
             mappings={"0": ("DOWN", "red"), "1": ("UP", "green")},
         ).id(1))
@@ -41,13 +37,13 @@ def dashboard():
         .with_panel(timeseries_panel(
             "Gateway up",
             "up of every tenant's Pushgateway scrape job: 1 scraped, 0 unreachable or refused.",
-            [query(_by_tenant(f"up{{{GATEWAY_JOBS}}}"), "{{tenant}}")],
+            [query(f"up{{{GATEWAY_TARGETS}}}", "{{tenant}}")],
             unit="none", width=12, minimum=0, maximum=1,
         ).id(4))
         .with_panel(timeseries_panel(
             "Scrape duration",
             "How long Prometheus needs to scrape each gateway; grows with the groups stored in it.",
-            [query(_by_tenant(f"scrape_duration_seconds{{{GATEWAY_JOBS}}}"), "{{tenant}}")],
+            [query(f"scrape_duration_seconds{{{GATEWAY_TARGETS}}}", "{{tenant}}")],
             unit="s", width=12, minimum=0,
         ).id(5))
         .with_panel(timeseries_panel(
@@ -61,7 +57,7 @@ def dashboard():
             "Series with each tenant's label, and samples per scrape of its gateway.",
             [
                 query(f"count by (tenant) ({TENANT_SERIES})", "{{tenant}} series", ref="A"),
-                query(_by_tenant(f"scrape_samples_scraped{{{GATEWAY_JOBS}}}"), "{{tenant}} samples/scrape", ref="B"),
+                query(f"scrape_samples_scraped{{{GATEWAY_TARGETS}}}", "{{tenant}} samples/scrape", ref="B"),
             ],
             unit="none", width=12, minimum=0,
         ).id(7))

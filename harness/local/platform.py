@@ -1,15 +1,17 @@
-"""LocalPlatform: Prometheus, one Pushgateway per tenant and SeaweedFS' S3 as local processes,
-with workflows run by the local workflow runner (harness.runner).
+"""LocalPlatform: Prometheus, one Pushgateway per tenant, SeaweedFS' S3, Alertmanager and its webhook
+receiver as local processes, with workflows run by the local workflow runner (harness.runner).
 
 Everything lives in one state folder (.state/local for `make up`, a temp folder in tests):
-  config/   generated prometheus.yml, each tenant's web config and password file, S3 identities
-  data/     Prometheus' TSDB, the Pushgateways' persistence files, SeaweedFS' volumes
+  config/   generated prometheus.yml, alertmanager.yml, each tenant's web config and password file, S3 identities
+  data/     Prometheus' TSDB, the Pushgateways' persistence files, SeaweedFS' volumes, Alertmanager's state
   logs/     one log per server
+  alerts/   the notifications each tenant's (and the administrator's) receiver got, one JSON line each
   runs/     the workflow runner's step folders
   state.json  ports, URLs and the records of the processes `up` started (what `down` stops)
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import shutil
@@ -22,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from harness.local import binaries, prometheus, pushgateway, seaweedfs
+import yaml
+
+from harness.local import alert_receiver, alertmanager, binaries, prometheus, pushgateway, seaweedfs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
 from harness.local.settings import LocalSettings, Ports, load_settings
 from harness.net import HOST, http_ok, port_is_free, session
@@ -37,6 +41,8 @@ _log = logging.getLogger("simplepipe.local")
 # The names a tenant's workflows find their settings under, as the kind backend creates them.
 CONFIGMAP = "simplepipe-config"
 SECRET = "simplepipe-credentials"
+ARTIFACTS_SECRET = "argo-artifacts-s3"
+ARTIFACT_REPOSITORY_KEY = "default-v1"
 
 
 @dataclass
@@ -123,12 +129,38 @@ class LocalPlatform(Platform):
     def s3_endpoint(self) -> str:
         return f"http://{HOST}:{self.ports.s3['s3_port']}"
 
+    @property
+    def alertmanager_url(self) -> str:
+        return f"http://{HOST}:{self.ports.alertmanager}"
+
     def tenant_settings(self, tenant: Tenant) -> dict:
-        """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace."""
+        """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace:
+        Simplepipe's settings, and Argo's per-namespace artifact repository with the tenant's own S3 keys."""
+        from harness.runner.artifacts import DEFAULT_REPOSITORY_ANNOTATION, REPOSITORIES_CONFIGMAP
+
+        repository = {"s3": {
+            "endpoint": self.s3_endpoint.removeprefix("http://"), "insecure": True,
+            "bucket": tenant.artifact_bucket, "region": self.settings.s3.region,
+            "accessKeySecret": {"name": ARTIFACTS_SECRET, "key": "accesskey"},
+            "secretKeySecret": {"name": ARTIFACTS_SECRET, "key": "secretkey"},
+        }}
         return {
-            "configmaps": {CONFIGMAP: {"pushgateway-url": self.pushgateway_url(tenant)}},
-            "secrets": {SECRET: {"username": tenant.username, "password": tenant.password}},
+            "configmaps": {CONFIGMAP: {"pushgateway-url": self.pushgateway_url(tenant)},
+                           REPOSITORIES_CONFIGMAP: {ARTIFACT_REPOSITORY_KEY: yaml.safe_dump(repository)}},
+            "secrets": {SECRET: {"username": tenant.username, "password": tenant.password},
+                        ARTIFACTS_SECRET: {"accesskey": tenant.s3_access_key, "secretkey": tenant.s3_secret_key}},
+            "annotations": {REPOSITORIES_CONFIGMAP: {DEFAULT_REPOSITORY_ANNOTATION: ARTIFACT_REPOSITORY_KEY}},
         }
+
+    def artifact_env(self, tenant: Tenant) -> dict[str, str]:
+        """The tenant's own S3 keys, endpoint and bucket, in the variables AWS tools read."""
+        return {"AWS_ACCESS_KEY_ID": tenant.s3_access_key, "AWS_SECRET_ACCESS_KEY": tenant.s3_secret_key,
+                "AWS_ENDPOINT_URL": self.s3_endpoint, "AWS_DEFAULT_REGION": self.settings.s3.region,
+                "SIMPLEPIPE_ARTIFACT_BUCKET": tenant.artifact_bucket}
+
+    def alert_deliveries(self, receiver: str, last: int | None = None) -> list[dict]:
+        """Notifications a receiver (a tenant's name, or "administrator") got, oldest first."""
+        return alert_receiver.read_deliveries(self.state_dir, receiver, last)
 
     # -- up --------------------------------------------------------------------------------------
     def up(self) -> None:
@@ -141,6 +173,10 @@ class LocalPlatform(Platform):
             if added:  # a tenant added to tenants.yaml while the platform runs: its gateway starts now
                 fresh = Ports.free(added) if self.port_mode == "free" else Ports.configured(self.settings, added)
                 self._ports.pushgateways.update(fresh.pushgateways)
+            if not self._ports.alertmanager:  # recorded by a platform from before Alertmanager was part of it
+                fresh = Ports.free([]) if self.port_mode == "free" else Ports.configured(self.settings, [])
+                self._ports = dataclasses.replace(self._ports, alertmanager=fresh.alertmanager,
+                                                  alert_receiver=fresh.alert_receiver)
         else:
             self._ports = Ports.free(self.tenants) if self.port_mode == "free" else \
                 Ports.configured(self.settings, self.tenants)
@@ -199,10 +235,13 @@ class LocalPlatform(Platform):
         servers = [_Server(
             "seaweedfs",
             seaweedfs.weed_argv(find("weed"), self._path("data", "seaweedfs"), self._path("logs", "seaweedfs"),
-                                self._path("config", "s3-identities.json"), ports.s3),
+                                self._path("config", "s3-identities.json"), ports.s3,
+                                buckets=1 + len(self.tenants)),
             {f"s3.{key} in platform/local/platform.yaml": port for key, port in ports.s3.items()},
-            lambda: seaweedfs.ensure_bucket(self.s3_endpoint, settings.s3),
-            f"S3 at {self.s3_endpoint} to accept the access key and have bucket {settings.s3.bucket!r}",
+            lambda: seaweedfs.ensure_buckets(self.s3_endpoint, settings.s3,
+                                             [settings.s3.bucket] + [t.artifact_bucket for t in self.tenants]),
+            f"S3 at {self.s3_endpoint} to accept the access key and have bucket {settings.s3.bucket!r} "
+            "and each tenant's",
             stop_grace=self._s3_stop_grace,
         )]
         for tenant in self.tenants:
@@ -216,6 +255,22 @@ class LocalPlatform(Platform):
                 lambda url=url, tenant=tenant: http_ok(url, (tenant.username, tenant.password)),
                 f"{url} to answer 200 with {tenant.name}'s credentials",
             ))
+        receiver_url = f"http://{HOST}:{ports.alert_receiver}/-/ready"
+        servers.append(_Server(
+            "alert-receiver",
+            alert_receiver.receiver_argv(self.state_dir, ports.alert_receiver, self._path("config", "alert-receivers")),
+            {"alertmanager.receiver_port in platform/local/platform.yaml": ports.alert_receiver},
+            lambda: http_ok(receiver_url),
+            f"{receiver_url} to answer 200",
+        ))
+        servers.append(_Server(
+            "alertmanager",
+            alertmanager.alertmanager_argv(find("alertmanager"), self._path("config", "alertmanager.yml"),
+                                           self._path("data", "alertmanager"), ports.alertmanager),
+            {"alertmanager.port in platform/local/platform.yaml": ports.alertmanager},
+            lambda: http_ok(f"{self.alertmanager_url}/-/ready"),
+            f"{self.alertmanager_url}/-/ready to answer 200",
+        ))
         servers.append(_Server(
             "prometheus",
             prometheus.prometheus_argv(find("prometheus"), self._path("config", "prometheus.yml"),
@@ -235,10 +290,21 @@ class LocalPlatform(Platform):
             password_file.write_text(tenant.password)
             password_file.chmod(0o600)
             password_files[tenant.name] = password_file
-        seaweedfs.write_identities(self._path("config", "s3-identities.json"), self.settings.s3)
+        if seaweedfs.write_identities(self._path("config", "s3-identities.json"), self.settings.s3, self.tenants) \
+                and "seaweedfs" in self._processes and self._processes["seaweedfs"].alive():
+            self.say("  seaweedfs: tenants' S3 identities changed; weed reads them only at start: "
+                     "`make down && make up` to give a new tenant its S3 keys and bucket")
+        alert_receiver.write_receivers(self._path("config", "alert-receivers"),
+                                       alertmanager.receiver_names(self.tenants))
+        routes = alertmanager.alertmanager_config(self.tenants, self._ports.alert_receiver)
+        if alertmanager.write_config(self._path("config", "alertmanager.yml"), routes) and \
+                "alertmanager" in self._processes and self._processes["alertmanager"].alive():
+            self.say("  alertmanager: routes changed, reloading")
+            self._post(f"{self.alertmanager_url}/-/reload")
         config = prometheus.prometheus_config(
             self.tenants, self._ports.pushgateways, password_files, scrape_interval=self.settings.scrape_interval,
-            evaluation_interval=self.settings.evaluation_interval, rule_files=self.rule_files)
+            evaluation_interval=self.settings.evaluation_interval, rule_files=self.rule_files,
+            alertmanager_port=self._ports.alertmanager)
         return prometheus.write_config(self._path("config", "prometheus.yml"), config)
 
     def _check_ports_free(self, server: _Server) -> None:
@@ -300,7 +366,19 @@ class LocalPlatform(Platform):
                     lines.append(f"  target {target['labels'].get('job'):<15} {target['health']}{error}")
             except Exception as exc:  # noqa: BLE001 - status reports, it does not fail
                 lines.append(f"  prometheus API: {exc}")
-        return lines + self.where_lines()
+        return lines + self.alert_lines() + self.where_lines()
+
+    def alert_lines(self, last: int = 3) -> list[str]:
+        """The newest notifications of every receiver: who was told what."""
+        lines = []
+        for receiver in alertmanager.receiver_names(self.tenants):
+            deliveries = self.alert_deliveries(receiver, last)
+            lines.append(f"  alerts to {receiver}: {'none yet' if not deliveries else ''}".rstrip())
+            for delivery in deliveries:
+                alerts = ", ".join(f"{a['labels'].get('alertname')}{{tenant={a['labels'].get('tenant')}, "
+                                   f"job={a['labels'].get('job')}}}" for a in delivery.get("alerts", []))
+                lines.append(f"    {delivery.get('received')} {delivery.get('status')}: {alerts}")
+        return lines
 
     def where_lines(self) -> list[str]:
         s3 = self.settings.s3
@@ -309,7 +387,11 @@ class LocalPlatform(Platform):
             lines.append(f"  Pushgateway  {self.pushgateway_url(tenant)}  tenant {tenant.name} "
                          f"(user {tenant.username}, password in platform/tenants.yaml)")
         lines.append(f"  S3           {self.s3_endpoint}  bucket {s3.bucket}, region {s3.region} "
-                     "(access/secret key in platform/local/platform.yaml)")
+                     "(administrator's access/secret key in platform/local/platform.yaml)")
+        for tenant in self.tenants:
+            lines.append(f"  S3           bucket {tenant.artifact_bucket}  tenant {tenant.name} only "
+                         f"(`make env TENANT={tenant.name}`)")
+        lines.append(f"  Alertmanager {self.alertmanager_url}  receivers write {self._path('alerts')}/<tenant>.jsonl")
         lines.append(f"  State, logs  {self.state_dir}")
         return lines
 
@@ -370,6 +452,7 @@ class LocalPlatform(Platform):
                 "prometheus": f"http://{HOST}:{ports.prometheus}",
                 "pushgateways": {name: f"http://{HOST}:{port}" for name, port in ports.pushgateways.items()},
                 "s3": f"http://{HOST}:{ports.s3['s3_port']}",
+                "alertmanager": f"http://{HOST}:{ports.alertmanager}",
             },
             "s3": {"bucket": self.settings.s3.bucket, "region": self.settings.s3.region,
                    "credentials": "platform/local/platform.yaml (s3.access_key, s3.secret_key)"},

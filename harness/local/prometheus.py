@@ -1,8 +1,9 @@
 """Prometheus of the local platform: its configuration, generated from tenants.yaml, and its process.
 
 One scrape job per tenant Pushgateway (`pushgateway-<tenant>`), `honor_labels: true` so that the
-pushed job/instance stay, and metric relabelling that stamps `tenant` and `namespace` last: it
-runs after honor_labels, so no pushed label can override who a series belongs to.
+pushed job/instance stay, and metric relabelling (harness/stamping.py) that drops platform-owned
+series and stamps `tenant` and `namespace` last: it runs after honor_labels, so no pushed label can
+override who a series belongs to. Alerts go to the local Alertmanager.
 """
 from __future__ import annotations
 
@@ -12,20 +13,19 @@ from pathlib import Path
 import yaml
 
 from harness.net import HOST
+from harness.stamping import metric_relabel_configs, owner_labels
 from harness.tenants import REPO_ROOT, Tenant
 
 
 def scrape_job(tenant: Tenant, port: int, password_file: Path | None) -> dict:
     """The tenant's gateway's scrape job; without a password file, a gateway without basic auth."""
-    owner = {"tenant": tenant.name, "namespace": tenant.namespace}
+    owner = owner_labels(tenant)
     job: dict = {"job_name": tenant.scrape_job, "honor_labels": True}
     if password_file is not None:
         job["basic_auth"] = {"username": tenant.username, "password_file": str(password_file)}
     # Target labels give `up` and the scrape_* series their owner too.
     job["static_configs"] = [{"targets": [f"{HOST}:{port}"], "labels": owner}]
-    job["metric_relabel_configs"] = [
-        {"action": "replace", "target_label": label, "replacement": value} for label, value in owner.items()
-    ]
+    job["metric_relabel_configs"] = metric_relabel_configs(tenant)
     return job
 
 
@@ -38,12 +38,15 @@ def rule_file_patterns(rule_files: str) -> list[str]:
 
 
 def prometheus_config(tenants: list[Tenant], ports: dict[str, int], password_files: dict[str, Path], *,
-                      scrape_interval: str, evaluation_interval: str, rule_files: str = "") -> dict:
+                      scrape_interval: str, evaluation_interval: str, rule_files: str = "",
+                      alertmanager_port: int | None = None) -> dict:
     """The whole prometheus.yml: `ports` and `password_files` are keyed by tenant name (no file: no basic auth)."""
     config: dict = {
         "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval,
                    "evaluation_interval": evaluation_interval},
     }
+    if alertmanager_port is not None:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [f"{HOST}:{alertmanager_port}"]}]}]}
     patterns = rule_file_patterns(rule_files)
     if patterns:
         config["rule_files"] = patterns

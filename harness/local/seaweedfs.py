@@ -1,4 +1,5 @@
-"""The local platform's S3 server: SeaweedFS' `weed server -s3`, with one identity and Argo's bucket."""
+"""The local platform's S3 server: SeaweedFS' `weed server -s3`, with the administrator's identity (every
+bucket), one identity per tenant limited to the tenant's own bucket, and the buckets themselves."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from botocore.config import Config
 
 from harness.local.settings import S3Settings
 from harness.net import HOST
+from harness.tenants import Tenant
 
 # Weed's filer drains its gRPC streams for ~15 s on SIGTERM: wait for that when the data is kept
 # (make down), not for a throwaway platform on free ports in a temp folder (tests), which is killed sooner.
@@ -16,19 +18,41 @@ STOP_GRACE_SECONDS = 25.0
 THROWAWAY_STOP_GRACE_SECONDS = 3.0
 
 
-def write_identities(path: Path, s3: S3Settings) -> None:
-    """-s3.config: the one identity (access/secret key from platform.yaml) allowed everything."""
-    identities = {"identities": [{
+# What a tenant may do, each scoped to its own bucket with SeaweedFS' "<Action>:<bucket>" form.
+TENANT_ACTIONS = ("Read", "Write", "List", "Tagging")
+
+
+def identities(s3: S3Settings, tenants: list[Tenant]) -> dict:
+    """-s3.config: the administrator (platform.yaml's keys) may do everything; a tenant only in its bucket."""
+    return {"identities": [{
         "name": "simplepipe",
         "credentials": [{"accessKey": s3.access_key, "secretKey": s3.secret_key}],
         "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-    }]}
+    }] + [{
+        "name": f"tenant-{tenant.name}",
+        "credentials": [{"accessKey": tenant.s3_access_key, "secretKey": tenant.s3_secret_key}],
+        "actions": [f"{action}:{tenant.artifact_bucket}" for action in TENANT_ACTIONS],
+    } for tenant in tenants]}
+
+
+def write_identities(path: Path, s3: S3Settings, tenants: list[Tenant]) -> bool:
+    """Write the file; True when its content changed (weed reads it only when it starts)."""
+    text = json.dumps(identities(s3, tenants), indent=2) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(identities, indent=2) + "\n")
+    changed = not path.exists() or path.read_text() != text
+    if changed:
+        path.write_text(text)
     path.chmod(0o600)
+    return changed
 
 
-def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dict[str, int]) -> list[str]:
+# Weed grows 7 volumes at once for a new collection, and every bucket is its own collection:
+# the volume limit must leave room for each bucket's first growth, or writes there fail (InternalError).
+VOLUMES_PER_BUCKET = 8
+
+
+def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dict[str, int],
+              buckets: int = 2) -> list[str]:
     data.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
     return [
@@ -42,26 +66,30 @@ def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dic
         # Defaults that would listen on fixed ports or call out of the machine.
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
         # Small volumes: a dev platform on a laptop, not 30 GB preallocated per volume.
-        "-master.volumeSizeLimitMB=64", "-volume.max=16", "-volume.preStopSeconds=0",
+        "-master.volumeSizeLimitMB=64", f"-volume.max={VOLUMES_PER_BUCKET * max(buckets, 2)}",
+        "-volume.preStopSeconds=0",
         # One master: its raft state buys nothing, and resuming it stalls a restart ~20 s in leader election.
         "-master.resumeState=false",
     ]
 
 
-def s3_client(endpoint: str, s3: S3Settings):
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=s3.access_key,
-                        aws_secret_access_key=s3.secret_key, region_name=s3.region,
+def s3_client(endpoint: str, s3: S3Settings, keys: tuple[str, str] | None = None):
+    """A client with the administrator's keys, or with `keys` (access, secret), e.g. a tenant's."""
+    access_key, secret_key = keys or (s3.access_key, s3.secret_key)
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
+                        aws_secret_access_key=secret_key, region_name=s3.region,
                         config=Config(s3={"addressing_style": "path"}, connect_timeout=2, read_timeout=10,
                                       retries={"max_attempts": 1}))
 
 
-def ensure_bucket(endpoint: str, s3: S3Settings) -> bool:
-    """Create the bucket unless it exists; True once it is there (the readiness probe of S3)."""
+def ensure_buckets(endpoint: str, s3: S3Settings, buckets: list[str]) -> bool:
+    """Create the buckets that do not exist yet (as the administrator); True once all are there (S3's probe)."""
     client = s3_client(endpoint, s3)
-    if s3.bucket in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
-        return True
-    client.create_bucket(Bucket=s3.bucket)
-    client.head_bucket(Bucket=s3.bucket)
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    for bucket in buckets:
+        if bucket not in existing:
+            client.create_bucket(Bucket=bucket)
+            client.head_bucket(Bucket=bucket)
     return True
 
 

@@ -41,6 +41,8 @@ class LocalSettings:
     scrape_interval: str
     evaluation_interval: str
     rule_files: str  # a glob relative to the repository, or ""
+    alertmanager_port: int
+    alert_receiver_port: int
     s3_ports: dict[str, int]
     s3: S3Settings
     ready_timeout: float
@@ -55,6 +57,8 @@ def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
         scrape_interval=prometheus["scrape_interval"],
         evaluation_interval=prometheus.get("evaluation_interval", prometheus["scrape_interval"]),
         rule_files=prometheus.get("rule_files") or "",
+        alertmanager_port=data["alertmanager"]["port"],
+        alert_receiver_port=data["alertmanager"]["receiver_port"],
         s3_ports={key: s3[key] for key in S3_PORTS},
         s3=S3Settings(access_key=s3["access_key"], secret_key=s3["secret_key"], bucket=s3["bucket"],
                       region=s3.get("region", "us-east-1")),
@@ -67,26 +71,33 @@ def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
 
 @dataclass(frozen=True)
 class Ports:
-    """Every port of one local platform: Prometheus, one Pushgateway per tenant, SeaweedFS' servers."""
+    """Every port of one local platform: Prometheus, one Pushgateway per tenant, SeaweedFS' servers,
+    Alertmanager and the alert receiver (0: a state.json written before they existed)."""
 
     prometheus: int
     pushgateways: dict[str, int]  # tenant name -> port
     s3: dict[str, int]  # S3_PORTS key -> port
+    alertmanager: int = 0
+    alert_receiver: int = 0
 
     @classmethod
     def configured(cls, settings: LocalSettings, tenants: list[Tenant]) -> "Ports":
-        return cls(settings.prometheus_port, {t.name: t.local_port for t in tenants}, dict(settings.s3_ports))
+        return cls(settings.prometheus_port, {t.name: t.local_port for t in tenants}, dict(settings.s3_ports),
+                   settings.alertmanager_port, settings.alert_receiver_port)
 
     @classmethod
     def free(cls, tenants: list[Tenant]) -> "Ports":
         """Ephemeral ports the kernel hands out now; all held open together so none is handed out twice."""
-        ports = iter(free_ports(1 + len(tenants) + len(S3_PORTS)))
-        return cls(next(ports), {t.name: next(ports) for t in tenants}, {key: next(ports) for key in S3_PORTS})
+        ports = iter(free_ports(3 + len(tenants) + len(S3_PORTS)))
+        return cls(next(ports), {t.name: next(ports) for t in tenants}, {key: next(ports) for key in S3_PORTS},
+                   next(ports), next(ports))
 
     def to_dict(self) -> dict:
-        return {"prometheus": self.prometheus, "pushgateways": dict(self.pushgateways), "s3": dict(self.s3)}
+        return {"prometheus": self.prometheus, "pushgateways": dict(self.pushgateways), "s3": dict(self.s3),
+                "alertmanager": self.alertmanager, "alert_receiver": self.alert_receiver}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Ports":
         return cls(int(data["prometheus"]), {k: int(v) for k, v in data["pushgateways"].items()},
-                   {k: int(v) for k, v in data["s3"].items()})
+                   {k: int(v) for k, v in data["s3"].items()}, int(data.get("alertmanager", 0)),
+                   int(data.get("alert_receiver", 0)))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from harness.platform import WorkflowRun
-from harness.runner.artifacts import ArtifactRepository
+from harness.runner.artifacts import ArtifactRepository, namespace_repository
 from harness.runner.errors import (ManifestError, RunnerError, StepError, UnknownImageError,
                                    UnsupportedFieldError)
 from harness.runner.identity import generated_name
@@ -25,14 +25,16 @@ __all__ = ["RunnerContext", "WorkflowRunner", "RunHandle", "RunnerError", "Manif
            "UnsupportedFieldError", "UnknownImageError", "StepError", "parse_workflow", "validate"]
 
 # A tenant's ConfigMaps and Secrets, as the kind backend creates them in the tenant's namespace:
-# {"configmaps": {"simplepipe-config": {"pushgateway-url": ...}},
-#  "secrets": {"simplepipe-credentials": {"username": ..., "password": ...}}}
+# {"configmaps": {"simplepipe-config": {"pushgateway-url": ...}, "artifact-repositories": {...}},
+#  "secrets": {"simplepipe-credentials": {"username": ..., "password": ...}},
+#  "annotations": {"artifact-repositories": {"workflows.argoproj.io/default-artifact-repository": ...}}}
 TenantSettings = Callable[[Tenant], dict]
 
 
 @dataclass
 class RunnerContext:
-    """Where steps run and what they reach: the S3 artifact repository, a work dir, the tenants' settings."""
+    """Where steps run and what they reach: the controller's default S3 artifact repository (for a namespace
+    without its own `artifact-repositories` ConfigMap), a work dir, the tenants' settings."""
 
     s3_endpoint: str
     access_key: str
@@ -84,7 +86,7 @@ class RunHandle:
 class WorkflowRunner:
     def __init__(self, context: RunnerContext):
         self.context = context
-        self._repository: ArtifactRepository | None = None
+        self._repositories: dict[str, ArtifactRepository] = {}
 
     def start(self, manifest: dict, tenant: Tenant) -> RunHandle:
         workflow = validate(manifest)
@@ -92,12 +94,19 @@ class WorkflowRunner:
             raise ManifestError("metadata.namespace", f"is {workflow.namespace!r} but tenant {tenant.name!r} "
                                                       f"runs in namespace {tenant.namespace!r}; leave it out")
         name = workflow.name or generated_name(workflow.generate_name)
-        execution = WorkflowExecution(workflow, name, tenant, self.context, self._artifact_repository())
+        execution = WorkflowExecution(workflow, name, tenant, self.context, self._artifact_repository(tenant))
         execution.start()
         return RunHandle(execution)
 
-    def _artifact_repository(self) -> ArtifactRepository:
-        if self._repository is None:
-            c = self.context
-            self._repository = ArtifactRepository(c.s3_endpoint, c.access_key, c.secret_key, c.bucket, c.region)
-        return self._repository
+    def _artifact_repository(self, tenant: Tenant) -> ArtifactRepository:
+        """The tenant's namespace's repository as Argo resolves it; the controller's default without one."""
+        c = self.context
+        try:
+            own = namespace_repository(c.tenant_settings(tenant) or {}, c.region)
+        except StepError as exc:
+            raise ManifestError("spec.artifactRepositoryRef", f"namespace {tenant.namespace}: {exc}") from exc
+        key = tenant.namespace if own is not None else ""
+        if key not in self._repositories:
+            self._repositories[key] = ArtifactRepository.of(own) if own is not None else \
+                ArtifactRepository(c.s3_endpoint, c.access_key, c.secret_key, c.bucket, c.region)
+        return self._repositories[key]

@@ -1,4 +1,8 @@
-"""Artifacts in the default artifact repository (S3), stored the way Argo stores them.
+"""Artifacts in the namespace's artifact repository (S3), stored the way Argo stores them.
+
+Which repository: as Argo resolves it, the `artifact-repositories` ConfigMap of the workflow's
+namespace (its default key named by the `workflows.argoproj.io/default-artifact-repository`
+annotation; keys from the Secrets it names), else the controller's default repository.
 
 Argo's default key is `<workflow>/<pod>/<artifact>.tgz` and its default archive is tar+gzip of the
 file or directory at the artifact's path; `archive: {none: {}}` stores a single file as is.
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -25,12 +30,60 @@ class ArtifactLocation:
     key: str
 
 
+# Argo's names for a namespace's artifact repositories.
+REPOSITORIES_CONFIGMAP = "artifact-repositories"
+DEFAULT_REPOSITORY_ANNOTATION = "workflows.argoproj.io/default-artifact-repository"
+
+
+@dataclass(frozen=True)
+class S3Repository:
+    """Where and as whom artifacts are stored: an Argo `s3` artifact repository with its keys resolved."""
+
+    endpoint: str  # a URL
+    bucket: str
+    access_key: str
+    secret_key: str
+    region: str
+
+
+def namespace_repository(settings: dict, region: str) -> S3Repository | None:
+    """The namespace's default repository from its `artifact-repositories` ConfigMap, or None when it has none.
+
+    `settings` are the namespace's ConfigMaps, Secrets and ConfigMap annotations (harness.runner.TenantSettings)."""
+    data = (settings.get("configmaps") or {}).get(REPOSITORIES_CONFIGMAP)
+    if data is None:
+        return None
+    where = f"ConfigMap {REPOSITORIES_CONFIGMAP}"
+    key = ((settings.get("annotations") or {}).get(REPOSITORIES_CONFIGMAP) or {}).get(DEFAULT_REPOSITORY_ANNOTATION)
+    if key not in data:
+        raise StepError(f"{where}: no key named by its annotation {DEFAULT_REPOSITORY_ANNOTATION} ({key!r})")
+    try:
+        s3 = yaml.safe_load(data[key])["s3"]
+        secrets = settings.get("secrets") or {}
+
+        def secret(field: str) -> str:
+            ref = s3[field]
+            return str(secrets[ref["name"]][ref["key"]])
+
+        scheme = "http" if s3.get("insecure") else "https"
+        return S3Repository(endpoint=f"{scheme}://{s3['endpoint']}", bucket=str(s3["bucket"]),
+                            access_key=secret("accessKeySecret"), secret_key=secret("secretKeySecret"),
+                            region=str(s3.get("region") or region))
+    except (yaml.YAMLError, KeyError, TypeError) as exc:
+        raise StepError(f"{where} key {key!r}: not an s3 repository whose key Secrets exist ({exc})") from exc
+
+
 def default_key(workflow_name: str, pod_name: str, artifact_name: str, archive: str) -> str:
     return f"{workflow_name}/{pod_name}/{artifact_name}" + (".tgz" if archive == "tar" else "")
 
 
 class ArtifactRepository:
-    """One S3 bucket reached through an S3-compatible endpoint (SeaweedFS locally)."""
+    """One S3 bucket reached through an S3-compatible endpoint (SeaweedFS locally), as one identity."""
+
+    @classmethod
+    def of(cls, repository: S3Repository) -> "ArtifactRepository":
+        return cls(repository.endpoint, repository.access_key, repository.secret_key, repository.bucket,
+                   repository.region)
 
     def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, region: str):
         self.bucket = bucket

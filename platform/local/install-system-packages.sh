@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's servers the local backend runs (prometheus, promtool,
-# prometheus-pushgateway) and wrk for the load test's ceiling measurement.
+# prometheus-pushgateway, prometheus-alertmanager) and wrk for the load test's ceiling measurement.
 # Does nothing where they are already installed; skips with a note where apt is
 # not available (the harness then looks on PATH or downloads the official release).
 set -euo pipefail
@@ -8,6 +8,7 @@ need=()
 command -v prometheus >/dev/null || need+=(prometheus)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || command -v pushgateway >/dev/null || need+=(prometheus-pushgateway)
+command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v wrk >/dev/null || need+=(wrk)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
@@ -20,6 +21,6 @@ echo "installing Debian packages: ${need[*]}" >&2
 $sudo apt-get update -qq
 # Debian's postinst may start the packaged services: the harness runs its own, so stop them.
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-for svc in prometheus prometheus-pushgateway prometheus-node-exporter; do
+for svc in prometheus prometheus-pushgateway prometheus-alertmanager prometheus-node-exporter; do
   $sudo service "$svc" stop >/dev/null 2>&1 || true
 done

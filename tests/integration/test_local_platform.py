@@ -129,10 +129,10 @@ def test_no_valid_credentials_no_push(local_platform, auth):
     assert job not in gateway_jobs(alice_url, creds("alice"))
 
 
-def test_s3_has_argos_bucket_and_refuses_other_keys(local_platform):
+def test_s3_has_argos_bucket_and_each_tenants_and_refuses_other_keys(local_platform):
     s3 = local_platform.settings.s3
     names = {b["Name"] for b in s3_client(local_platform.s3_endpoint, s3).list_buckets()["Buckets"]}
-    assert s3.bucket in names
+    assert {s3.bucket} | {t.artifact_bucket for t in local_platform.tenants} <= names
     stranger = S3Settings(s3.access_key, "not-the-secret", s3.bucket, s3.region)
     with pytest.raises(Exception, match="SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId"):
         s3_client(local_platform.s3_endpoint, stranger).list_buckets()
@@ -146,6 +146,11 @@ def test_tenant_env_points_at_the_tenants_gateway(local_platform):
         "SIMPLEPIPE_PUSHGATEWAY_USERNAME": bob.username,
         "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": bob.password,
         "PROMETHEUS_URL": local_platform.prometheus_url,
+        "AWS_ACCESS_KEY_ID": bob.s3_access_key,
+        "AWS_SECRET_ACCESS_KEY": bob.s3_secret_key,
+        "AWS_ENDPOINT_URL": local_platform.s3_endpoint,
+        "AWS_DEFAULT_REGION": local_platform.settings.s3.region,
+        "SIMPLEPIPE_ARTIFACT_BUCKET": "argo-artifacts-bob",
     }
     assert push(env["SIMPLEPIPE_PUSHGATEWAY_URL"], unique("env_job"), "env_metric 1\n",
                 (env["SIMPLEPIPE_PUSHGATEWAY_USERNAME"], env["SIMPLEPIPE_PUSHGATEWAY_PASSWORD"])) == 200
@@ -183,7 +188,8 @@ def test_make_snapshot_finds_the_running_platforms_prometheus(local_platform, mo
 def test_down_leaves_no_process_behind(local_platform):
     state = json.loads(local_platform.state_file.read_text())
     pids = [record["pid"] for record in state["processes"].values()]
-    assert len(pids) == 2 + len(local_platform.tenants)
+    # Prometheus, SeaweedFS, Alertmanager, the alert receiver, and one Pushgateway per tenant.
+    assert len(pids) == 4 + len(local_platform.tenants)
 
     local_platform.down()
 
@@ -191,7 +197,8 @@ def test_down_leaves_no_process_behind(local_platform):
     assert running == [], f"still running after down: {running}"
     assert not local_platform.state_file.exists()
     assert not local_platform.is_up()
-    ports = [state["ports"]["prometheus"], *state["ports"]["pushgateways"].values(), *state["ports"]["s3"].values()]
+    ports = [state["ports"]["prometheus"], *state["ports"]["pushgateways"].values(), *state["ports"]["s3"].values(),
+             state["ports"]["alertmanager"], state["ports"]["alert_receiver"]]
     assert [p for p in ports if not port_is_free(p)] == []
     assert stale_sockets(state["ports"]["s3"]) == []
 

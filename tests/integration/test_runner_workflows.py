@@ -24,8 +24,22 @@ pytestmark = pytest.mark.integration
 WEED = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "weed"
 ACCESS_KEY, SECRET_KEY, BUCKET = "runner-test", "runner-test-secret", "argo-artifacts"
 TENANT = Tenant(name="alice", namespace="alice", username="alice", password="pw", local_port=0)
+OTHER = Tenant(name="bob", namespace="bob", username="bob", password="pw", local_port=0)
 SETTINGS = {"configmaps": {"simplepipe-config": {"pushgateway-url": "http://127.0.0.1:9/"}},
             "secrets": {"simplepipe-credentials": {"username": "alice", "password": "pw"}}}
+
+
+def namespace_settings(endpoint: str, bucket: str, tenant: Tenant) -> dict:
+    """SETTINGS plus Argo's per-namespace artifact repository: `bucket`, reached with the tenant's own S3 keys."""
+    repository = {"s3": {"endpoint": endpoint.removeprefix("http://"), "insecure": True, "bucket": bucket,
+                         "accessKeySecret": {"name": "s3", "key": "accesskey"},
+                         "secretKeySecret": {"name": "s3", "key": "secretkey"}}}
+    return {
+        "configmaps": {**SETTINGS["configmaps"], "artifact-repositories": {"mine": yaml.safe_dump(repository)}},
+        "secrets": {**SETTINGS["secrets"],
+                    "s3": {"accesskey": tenant.s3_access_key, "secretkey": tenant.s3_secret_key}},
+        "annotations": {"artifact-repositories": {"workflows.argoproj.io/default-artifact-repository": "mine"}},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +47,17 @@ def s3(tmp_path_factory):
     """The local platform's SeaweedFS (harness.local.seaweedfs) on free ports with the artifact bucket."""
     root = tmp_path_factory.mktemp("seaweedfs")
     settings = S3Settings(access_key=ACCESS_KEY, secret_key=SECRET_KEY, bucket=BUCKET, region="us-east-1")
-    seaweedfs.write_identities(root / "s3.json", settings)
+    seaweedfs.write_identities(root / "s3.json", settings, [TENANT, OTHER])
     ports = Ports.free([]).s3
     endpoint = f"http://{HOST}:{ports['s3_port']}"
     # Its data is throw-away here: weed's ~15 s drain on SIGTERM is not waited for.
-    argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports)
+    argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports, buckets=3)
     weed = SupervisedProcess("seaweedfs", argv, root / "weed.log", stop_grace=seaweedfs.THROWAWAY_STOP_GRACE_SECONDS)
     try:
         with weed:
-            weed.wait_ready(lambda: seaweedfs.ensure_bucket(endpoint, settings), 60,
-                            f"S3 at {endpoint} to have bucket {BUCKET!r}")
+            buckets = [BUCKET, TENANT.artifact_bucket, OTHER.artifact_bucket]
+            weed.wait_ready(lambda: seaweedfs.ensure_buckets(endpoint, settings, buckets), 60,
+                            f"S3 at {endpoint} to have buckets {buckets}")
             yield endpoint, seaweedfs.s3_client(endpoint, settings)
     finally:
         for socket_file in seaweedfs.stale_sockets(ports):
@@ -122,6 +137,29 @@ def test_artifacts_pass_through_s3_with_argos_default_keys(runner, s3):
     with tarfile.open(fileobj=io.BytesIO(tgz), mode="r:gz") as archive:
         assert archive.getnames() == ["metric.json"]
     assert client.get_object(Bucket=BUCKET, Key=keys[1])["Body"].read() == b"42"
+
+
+def test_a_namespaces_artifact_repository_stores_in_its_bucket_with_its_keys(s3, tmp_path):
+    endpoint, client = s3
+    runner = WorkflowRunner(RunnerContext(
+        s3_endpoint=endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, bucket=BUCKET, region="us-east-1",
+        work_root=tmp_path / "work", tenant_settings=lambda t: namespace_settings(endpoint, t.artifact_bucket, t)))
+    run = runner.start(manifest(PRODUCE_AND_CONSUME), TENANT).wait(60)
+    assert run.phase == "Succeeded", [(s.name, s.phase, s.log) for s in run.steps]
+    stored = client.list_objects_v2(Bucket=TENANT.artifact_bucket, Prefix=f"{run.name}/").get("Contents", [])
+    assert len(stored) == 2
+    assert not client.list_objects_v2(Bucket=BUCKET, Prefix=f"{run.name}/").get("Contents")
+
+
+def test_a_repository_naming_another_tenants_bucket_fails_the_step_with_access_denied(s3, tmp_path):
+    endpoint, client = s3
+    runner = WorkflowRunner(RunnerContext(
+        s3_endpoint=endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, bucket=BUCKET, region="us-east-1",
+        work_root=tmp_path / "work", tenant_settings=lambda t: namespace_settings(endpoint, OTHER.artifact_bucket, t)))
+    run = runner.start(manifest(PRODUCE_AND_CONSUME), TENANT).wait(60)
+    assert run.phase in ("Failed", "Error")
+    assert "AccessDenied" in run.message + "".join(s.log for s in run.steps)
+    assert not client.list_objects_v2(Bucket=OTHER.artifact_bucket, Prefix=f"{run.name}/").get("Contents")
 
 
 def test_concurrent_workflows_writing_the_same_tmp_file_never_see_each_other(runner):

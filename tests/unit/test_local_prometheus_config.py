@@ -62,8 +62,12 @@ def test_one_scrape_job_per_tenant_stamps_tenant_and_namespace_last(tmp_path):
         assert Path(job["basic_auth"]["password_file"]).read_text() == tenant.password
         assert job["static_configs"] == [{"targets": [f"127.0.0.1:{tenant.local_port}"],
                                           "labels": {"tenant": tenant.name, "namespace": tenant.namespace}}]
-        # Metric relabelling runs after honor_labels: these overwrite whatever was pushed.
-        assert job["metric_relabel_configs"] == [
+        # Metric relabelling runs after honor_labels: platform-owned names go first, the stamps come last.
+        relabel = job["metric_relabel_configs"]
+        assert relabel[0]["action"] == "drop" and relabel[0]["source_labels"] == ["__name__"]
+        assert {"up", "ALERTS", "ALERTS_FOR_STATE", "scrape_.*"} <= set(relabel[0]["regex"].split("|"))
+        assert relabel[1] == {"action": "labeldrop", "regex": "exported_(tenant|namespace)"}
+        assert relabel[-2:] == [
             {"action": "replace", "target_label": "tenant", "replacement": tenant.name},
             {"action": "replace", "target_label": "namespace", "replacement": tenant.namespace},
         ]

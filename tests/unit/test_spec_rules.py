@@ -40,6 +40,15 @@ def test_double_underscore_metric_name_is_reserved():
     refused([g("__m")], "reserved")
 
 
+@pytest.mark.parametrize("name", ["up", "ALERTS", "ALERTS_FOR_STATE", "scrape_duration_seconds", "scrape_anything"])
+def test_names_prometheus_writes_itself_are_refused(name):
+    refused([g(name)], f"(name {name!r}): field 'name'", "Prometheus writes itself", "choose another name")
+
+
+def test_names_that_only_resemble_platform_series_are_valid():
+    assert "uptime_seconds" in from_data([g("uptime_seconds"), g("alerts_sent"), g("my_scrape_total")])
+
+
 @pytest.mark.parametrize("label", ["1a", "a-b", "a:b", ""])
 def test_label_name_syntax(label):
     refused([g(labels={label: "v"})], f"field 'labels.{label}'", "not a valid label name")

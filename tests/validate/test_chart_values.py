@@ -53,6 +53,7 @@ def test_pushgateway_service_monitor_from_our_values_is_valid(rendering, tenant)
                 "path": "/metrics",
                 "honorLabels": monitor["honorLabels"],
                 "metricRelabelings": monitor["metricRelabelings"],
+                "relabelings": monitor["relabelings"],
             }],
             "namespaceSelector": {"matchNames": [tenant.namespace]},
             "selector": {"matchLabels": {"app.kubernetes.io/name": "prometheus-pushgateway",

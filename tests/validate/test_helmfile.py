@@ -64,8 +64,16 @@ def test_pushgateways_stamp_the_tenant_after_honor_labels(helmfile):
     for tenant in render.load_tenants():
         release = next(r for r in helmfile["releases"] if r["name"] == f"pushgateway-{tenant.name}")
         own = release["values"][1]
-        stamps = {m["targetLabel"]: m["replacement"] for m in own["serviceMonitor"]["metricRelabelings"]}
+        relabelings = own["serviceMonitor"]["metricRelabelings"]
+        stamps = {m["targetLabel"]: m["replacement"] for m in relabelings if m["action"] == "replace"}
         assert stamps == {"tenant": tenant.name, "namespace": tenant.namespace}
+        # Platform-owned names are dropped first; the stamps come last, after every other rule.
+        assert relabelings[0]["action"] == "drop" and relabelings[0]["sourceLabels"] == ["__name__"]
+        assert {"up", "ALERTS", "ALERTS_FOR_STATE", "scrape_.*"} <= set(relabelings[0]["regex"].split("|"))
+        assert [m["action"] for m in relabelings[-2:]] == ["replace", "replace"]
+        # `up` of the gateway's target carries the tenant as a target label (rules never parse the job name).
+        assert own["serviceMonitor"]["relabelings"] == [
+            {"action": "replace", "targetLabel": "tenant", "replacement": tenant.name}]
         assert own["webConfiguration"]["basicAuthUsers"] == {tenant.username: tenant.password}
         peers = own["networkPolicy"]["customSelectors"]
         assert {"podSelector": {}} in peers and len(peers) == 2

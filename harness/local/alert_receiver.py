@@ -1,0 +1,151 @@
+"""The local platform's alert receiver: a webhook server Alertmanager notifies, one path per receiver.
+
+    python -m harness.local.alert_receiver --state-dir .state/local --port 19094 --receivers config/alert-receivers
+
+Each notification POSTed to /<receiver> is appended as one JSON line to <state-dir>/alerts/<receiver>.jsonl:
+what that tenant (or the administrator) was told. The receivers file (one name a line, written by `make up`
+from tenants.yaml) is read again for each notification, so a tenant added while the platform runs is
+known at once. Unknown names get 404; bodies over 1 MiB get 413.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from harness.net import HOST
+
+MAX_BODY_BYTES = 1 << 20
+ALERTS_DIR = "alerts"
+
+
+def write_receivers(path: Path, names: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{name}\n" for name in names))
+
+
+def read_receivers(path: Path) -> frozenset[str]:
+    try:
+        return frozenset(line.strip() for line in Path(path).read_text().splitlines() if line.strip())
+    except OSError:
+        return frozenset()
+
+
+def deliveries_file(state_dir: Path, receiver: str) -> Path:
+    return Path(state_dir) / ALERTS_DIR / f"{receiver}.jsonl"
+
+
+def read_deliveries(state_dir: Path, receiver: str, last: int | None = None) -> list[dict]:
+    """The notifications the receiver recorded, oldest first (`last`: only the newest so many)."""
+    path = deliveries_file(state_dir, receiver)
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return []
+    records = []
+    for line in lines[-last:] if last else lines:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue  # a line cut short by a crash mid-write
+    return records
+
+
+def delivery_record(receiver: str, notification: dict) -> dict:
+    """The part of Alertmanager's webhook payload worth keeping: who was told what, when."""
+    alerts = notification.get("alerts") if isinstance(notification.get("alerts"), list) else []
+    return {
+        "received": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "receiver": receiver,
+        "status": notification.get("status"),
+        "alerts": [{"status": a.get("status"), "labels": a.get("labels") or {},
+                    "summary": (a.get("annotations") or {}).get("summary", "")}
+                   for a in alerts if isinstance(a, dict)],
+    }
+
+
+class AlertReceiver(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state_dir: Path, receivers: Path, port: int):
+        self.state_dir = Path(state_dir)
+        self.receivers_file = Path(receivers)
+        self.write_lock = threading.Lock()
+        (self.state_dir / ALERTS_DIR).mkdir(parents=True, exist_ok=True)
+        super().__init__((HOST, port), _Handler)
+
+    def record(self, receiver: str, notification: dict) -> None:
+        line = json.dumps(delivery_record(receiver, notification), sort_keys=True) + "\n"
+        with self.write_lock, deliveries_file(self.state_dir, receiver).open("a") as out:
+            out.write(line)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: AlertReceiver
+    timeout = 10  # a client that stops sending mid-body does not hold a thread forever
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._answer(200 if self.path == "/-/ready" else 404)
+
+    def do_POST(self) -> None:  # noqa: N802
+        receiver = self.path.strip("/")
+        if receiver not in read_receivers(self.server.receivers_file):
+            return self._answer(404, f"no receiver {receiver!r}")
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            return self._answer(411, "Content-Length required")
+        if length < 0 or length > MAX_BODY_BYTES:
+            return self._answer(413, f"body over {MAX_BODY_BYTES} bytes")
+        try:
+            notification = json.loads(self.rfile.read(length))
+        except ValueError:
+            return self._answer(400, "body is not JSON")
+        if not isinstance(notification, dict):
+            return self._answer(400, "body is not a JSON object")
+        self.server.record(receiver, notification)
+        self._answer(200)
+
+    def _answer(self, code: int, message: str = "") -> None:
+        body = (message or "ok").encode() + b"\n"
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - only errors reach the log
+        pass
+
+
+def receiver_argv(state_dir: Path, port: int, receivers: Path) -> list[str]:
+    return [sys.executable, "-m", "harness.local.alert_receiver", f"--state-dir={state_dir}", f"--port={port}",
+            f"--receivers={receivers}"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.local.alert_receiver", description=__doc__.splitlines()[0])
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--receivers", type=Path, required=True, help="file of receiver names (URL paths), one a line")
+    args = parser.parse_args(argv)
+    try:
+        server = AlertReceiver(args.state_dir, args.receivers, args.port)
+    except OSError as exc:
+        print(f"alert receiver: cannot listen on {HOST}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

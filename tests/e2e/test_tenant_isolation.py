@@ -1,0 +1,271 @@
+"""The tenant isolation attack matrix: for every ORDERED pair of tenants in platform/tenants.yaml, the
+attacker tries each vector against the victim with its own credentials, and every attempt is blocked.
+
+Each attempt is a row of the matrix `make e2e` prints (harness.e2e_report): blocked / ALLOWED / not
+applicable on this backend. A third tenant in tenants.yaml adds its pairs here without any edit.
+Pushes are raw exposition text over HTTP, as a hostile tenant would send them (curl), not Simplepipe,
+which refuses these names and labels itself.
+"""
+from __future__ import annotations
+
+import base64
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from harness import e2e_report
+from harness.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
+from harness.promql import PrometheusClient, non_empty
+from harness.scenario import load_scenario
+from harness.tenants import Tenant, load_tenants, tenant_by_name
+from simplepipe.pushgateway import Pushgateway
+from simplepipe.sdk import BackgroundPusher
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+TENANTS = load_tenants()
+PAIRS = [(a, v) for a in TENANTS for v in TENANTS if a != v]
+# A few scrapes and rule evaluations (2 s each locally), and a slow cluster.
+SCRAPE_WAIT_SECONDS = 30.0
+# After a pushed series would have been scraped: rule evaluations that could turn it into an alert.
+EVALUATIONS_WAIT_SECONDS = 6.0
+# group_wait 1 s and group_interval 5 s locally; Prometheus sends a firing alert at its next evaluation.
+DELIVERY_WAIT_SECONDS = 60.0
+FAILING_SCENARIO = "bob-nightly-failing"
+
+
+class Attempt:
+    """What one attack did: `blocked` or not, with the evidence in one line."""
+
+    def __init__(self, blocked: bool, detail: str):
+        self.blocked, self.detail = blocked, detail
+
+
+def _probe_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def _push(url: str, job: str, body: str, tenant: Tenant) -> int:
+    """PUT raw exposition text to /metrics/job/<job> with the tenant's own credentials; the HTTP status."""
+    request = urllib.request.Request(f"{url}/metrics/job/{job}", data=body.encode(), method="PUT",
+                                     headers={"Content-Type": "text/plain; version=0.0.4"})
+    token = base64.b64encode(f"{tenant.username}:{tenant.password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _delete(url: str, job: str, tenant: Tenant) -> None:
+    request = urllib.request.Request(f"{url}/metrics/job/{job}", method="DELETE")
+    token = base64.b64encode(f"{tenant.username}:{tenant.password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def _s3(env: dict[str, str]):
+    """An S3 client with exactly what `make env TENANT=x` exports: the tenant's own keys and endpoint."""
+    return boto3.client("s3", endpoint_url=env["AWS_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                        region_name=env.get("AWS_DEFAULT_REGION", "us-east-1"),
+                        config=Config(s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=10,
+                                      retries={"max_attempts": 1}))
+
+
+def _denied(call: Callable[[], object]) -> str | None:
+    """The S3 error code when the call was refused, None when it went through."""
+    try:
+        call()
+    except ClientError as exc:
+        return exc.response.get("Error", {}).get("Code", "error")
+    return None
+
+
+# -- the vectors -------------------------------------------------------------------------------------
+def push_to_other_gateway(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    status = _push(platform.pushgateway_url(victim), f"intruder-{_probe_id()}", "intruder_probe 1\n", attacker)
+    return Attempt(status == 401, f"PUT to {victim.name}'s gateway with {attacker.name}'s credentials: HTTP {status}")
+
+
+def spoof_owner_labels(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    probe, job = _probe_id(), f"spoof-{_probe_id()}"
+    labels = (f'probe="{probe}",tenant="{victim.name}",namespace="{victim.namespace}",'
+              f'exported_tenant="{victim.name}",exported_namespace="{victim.namespace}"')
+    url = platform.pushgateway_url(attacker)
+    assert _push(url, job, f"isolation_spoof{{{labels}}} 1\n", attacker) == 200
+    try:
+        series = PrometheusClient(platform.prometheus_url).wait_for(
+            f'isolation_spoof{{probe="{probe}"}}', non_empty, SCRAPE_WAIT_SECONDS, what="scraped")
+    finally:
+        _delete(url, job, attacker)
+    claims = [labels for labels, _ in series
+              if labels.get("tenant") != attacker.name or labels.get("namespace") != attacker.namespace
+              or victim.name in {labels.get("exported_tenant"), labels.get("exported_namespace")}]
+    return Attempt(not claims, f"stored as {[dict(sorted(l.items())) for l, _ in series]}")
+
+
+def push_platform_series(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    """`up 0`, `ALERTS` and scrape_* naming the victim's scrape job, pushed to the attacker's own gateway."""
+    probe = _probe_id()
+    body = (f'up{{probe="{probe}"}} 0\n'
+            f'ALERTS{{probe="{probe}",alertname="SimplepipePushgatewayDown",alertstate="firing",'
+            f'tenant="{victim.name}",severity="critical"}} 1\n'
+            f'scrape_samples_scraped{{probe="{probe}"}} 0\n'
+            f'isolation_control{{probe="{probe}"}} 1\n')
+    url, job = platform.pushgateway_url(attacker), victim.scrape_job
+    prometheus = PrometheusClient(platform.prometheus_url)
+    assert _push(url, job, body, attacker) == 200
+    try:
+        # The control series of the same push is scraped: so were the others, had they not been dropped.
+        prometheus.wait_for(f'isolation_control{{probe="{probe}"}}', non_empty, SCRAPE_WAIT_SECONDS, what="scraped")
+        time.sleep(EVALUATIONS_WAIT_SECONDS)
+        stored = prometheus.series(f'{{probe="{probe}", __name__=~"up|ALERTS|ALERTS_FOR_STATE|scrape_.+"}}')
+        down = prometheus.series(f'up{{tenant="{victim.name}"}} == 0')
+        alerts = prometheus.series(f'ALERTS{{alertname="SimplepipePushgatewayDown", tenant="{victim.name}"}}')
+    finally:
+        _delete(url, job, attacker)
+    return Attempt(not stored and not down and not alerts,
+                   f"stored {len(stored)} platform-owned series, {victim.name}'s up==0: {len(down)}, "
+                   f"gateway-down alerts for {victim.name}: {len(alerts)}")
+
+
+def _artifact_env(platform, tenant: Tenant) -> dict[str, str]:
+    env = platform.tenant_env(tenant)
+    if "AWS_ACCESS_KEY_ID" not in env:
+        pytest.skip(f"{platform.name}: no per-tenant S3 settings in tenant_env yet")
+    return env
+
+
+def _victims_artifact(platform, victim: Tenant) -> tuple[str, str, bytes]:
+    env = _artifact_env(platform, victim)
+    bucket, key, body = env["SIMPLEPIPE_ARTIFACT_BUCKET"], f"isolation/{_probe_id()}/metrics.json", b'{"v": 1}'
+    _s3(env).put_object(Bucket=bucket, Key=key, Body=body)
+    return bucket, key, body
+
+
+def read_other_artifacts(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    bucket, key, _ = _victims_artifact(platform, victim)
+    mine = _s3(_artifact_env(platform, attacker))
+    codes = {"get": _denied(lambda: mine.get_object(Bucket=bucket, Key=key)),
+             "list": _denied(lambda: mine.list_objects_v2(Bucket=bucket))}
+    return Attempt(all(code == "AccessDenied" for code in codes.values()),
+                   f"{attacker.name}'s keys on s3://{bucket}: {codes}")
+
+
+def overwrite_other_artifacts(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    bucket, key, body = _victims_artifact(platform, victim)
+    mine = _s3(_artifact_env(platform, attacker))
+    codes = {"put": _denied(lambda: mine.put_object(Bucket=bucket, Key=key, Body=b"overwritten")),
+             "delete": _denied(lambda: mine.delete_object(Bucket=bucket, Key=key))}
+    still = _s3(_artifact_env(platform, victim)).get_object(Bucket=bucket, Key=key)["Body"].read()
+    return Attempt(all(code == "AccessDenied" for code in codes.values()) and still == body,
+                   f"{attacker.name}'s keys on s3://{bucket}/{key}: {codes}; object intact: {still == body}")
+
+
+def _deliveries(platform, receiver: str) -> list[dict]:
+    if not hasattr(platform, "alert_deliveries"):
+        pytest.skip(f"{platform.name}: alert receivers are not readable from the harness yet")
+    return platform.alert_deliveries(receiver)
+
+
+def _delivered(platform, receiver: str, **labels: str) -> list[dict]:
+    return [alert for delivery in _deliveries(platform, receiver) for alert in delivery.get("alerts", [])
+            if all(alert.get("labels", {}).get(k) == v for k, v in labels.items())]
+
+
+def _wait_delivered(platform, receiver: str, what: str, **labels: str) -> None:
+    deadline = time.monotonic() + DELIVERY_WAIT_SECONDS
+    while not _delivered(platform, receiver, **labels):
+        assert time.monotonic() < deadline, (f"after {DELIVERY_WAIT_SECONDS:g} s, receiver {receiver} got no "
+                                             f"notification of {what} ({labels})")
+        time.sleep(1)
+
+
+def receive_other_alert(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    """The victim's own job fails, reported by Simplepipe (an alert of the victim): the attacker's receiver
+    must not hear of it."""
+    job = f"isolation-failing-{_probe_id()}"
+    with Pushgateway(platform.pushgateway_url(victim), username=victim.username, password=victim.password,
+                     timeout=10, retries=0, identity=None) as gateway:
+        with pytest.raises(RuntimeError):
+            with BackgroundPusher(job=job, interval=3600, gateway=gateway):
+                raise RuntimeError("the victim's job fails")
+        try:
+            for receiver in (victim.name, "administrator"):
+                _wait_delivered(platform, receiver, f"{victim.name}'s failed job", alertname="SimplepipeJobFailed",
+                                job=job)
+        finally:
+            gateway.delete(job)
+    leaked = [a for a in _delivered(platform, attacker.name) if a.get("labels", {}).get("tenant") != attacker.name]
+    return Attempt(not leaked, f"{victim.name} and administrator notified; {attacker.name}'s receiver got "
+                               f"{len(leaked)} notification(s) of other tenants")
+
+
+@dataclass(frozen=True)
+class Vector:
+    name: str
+    attack: Callable[[object, Tenant, Tenant], Attempt] | None
+    backends: tuple[str, ...]  # where the vector exists; elsewhere: not applicable on this backend
+
+
+VECTORS = [
+    Vector("push to the other's Pushgateway with own credentials", push_to_other_gateway, ("local", "kind")),
+    Vector("spoof tenant/namespace/exported_* labels", spoof_owner_labels, ("local", "kind")),
+    Vector("push platform-owned series (up, ALERTS, scrape_*) naming the other's job", push_platform_series,
+           ("local", "kind")),
+    Vector("read the other's artifacts with own S3 credentials", read_other_artifacts, ("local", "kind")),
+    Vector("overwrite the other's artifacts with own S3 credentials", overwrite_other_artifacts, ("local", "kind")),
+    Vector("receive the other's alert notification", receive_other_alert, ("local", "kind")),
+    # Kind only: the local backend has no namespaces, no network between tenants and no Grafana.
+    Vector("submit a workflow into the other's namespace", None, ("kind",)),
+    Vector("reach the other's Pushgateway over the network", None, ("kind",)),
+    Vector("query the other's series through own Grafana data source", None, ("kind",)),
+]
+
+
+def _backend(request) -> str:
+    return request.node.callspec.params["platform"]
+
+
+@pytest.mark.parametrize("attacker, victim", PAIRS, ids=[f"{a.name}->{v.name}" for a, v in PAIRS])
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v.name)
+def test_attack_is_blocked(platform, request, vector: Vector, attacker: Tenant, victim: Tenant):
+    backend = _backend(request)
+    if backend not in vector.backends:
+        e2e_report.record_attack(vector.name, backend, attacker.name, victim.name, NOT_APPLICABLE)
+        return
+    if vector.attack is None or backend != "local":
+        pytest.skip(f"{backend}: this vector is not automated on this backend yet (issue 10, kind part)")
+    attempt = vector.attack(platform, attacker, victim)
+    e2e_report.record_attack(vector.name, backend, attacker.name, victim.name,
+                             BLOCKED if attempt.blocked else ALLOWED, attempt.detail)
+    assert attempt.blocked, f"{vector.name}: {attacker.name} -> {victim.name} got through: {attempt.detail}"
+
+
+def test_bobs_failing_nightly_notifies_bob_and_the_administrator_not_the_others(given, request):
+    """The failing scenario's alert reaches its own tenant's receiver and the administrator's, no other."""
+    scenario = load_scenario(FAILING_SCENARIO)
+    owner = tenant_by_name(scenario.tenant)
+    when = given.scenario(FAILING_SCENARIO).when().submitted().finished()
+    when.then().phase_as_expected()
+    run = given.submissions[-1].run
+    labels = {"alertname": "SimplepipeJobFailed", "tenant": owner.name, "argo_workflow": run.name}
+    for receiver in (owner.name, "administrator"):
+        _wait_delivered(given.platform, receiver, f"{scenario.name} ({run.name})", **labels)
+    vector = f"{scenario.name}: SimplepipeJobFailed reaches only {owner.name} and the administrator"
+    for other in (t for t in TENANTS if t != owner):
+        leaked = _delivered(given.platform, other.name, argo_workflow=run.name)
+        e2e_report.record_attack(vector, _backend(request), other.name, owner.name, ALLOWED if leaked else BLOCKED,
+                                 f"{other.name}'s receiver got {len(leaked)} notification(s) of {run.name}")
+        assert not leaked, f"{other.name}'s receiver was notified of {owner.name}'s {run.name}: {leaked}"
