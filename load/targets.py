@@ -1,6 +1,7 @@
 """Where the load goes: the running platform's tenant Pushgateways and Prometheus."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from harness.platform import Platform
@@ -45,3 +46,24 @@ def tenant_targets(platform: Platform, tenants: list[Tenant]) -> dict[str, Tenan
         t.name: TenantTarget(name=t.name, url=platform.pushgateway_url(t), username=t.username, password=t.password)
         for t in tenants
     }
+
+
+def gateway_pids(platform: Platform, tenants: list[Tenant]) -> dict[str, int]:
+    """Pid of each tenant's Pushgateway process, from the local platform's state.json; {} where not local.
+
+    Reads the records `make up` keeps (harness/local/platform.py, `processes` in state.json, named
+    pushgateway-<tenant>) until the Platform interface offers them.
+    """
+    state_file = getattr(platform, "state_file", None)
+    if state_file is None:
+        return {}
+    try:
+        processes = json.loads(Path(state_file).read_text()).get("processes") or {}
+    except (OSError, ValueError):
+        return {}
+    pids = {}
+    for tenant in tenants:
+        record = processes.get(f"pushgateway-{tenant.name}")
+        if isinstance(record, dict) and isinstance(record.get("pid"), int):
+            pids[tenant.name] = record["pid"]
+    return pids

@@ -27,6 +27,17 @@ _AUTO = "auto"
 
 
 @dataclass(frozen=True)
+class PreparedRequest:
+    """One request exactly as the client would send it: method, URL, headers and body."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    series: int
+
+
+@dataclass(frozen=True)
 class PushReceipt:
     method: str
     url: str
@@ -123,6 +134,22 @@ class Pushgateway:
         key = GroupingKey(job, dict(grouping_key or {}))
         return self._body(metrics, key)
 
+    def prepare(self, method: str, metrics: MetricSet | list | bytes | None, job: str,
+                grouping_key: Mapping[str, str] | None = None) -> PreparedRequest:
+        """The request a push (PUT/POST) or delete (DELETE, metrics None) sends, validated and rendered."""
+        key = GroupingKey(job, dict(grouping_key or {}))
+        headers = dict(self._headers)
+        body = None
+        series = 0
+        if metrics is not None:
+            body = self._body(metrics, key)  # everything is validated before the first request
+            series = metrics.series_count if isinstance(metrics, MetricSet) else 0
+            headers["Content-Type"] = CONTENT_TYPE
+            if self.gzip:
+                body = gzip_codec.compress(body, compresslevel=6)
+                headers["Content-Encoding"] = "gzip"
+        return PreparedRequest(method, self.url + key.path(), headers, body, series)
+
     def close(self) -> None:
         self._pool.clear()
 
@@ -143,18 +170,8 @@ class Pushgateway:
 
     def _use_gateway(self, method: str, job: str, grouping_key: Mapping[str, str] | None,
                      metrics: MetricSet | list | bytes | None) -> PushReceipt:
-        key = GroupingKey(job, dict(grouping_key or {}))
-        url = self.url + key.path()
-        headers = dict(self._headers)
-        body = None
-        series = 0
-        if metrics is not None:
-            body = self._body(metrics, key)  # everything is validated before the first request
-            series = metrics.series_count if isinstance(metrics, MetricSet) else 0
-            headers["Content-Type"] = CONTENT_TYPE
-            if self.gzip:
-                body = gzip_codec.compress(body, compresslevel=6)
-                headers["Content-Encoding"] = "gzip"
+        request = self.prepare(method, metrics, job, grouping_key)
+        url, headers, body, series = request.url, request.headers, request.body, request.series
         attempt = 0
         while True:
             attempt += 1
