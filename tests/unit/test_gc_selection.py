@@ -1,6 +1,8 @@
 """Which groups `simplepipe gc` picks: durations, the last push of a group, the job filter."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from simplepipe.errors import UsageError
@@ -40,3 +42,38 @@ def test_stale_groups_are_older_than_the_duration_and_of_the_chosen_jobs():
     assert kept == 1
     everything, _ = stale_groups(groups, older_than=100.0, now=2000.0)
     assert len(everything) == 3
+
+
+def _tenants_file(tmp_path, default: str, alice_gc: str = "") -> list:
+    from harness.tenants import load_tenants
+
+    path = tmp_path / "tenants.yaml"
+    path.write_text(f"""{default}
+tenants:
+  - name: alice
+    pushgateway: {{username: alice, password: a, local_port: 1}}
+{alice_gc}
+  - name: bob
+    pushgateway: {{username: bob, password: b, local_port: 2}}
+""")
+    return load_tenants(path)
+
+
+def test_tenants_take_the_default_gc_or_their_own_or_none(tmp_path):
+    alice, bob = _tenants_file(tmp_path, "gc: {older_than: 24h, every: 10m}", "    gc: {older_than: 2h, every: 1h}")
+    assert (alice.gc.older_than, alice.gc.cron) == ("2h", "0 * * * *")
+    assert (bob.gc.older_than, bob.gc.cron) == ("24h", "*/10 * * * *")
+    alice, bob = _tenants_file(tmp_path, "", "    gc: off")
+    assert (alice.gc, bob.gc) == (None, None)
+
+
+@pytest.mark.parametrize("gc, message", [
+    ("{older_than: 24h, every: 7m}", "tenants[0].gc.every: '7m' is not a cron-expressible interval"),
+    ("{older_than: soon, every: 10m}", "tenants[0].gc.older_than: duration 'soon'"),
+    ("{older_than: 24h}", "tenants[0].gc: expected {older_than: 24h, every: 10m} or off"),
+])
+def test_a_bad_gc_entry_names_the_tenant_and_field(tmp_path, gc, message):
+    from harness.tenants import TenantsFileError
+
+    with pytest.raises(TenantsFileError, match=re.escape(message)):
+        _tenants_file(tmp_path, "", f"    gc: {gc}")
