@@ -23,7 +23,7 @@ from simplepipe.pushgateway import Pushgateway
 # The latency bound of the capacity shape: a rate counts only if its p99 stays within it.
 P99_BOUND_MS = 50.0
 # Offered pushes/s per step; the run stops at the first step over the bound.
-DEFAULT_RATES = [250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000]
+DEFAULT_RATES = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000]
 STEP_SECONDS = 6.0
 # Pushes/s of one user: a user waits for each answer, so at the bound it can still keep 1/0.05 s.
 PER_USER_RATE = 20.0

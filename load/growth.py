@@ -71,8 +71,9 @@ class GrowthCurve:
             f"{first.groups:,} stored, {last.p50_ms:.1f} ms with {last.groups:,} (about "
             f"{self.slope_ms_per_1000_groups():.1f} ms more per 1,000 groups), because the gateway checks every "
             f"push against all stored metrics and applies pushes one at a time; so a gateway holding "
-            f"{last.groups:,} groups sustains at most ~{rate:.0f} pushes/s. Delete the groups of finished "
-            f"workflows (`simplepipe delete`) to keep pushes fast."
+            f"{last.groups:,} groups sustains at most ~{rate:.0f} pushes/s. Expire the groups of finished "
+            f"workflows (`simplepipe gc --older-than 24h`, which the platform runs per tenant from `gc:` in "
+            f"platform/tenants.yaml) to keep pushes fast."
         )
 
 

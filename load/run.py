@@ -29,7 +29,7 @@ from load import payloads
 from load.capacity import Capacity
 from load.capacity_plan import CAPACITY_PLAN_ENV, CapacityPlanError
 from load.ceiling import Ceiling, CeilingError, measure_ceiling
-from load.cpu import CORES, CpuSampler, CpuSamples
+from load.cpu import CORES, MACHINE, CpuSampler, CpuSamples
 from load.growth import GrowthCurve, GrowthError, measure_growth
 from load.ledger import GroupRecord, read_ledgers
 from load.nothing_lost import CheckError, Loss, check_prometheus, check_pushgateways, gateway_groups
@@ -86,11 +86,14 @@ class ShapeCpu:
 
     generator: float | None
     gateways: dict[str, float | None]
+    machine: float | None  # every process on the machine, ours included
 
     def line(self, processes: int) -> str:
         gateways = ", ".join(f"{name} {_cores(v)}" for name, v in self.gateways.items()) or "n/a"
+        ours = (self.generator or 0.0) + sum(v or 0.0 for v in self.gateways.values())
+        other = "n/a" if self.machine is None else f"{max(0.0, self.machine - ours):.2f}"
         return (f"CPU (cores of {CORES}): generator ({processes} Locust process{'es' if processes > 1 else ''}) "
-                f"{_cores(self.generator)}; gateways {gateways}")
+                f"{_cores(self.generator)}; gateways {gateways}; everything else on the machine {other}")
 
 
 @dataclass
@@ -276,7 +279,8 @@ def run_workflows_shape(platform: Platform, targets: dict[str, TenantTarget], pi
             out_dir, options.duration + STOP_TIMEOUT_SECONDS + 60, sampler)
     result.workflows_cpu = ShapeCpu(
         generator=_whole_run(sampler.samples, "generator"),
-        gateways={name: _whole_run(sampler.samples, f"gateway {name}") for name in targets})
+        gateways={name: _whole_run(sampler.samples, f"gateway {name}") for name in targets},
+        machine=_whole_run(sampler.samples, MACHINE))
     result.stats = read_locust_stats(out_dir / "locust-stats.json", payloads.KINDS)
     result.groups = read_ledgers(out_dir)
     if not result.stats.total.pushes or not result.groups:
