@@ -31,6 +31,8 @@ PER_USER_RATE = 20.0
 SATURATION = 0.9
 # Share of its cores at which a process group counts as saturated.
 BUSY = 0.9
+# Share of the machine's cores busy (all processes) above which latency includes waiting for a core.
+MACHINE_BUSY = 0.8
 CAPACITY_WORKFLOW = "capacity"
 
 
@@ -103,6 +105,7 @@ class Capacity:
     processes: int
     p99_bound_ms: float
     steps: list[Step] = field(default_factory=list)
+    cores: int = CORES  # of the machine the run had
 
     @property
     def sustained(self) -> float:
@@ -130,12 +133,14 @@ class Capacity:
             return "not reached"
         if step.generator_cores is None:
             return "unknown"
-        had = min(self.processes, CORES)
+        had = min(self.processes, self.cores)
         generator_busy = step.generator_cores >= BUSY * had
         total = step.generator_cores + (step.gateway_cores or 0.0)
-        if generator_busy and (step.gateway_cores is None or step.gateway_cores < BUSY * (CORES - step.generator_cores)):
+        if generator_busy and (step.gateway_cores is None or step.gateway_cores < BUSY * (self.cores - step.generator_cores)):
             return "generator-bound"
-        if total >= BUSY * CORES or (step.machine_cores or 0.0) >= BUSY * CORES:
+        # The machine had no idle core, and not because the gateway took them: it waited for CPU.
+        busy = max(total, step.machine_cores or 0.0) >= MACHINE_BUSY * self.cores
+        if busy and (step.gateway_cores or 0.0) < MACHINE_BUSY * self.cores:
             return "machine-bound"
         return "gateway-bound"
 
@@ -158,8 +163,8 @@ class Capacity:
         if step is not None:
             cpu = (f"; in the deciding step ({step.rate:.0f}/s offered, {step.verdict}) the generator "
                    f"({self.processes} Locust process{'es' if self.processes > 1 else ''}) used "
-                   f"{_cores(step.generator_cores)} of {min(self.processes, CORES)} cores, the gateway "
-                   f"{_cores(step.gateway_cores)} of {CORES}, everything else on the machine {_other(step)}")
+                   f"{_cores(step.generator_cores)} of {min(self.processes, self.cores)} cores, the gateway "
+                   f"{_cores(step.gateway_cores)} of {self.cores}, everything else on the machine {_other(step)}")
         bottleneck = self.bottleneck
         if bottleneck == "generator-bound":
             head = (f"{self.tenant}: generator-bound: the load generator saturated before the gateway; "
