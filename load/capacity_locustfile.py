@@ -9,9 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import random
 import time
 from pathlib import Path
 
+import gevent
 from locust import LoadTestShape, constant_throughput, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -36,6 +38,8 @@ class CapacityPush(FastHttpUser):
         worker = getattr(self.environment.runner, "worker_index", 0) or 0
         slot = worker * PLAN.users_per_process + next(SPAWNED) % PLAN.users_per_process
         self.path = PLAN.paths[slot % len(PLAN.paths)]
+        # Users started in the same second would otherwise push in lockstep: bursts, not a rate.
+        gevent.sleep(random.uniform(0, 1 / PLAN.per_user_rate))
 
     @task
     def push(self) -> None:

@@ -193,9 +193,12 @@ def run_load(platform: Platform, tenants: list[Tenant], options: LoadOptions,
             result.ceiling = measure_ceiling(ceiling_target, ceiling_path, request.body or b"", out_dir,
                                              seconds=options.ceiling_seconds, headers=request.headers)
         wrk_cores = _whole_run(sampler.samples, "gateway")
+        machine = _whole_run(sampler.samples, MACHINE)
+        other = "n/a" if machine is None else f"{max(0.0, machine - (wrk_cores or 0.0)):.2f}"
         report(f"wrk ceiling: {result.ceiling.requests_per_second:.1f} PUTs/s of the small payload to "
                f"{ceiling_target.name}'s Pushgateway (p50 {_ms(result.ceiling.latency_p50_ms)}, "
-               f"p99 {_ms(result.ceiling.latency_p99_ms)}; the gateway used {_cores(wrk_cores)} of {CORES} cores)")
+               f"p99 {_ms(result.ceiling.latency_p99_ms)}; of {CORES} cores the gateway used {_cores(wrk_cores)}, "
+               f"wrk and everything else {other})")
         if result.ceiling_capacity is not None:
             report(f"capacity of {ceiling_target.name}'s gateway against wrk: {result.ceiling_capacity.sustained:.1f}/s "
                    f"= ratio {result.ratio:.2f}"
