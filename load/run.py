@@ -313,12 +313,12 @@ def _whole_run(samples: CpuSamples, role: str) -> float | None:
 def draw_pictures(result: LoadResult, options: LoadOptions, report: Callable[[str], None]) -> None:
     """PNGs next to the HTML report; a picture that cannot be drawn is named, not fatal."""
     from load import pictures
-    from load.capacity_plan import REQUEST_NAME
+    from load.capacity_plan import REQUEST_NAME, SETTLE_SECONDS
 
     try:
         for name, capacity in result.capacities.items():
             timeline = read_timelines(result.out_dir / "capacity" / name)
-            offered = [(s.start - capacity_shape.SETTLE_SECONDS, s.end, s.rate) for s in capacity.steps]
+            offered = [(s.start - SETTLE_SECONDS, s.end, s.rate) for s in capacity.steps]
             result.pictures.append(pictures.shape_picture(
                 result.out_dir / f"capacity-{name}.png", f"capacity: {name}'s gateway ({capacity.bottleneck})",
                 timeline, [REQUEST_NAME], offered=offered, bound_ms=capacity.p99_bound_ms))
