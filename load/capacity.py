@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from load import payloads
-from load.capacity_plan import REQUEST_NAME, CUT_SHORT, SETTLE_SECONDS, WITHIN, CapacityPlan, step_seconds_range, verdict
+from load.capacity_plan import CUT_SHORT, REQUEST_NAME, WITHIN, CapacityPlan, step_seconds_range, verdict
 from load.cpu import CORES, MACHINE, CpuSamples
 from load.plan import LOAD_JOB, TenantTarget, grouping_key
 from load.timeline import Timeline, read_timelines
