@@ -113,6 +113,13 @@ class Capacity:
         return max((s.achieved for s in self.steps if s.within), default=0.0)
 
     @property
+    def failures(self) -> int:
+        """Errors at the lowest offered rate: far below any limit, they mean the pushes are wrong (refused,
+        unreachable); errors higher up are how an overloaded gateway ends the ramp."""
+        lowest = min((s.rate for s in self.steps), default=0.0)
+        return sum(s.failures for s in self.steps if s.rate <= lowest)
+
+    @property
     def deciding(self) -> Step | None:
         """The step that ended the ramp (over the bound, and no later step at its rate or above within),
         else the last step."""

@@ -44,3 +44,12 @@ def test_not_reached_when_every_step_was_within():
     ramp = _capacity(_step(500, 498, "within"), _step(1000, 1001, "within"))
     assert (ramp.bottleneck, ramp.sustained) == ("not reached", 1001)
     assert "at least 1001.0" in ramp.summary()
+
+
+def test_errors_at_the_lowest_rate_are_failures_errors_at_the_limit_end_the_ramp():
+    overloaded = _capacity(_step(500, 498, "within"), _step(1000, 700, "errors"))
+    overloaded.steps[1].failures = 12
+    assert overloaded.failures == 0
+    refused = _capacity(_step(500, 0, "errors"), _step(500, 0, "errors"))
+    refused.steps[0].failures, refused.steps[1].failures = 2500, 2500
+    assert refused.failures == 5000
