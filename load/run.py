@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import os
 import secrets
 import subprocess
@@ -312,12 +313,14 @@ def _whole_run(samples: CpuSamples, role: str) -> float | None:
 def draw_pictures(result: LoadResult, options: LoadOptions, report: Callable[[str], None]) -> None:
     """PNGs next to the HTML report; a picture that cannot be drawn is named, not fatal."""
     from load import pictures
-    from load.capacity_plan import REQUEST_NAME, SETTLE_SECONDS
+    from load.capacity_plan import REQUEST_NAME
 
     try:
         for name, capacity in result.capacities.items():
             timeline = read_timelines(result.out_dir / "capacity" / name)
-            offered = [(s.start - SETTLE_SECONDS, s.end, s.rate) for s in capacity.steps]
+            # Every step the shape ran, also those cut short by a repeat: what was offered when.
+            steps = json.loads((result.out_dir / "capacity" / name / "capacity-steps.json").read_text())
+            offered = [(step["start"], step["end"], step["rate"]) for step in steps if step.get("end")]
             result.pictures.append(pictures.shape_picture(
                 result.out_dir / f"capacity-{name}.png", f"capacity: {name}'s gateway ({capacity.bottleneck})",
                 timeline, [REQUEST_NAME], offered=offered, bound_ms=capacity.p99_bound_ms))
