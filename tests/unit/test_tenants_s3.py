@@ -39,5 +39,5 @@ def test_the_administrators_name_is_reserved(tmp_path):
 
 
 def test_an_s3_block_that_is_not_a_mapping_is_refused_naming_it(tmp_path):
-    with pytest.raises(TenantsFileError, match=r"tenants\[0\]\.s3: must be a mapping"):
+    with pytest.raises(TenantsFileError, match=r"tenants\[0\]\.s3: 'AKALICE:secret' is not of type 'object'"):
         load_tenants(tenants_file(tmp_path, entry("alice", 1, s3="AKALICE:secret")))
