@@ -171,9 +171,13 @@ class SupervisedProcess:
         self.wait_ready(listening, timeout, "it to listen on a TCP port")
         return found[-1]
 
+    def exit_status(self) -> int | None:
+        """Our child's exit status once it has been reaped (None: still running, or not our child)."""
+        return self._child.returncode if self._child is not None else None
+
     def _exit_status(self) -> str:
-        if self._child is not None and self._child.returncode is not None:
-            return f" with status {self._child.returncode}"
+        if self.exit_status() is not None:
+            return f" with status {self.exit_status()}"
         return ""
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:

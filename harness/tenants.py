@@ -12,8 +12,22 @@ TENANTS_FILE = REPO_ROOT / "platform" / "tenants.yaml"
 # The administrator's alert receiver has this name beside the tenants' (harness/local/alertmanager.py).
 RESERVED_NAMES = frozenset({"administrator"})
 
+
 class TenantsFileError(ValueError):
     """platform/tenants.yaml is not what the platform can be built from."""
+
+
+@dataclass(frozen=True)
+class GcSchedule:
+    """Expiry of a tenant's Pushgateway groups: `simplepipe gc --older-than <older_than>`, every <every>."""
+
+    older_than: str  # a duration, e.g. 24h
+    every: str       # a duration that a cron schedule can express: minutes dividing 60, hours dividing 24, 1d
+
+    @property
+    def cron(self) -> str:
+        """The CronJob schedule for `every` (validated by `gc_schedule`)."""
+        return _cron(self.every)
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,7 @@ class Tenant:
     # The tenant's own S3 identity: reaches only artifact_bucket (derived demo values unless tenants.yaml has s3:).
     s3_access_key: str = ""
     s3_secret_key: str = ""
+    gc: GcSchedule | None = None  # None: the tenant's groups are never expired
 
     def __post_init__(self) -> None:
         if not self.s3_access_key or not self.s3_secret_key:
@@ -58,12 +73,16 @@ def demo_s3_credentials(name: str) -> tuple[str, str]:
 
 
 def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
-    entries = config_files.load(path, config_files.TENANTS_SCHEMA, TenantsFileError)["tenants"]
-    tenants = [Tenant(name=e["name"], namespace=e.get("namespace", e["name"]), username=e["pushgateway"]["username"],
-                      password=e["pushgateway"]["password"], local_port=e["pushgateway"]["local_port"],
-                      s3_access_key=(e.get("s3") or {}).get("access_key", ""),
-                      s3_secret_key=(e.get("s3") or {}).get("secret_key", ""))
-               for e in entries]
+    data = config_files.load(path, config_files.TENANTS_SCHEMA, TenantsFileError)
+    default_gc = gc_schedule(data.get("gc"), f"{config_files.shown(path)}: gc", None)
+    tenants = []
+    for index, e in enumerate(data["tenants"]):
+        gc = gc_schedule(e.get("gc", "default"), f"{config_files.shown(path)}: tenants[{index}].gc", default_gc)
+        tenants.append(Tenant(name=e["name"], namespace=e.get("namespace", e["name"]),
+                              username=e["pushgateway"]["username"], password=e["pushgateway"]["password"],
+                              local_port=e["pushgateway"]["local_port"],
+                              s3_access_key=(e.get("s3") or {}).get("access_key", ""),
+                              s3_secret_key=(e.get("s3") or {}).get("secret_key", ""), gc=gc))
     # What a schema cannot say: each tenant needs its own name, namespace, gateway port and S3 key,
     # and no tenant may take the administrator's name.
     for index, tenant in enumerate(tenants):
@@ -76,6 +95,45 @@ def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
         if duplicates:
             raise TenantsFileError(f"{config_files.shown(path)}: tenants share {field}: {', '.join(duplicates)}")
     return tenants
+
+
+def gc_schedule(value, where: str, default: GcSchedule | None) -> GcSchedule | None:
+    """A `gc:` entry of tenants.yaml: {older_than, every}, `off` (no expiry) or absent (the default)."""
+    from simplepipe.errors import UsageError
+    from simplepipe.gc import parse_duration
+
+    if value == "default" or value is None:
+        return default
+    if value is False or value == "off":
+        return None
+    if not isinstance(value, dict) or set(value) != {"older_than", "every"}:
+        raise TenantsFileError(f"{where}: expected {{older_than: 24h, every: 10m}} or off, got {value!r}")
+    schedule = GcSchedule(older_than=str(value["older_than"]), every=str(value["every"]))
+    for field in ("older_than", "every"):
+        try:
+            parse_duration(getattr(schedule, field))
+        except UsageError as exc:
+            raise TenantsFileError(f"{where}.{field}: {exc}") from exc
+    try:
+        _cron(schedule.every)
+    except ValueError as exc:
+        raise TenantsFileError(f"{where}.every: {exc}") from exc
+    return schedule
+
+
+def _cron(every: str) -> str:
+    from simplepipe.gc import parse_duration
+
+    seconds = int(parse_duration(every))
+    minutes, hours = seconds // 60, seconds // 3600
+    if seconds % 60 == 0 and 0 < minutes < 60 and 60 % minutes == 0:
+        return f"*/{minutes} * * * *" if minutes > 1 else "* * * * *"
+    if seconds % 3600 == 0 and 0 < hours < 24 and 24 % hours == 0:
+        return f"0 */{hours} * * *" if hours > 1 else "0 * * * *"
+    if seconds == 86400:
+        return "0 0 * * *"
+    raise ValueError(f"{every!r} is not a cron-expressible interval: whole minutes dividing 60, "
+                     "whole hours dividing 24, or 1d")
 
 
 def tenant_by_name(name: str, tenants: list[Tenant] | None = None) -> Tenant:

@@ -13,12 +13,12 @@ from load.plan import TenantTarget
 # wrk's script API: one request shape, sent as fast as the connections allow.
 _WRK_SCRIPT = """-- written by load.ceiling: PUT the small payload, as the load's small workflows do
 wrk.method = "PUT"
-wrk.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
-wrk.headers["Authorization"] = "{authorization}"
+{headers}
 local body_file = io.open("{body_path}", "rb")
 wrk.body = body_file:read("*a")
 body_file:close()
 """
+DEFAULT_HEADERS = {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"}
 
 
 class CeilingError(RuntimeError):
@@ -36,8 +36,9 @@ class Ceiling:
 
 
 def measure_ceiling(target: TenantTarget, group_path: str, body: bytes, out_dir: Path, *,
-                    seconds: int = 10, threads: int = 2, connections: int = 8) -> Ceiling:
-    """PUT `body` to `<gateway>/metrics/<group_path>` for `seconds` with wrk."""
+                    seconds: int = 10, threads: int = 2, connections: int = 8,
+                    headers: dict[str, str] | None = None) -> Ceiling:
+    """PUT `body` with `headers` (default: Content-Type and the tenant's basic auth) for `seconds` with wrk."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise CeilingError("wrk is not installed: `apt-get install wrk` (Debian/Ubuntu) or `brew install wrk`")
@@ -45,7 +46,10 @@ def measure_ceiling(target: TenantTarget, group_path: str, body: bytes, out_dir:
     body_path.write_bytes(body)
     token = base64.b64encode(f"{target.username}:{target.password}".encode()).decode()
     script = out_dir / "ceiling.lua"
-    script.write_text(_WRK_SCRIPT.format(authorization=f"Basic {token}", body_path=body_path))
+    sent = headers or dict(DEFAULT_HEADERS, Authorization=f"Basic {token}")
+    lines = "\n".join(f'wrk.headers["{name}"] = "{value}"' for name, value in sent.items()
+                      if name.lower() not in ("content-length", "host"))
+    script.write_text(_WRK_SCRIPT.format(headers=lines, body_path=body_path))
     url = f"{target.url.rstrip('/')}/metrics/{group_path}"
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
     try:

@@ -20,7 +20,7 @@ import urllib3
 from harness.local.binaries import installed
 from harness.local.errors import LocalPlatformError
 from harness.local.pushgateway import pushgateway_argv
-from harness.net import HOST, free_port, http_ok
+from harness.net import HOST, http_ok
 from harness.processes import SupervisedProcess
 from simplepipe.pushgateway import Pushgateway
 
@@ -70,8 +70,9 @@ class GrowthCurve:
             f"{first.groups:,} stored, {last.p50_ms:.1f} ms with {last.groups:,} (about "
             f"{self.slope_ms_per_1000_groups():.1f} ms more per 1,000 groups), because the gateway checks every "
             f"push against all stored metrics and applies pushes one at a time; so a gateway holding "
-            f"{last.groups:,} groups sustains at most ~{rate:.0f} pushes/s. Delete the groups of finished "
-            f"workflows (`simplepipe delete`) to keep pushes fast."
+            f"{last.groups:,} groups sustains at most ~{rate:.0f} pushes/s. Expire the groups of finished "
+            f"workflows (`simplepipe gc --older-than 24h`, which the platform runs per tenant from `gc:` in "
+            f"platform/tenants.yaml) to keep pushes fast."
         )
 
 
@@ -135,15 +136,29 @@ def _probe(url: str, size: int, push: Callable[[str], None], probes: int, second
 
 @contextmanager
 def _gateway(binary: str, persistence: Path, log: Path, *, check: bool) -> Iterator[str]:
-    """A Pushgateway process on a free port, its URL; stopped with SIGTERM on exit, so it writes its persistence file."""
-    port = free_port()
-    url = f"http://{HOST}:{port}"
-    argv = pushgateway_argv(binary, None, persistence, port, persistence_interval="1h",
+    """A Pushgateway process and its URL; stopped with SIGTERM on exit, so it writes its persistence file.
+
+    Started on port 0 and asked which port it bound, so no other process can take the port between a
+    free-port probe and the start. Any failure names the gateway's exit status and its log's last lines.
+    """
+    argv = pushgateway_argv(binary, None, persistence, 0, persistence_interval="1h",
                             extra=() if check else ("--push.disable-consistency-check",))
-    with SupervisedProcess("throwaway gateway", argv, log, stop_grace=STOP_TIMEOUT) as process:
-        try:
-            process.wait_ready(lambda: http_ok(f"{url}/-/ready", timeout=1.0), READY_TIMEOUT,
-                               f"{url}/-/ready to answer 200")
-        except LocalPlatformError as exc:
-            raise GrowthError(str(exc)) from exc
+    process = SupervisedProcess("throwaway gateway", argv, log, stop_grace=STOP_TIMEOUT)
+    try:
+        process.start()
+        port = process.wait_listening(READY_TIMEOUT)
+        url = f"http://{HOST}:{port}"
+        process.wait_ready(lambda: http_ok(f"{url}/-/ready", timeout=1.0), READY_TIMEOUT,
+                           f"{url}/-/ready to answer 200")
+    except LocalPlatformError as exc:
+        process.stop()
+        raise GrowthError(f"{exc} (argv: {' '.join(argv)})") from exc
+    try:
         yield url
+    finally:
+        process.stop()
+    status = process.exit_status()
+    if status != 0:
+        # Killed after STOP_TIMEOUT, or crashed: its persistence file cannot be trusted.
+        raise GrowthError(f"throwaway gateway ({'with' if check else 'without'} consistency check) did not stop "
+                          f"cleanly (exit status {status}); last lines of {log}:\n{process.log_tail()}")

@@ -17,6 +17,7 @@ from locust import User, events, task
 from load import payloads
 from load.ledger import PushLedger
 from load.plan import LOAD_JOB, LoadPlan, TenantTarget, grouping_key
+from load.timeline import TimelineRecorder
 from simplepipe.pushgateway import Pushgateway
 
 # Kinds in spawn order within a tenant: 6 small, 3 medium, 1 large in any ten consecutive users.
@@ -27,6 +28,7 @@ ROTATION_STEP_PER_TENANT = 2
 
 PLAN = LoadPlan.from_env()
 LEDGER = PushLedger(Path(PLAN.out_dir))
+TIMELINE = TimelineRecorder(Path(PLAN.out_dir))
 
 
 class TenantWorkflow(User):
@@ -77,6 +79,7 @@ class TenantWorkflow(User):
             LEDGER.acknowledged(self.record, self.sequence)
         else:
             LEDGER.failed(self.record)
+        TIMELINE.record(self.request_name, self.last_push_seconds * 1000, error is not None)
         events.request.fire(
             request_type="PUT", name=self.request_name, response_time=self.last_push_seconds * 1000,
             response_length=len(body), exception=error, context={"workflow": self.workflow},
@@ -99,8 +102,10 @@ globals().update({cls.__name__: cls for cls in (_user_class(i, t) for i, t in en
 @events.test_stop.add_listener
 def _save_ledger_at_stop(**_kwargs) -> None:
     LEDGER.save()
+    TIMELINE.save()
 
 
 @events.quitting.add_listener
 def _save_ledger_at_exit(**_kwargs) -> None:
     LEDGER.save()
+    TIMELINE.save()

@@ -7,7 +7,7 @@ from harness.platform import PLATFORMS, Platform, create
 from harness.tenants import Tenant
 from load.plan import TenantTarget
 
-__all__ = ["PLATFORMS", "PlatformNotRunningError", "open_platform", "tenant_targets"]
+__all__ = ["PLATFORMS", "PlatformNotRunningError", "gateway_pids", "open_platform", "tenant_targets"]
 
 
 class PlatformNotRunningError(RuntimeError):
@@ -33,3 +33,8 @@ def tenant_targets(platform: Platform, tenants: list[Tenant]) -> dict[str, Tenan
         t.name: TenantTarget(name=t.name, url=platform.pushgateway_url(t), username=t.username, password=t.password)
         for t in tenants
     }
+
+
+def gateway_pids(platform: Platform, tenants: list[Tenant]) -> dict[str, int]:
+    """Pid of each tenant's Pushgateway process where it runs on this machine (local); {} elsewhere."""
+    return {t.name: pid for t in tenants if (pid := platform.pushgateway_pid(t)) is not None}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 from typing import Sequence
 
@@ -93,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("standard", parents=[common], help="print the standard metrics catalogue")
     listing.add_argument("--format", choices=("table", "json"), default="table",
                          help="table (default), or json: a list of entries")
+    gc = commands.add_parser("gc", parents=[common, gateway], epilog=EPILOG,
+                             formatter_class=argparse.RawDescriptionHelpFormatter,
+                             help="delete the groups whose last push is older than a duration")
+    gc.add_argument("--older-than", required=True, metavar="DURATION",
+                    help="e.g. 24h, 10m, 7d, 1h30m: groups whose last push (successful or not) is older go")
+    gc.add_argument("--job", action="append", metavar="JOB", help="only groups of this job (repeatable; default all)")
+    gc.add_argument("--dry-run", action="store_true", help="list the groups that would be deleted; delete nothing")
     return parser
 
 
@@ -181,7 +189,22 @@ def _delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"push": _push, "validate": _validate, "delete": _delete, "standard": _catalogue}
+def _gc(args: argparse.Namespace) -> int:
+    from simplepipe import gc
+
+    older_than = gc.parse_duration(args.older_than)  # a bad duration is refused before any request
+    with _gateway(args, identity=False) as gateway:
+        now = time.time()
+        done = gc.collect(gateway, older_than, jobs=args.job, dry_run=args.dry_run, now=now)
+    verb = "would delete" if done.dry_run else "deleted"
+    for group in done.stale:
+        print(f"{verb} group {group.describe(now)}", file=sys.stderr)
+    print(f"gc {gateway.url}: {verb} {len(done.stale)} groups last pushed more than {args.older_than} ago, "
+          f"kept {done.kept}", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"push": _push, "validate": _validate, "delete": _delete, "gc": _gc, "standard": _catalogue}
 # `--standard=strict` spelled as the flag the parser knows (an optional value would swallow FILE).
 _SPELLINGS = {"--standard=strict": "--standard-strict", "--standard=warn": "--standard"}
 

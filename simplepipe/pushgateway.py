@@ -34,6 +34,19 @@ _AUTO = "auto"
 
 
 @dataclass(frozen=True)
+class PreparedRequest:
+    """One request exactly as the client would send it: method, URL (and its path below the gateway's),
+    headers and body."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    series: int
+    path: str
+
+
+@dataclass(frozen=True)
 class PushReceipt:
     method: str
     url: str
@@ -180,6 +193,26 @@ class Pushgateway:
         key = GroupingKey.of(job, grouping_key)
         return self._body(metrics, key)
 
+    def prepare(self, method: str, metrics: MetricSet | list | bytes | None, job: str,
+                grouping_key: Mapping[str, str] | None = None) -> PreparedRequest:
+        """The request a push (PUT/POST) or delete (DELETE, metrics None) sends, validated and rendered."""
+        if metrics is not None and _holds_nothing(metrics):
+            # A PUT/POST without samples would empty the group; deleting is delete().
+            source = metrics.source if isinstance(metrics, MetricSet) else "<metrics>"
+            raise InvalidMetricsError("holds no metrics: nothing to push (to remove a group, use delete)", source=source)
+        key = GroupingKey.of(job, grouping_key)
+        headers = self._headers
+        body = None
+        series = 0
+        if metrics is not None:
+            body = self._body(metrics, key)  # everything is validated before the first request
+            series = metrics.series_count if isinstance(metrics, MetricSet) else 0
+            headers = {**headers, "Content-Type": CONTENT_TYPE}
+            if self.gzip:
+                body = gzip_codec.compress(body, compresslevel=6)
+                headers["Content-Encoding"] = "gzip"
+        return PreparedRequest(method, self.url + key.path(), dict(headers), body, series, key.path())
+
     def close(self) -> None:
         self._pool.close()
 
@@ -203,23 +236,9 @@ class Pushgateway:
 
     def _use_gateway(self, method: str, job: str, grouping_key: Mapping[str, str] | None,
                      metrics: MetricSet | list | bytes | None, retries: int | None) -> PushReceipt:
-        if metrics is not None and _holds_nothing(metrics):
-            # A PUT/POST without samples would empty the group; deleting is delete().
-            source = metrics.source if isinstance(metrics, MetricSet) else "<metrics>"
-            raise InvalidMetricsError("holds no metrics: nothing to push (to remove a group, use delete)", source=source)
-        key = GroupingKey.of(job, grouping_key)
-        headers = self._headers
-        body = None
-        series = 0
-        if metrics is not None:
-            body = self._body(metrics, key)  # everything is validated before the first request
-            series = metrics.series_count if isinstance(metrics, MetricSet) else 0
-            headers = {**headers, "Content-Type": CONTENT_TYPE}
-            if self.gzip:
-                body = gzip_codec.compress(body, compresslevel=6)
-                headers["Content-Encoding"] = "gzip"
-        answer, attempts = self._send(method, key.path(), body, headers, retries)
-        return PushReceipt(method, self.url + key.path(), answer.status, attempts, series)
+        request = self.prepare(method, metrics, job, grouping_key)
+        answer, attempts = self._send(method, request.path, request.body, request.headers, retries)
+        return PushReceipt(method, request.url, answer.status, attempts, request.series)
 
     def _send(self, method: str, path: str, body: bytes | None, headers: Mapping[str, str],
               retries: int | None) -> tuple[_Answer, int]:

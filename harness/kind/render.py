@@ -88,6 +88,53 @@ def _dump(*documents: dict) -> str:
     return "---\n".join(yaml.safe_dump(doc, sort_keys=False) for doc in documents)
 
 
+GC_CRONJOB = "simplepipe-gc"
+
+
+def gc_cronjob(tenant: Tenant) -> dict:
+    """The tenant's group expiry: `simplepipe gc` on the Simplepipe image, on the schedule in tenants.yaml."""
+    from harness.kind.image import image_tag
+    from simplepipe.settings import PASSWORD, URL, USERNAME
+
+    assert tenant.gc is not None
+    env = [
+        {"name": URL, "valueFrom": {"configMapKeyRef": {"name": "simplepipe-config", "key": "pushgateway-url"}}},
+        {"name": USERNAME, "valueFrom": {"secretKeyRef": {"name": "simplepipe-credentials", "key": "username"}}},
+        {"name": PASSWORD, "valueFrom": {"secretKeyRef": {"name": "simplepipe-credentials", "key": "password"}}},
+    ]
+    container = {
+        "name": "gc",
+        "image": image_tag(),
+        "command": ["simplepipe", "gc", "--older-than", tenant.gc.older_than],
+        "env": env,
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "capabilities": {"drop": ["ALL"]}},
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": GC_CRONJOB},
+        "spec": {
+            "schedule": tenant.gc.cron,
+            # A slow pass is not run twice at once; one that is still running makes the next wait.
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 1,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {"spec": {
+                "backoffLimit": 1,
+                "activeDeadlineSeconds": 600,
+                "template": {"spec": {
+                    "restartPolicy": "Never",
+                    "automountServiceAccountToken": False,
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 10001},
+                    "containers": [container],
+                }},
+            }},
+        },
+    }
+
+
 def tenant_overlay(tenant: Tenant) -> dict[str, str]:
     """Files of platform/k8s/tenants/<tenant>/ (relative name -> text)."""
     access_key, secret_key = _s3_credentials()
@@ -129,11 +176,16 @@ def tenant_overlay(tenant: Tenant) -> dict[str, str]:
             {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": f"simplepipe:tenant:{tenant.name}"}
         ],
     }
-    return {
+    files = {
         "kustomization.yaml": GENERATED + _dump(kustomization),
         "namespace.yaml": GENERATED + _dump(namespace),
         "tenant-rolebinding.yaml": GENERATED + _dump(binding),
     }
+    if tenant.gc is not None:
+        kustomization["resources"].append("gc-cronjob.yaml")
+        files["kustomization.yaml"] = GENERATED + _dump(kustomization)
+        files["gc-cronjob.yaml"] = GENERATED + _dump(gc_cronjob(tenant))
+    return files
 
 
 def tenant_chart(tenant: Tenant, manifests: str) -> dict[str, str]:

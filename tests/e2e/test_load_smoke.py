@@ -1,4 +1,4 @@
-"""Smoke run of `make load`: a few users for a few seconds against a real platform, nothing lost.
+"""Smoke run of `make load`: both shapes, a few seconds each, against a real platform, nothing lost.
 
 Given the e2e session's platform (the running one with SIMPLEPIPE_E2E_REQUIRE_RUNNING=1, else a
 LocalPlatform on free ports; kind when a cluster is reachable), when the load has run, then every
@@ -31,6 +31,7 @@ def test_load_smoke(platform, tmp_path: Path):
     lines: list[str] = []
     options = LoadOptions(
         users=2 * len(tenants), spawn_rate=10, duration=5, out=tmp_path / "load",
+        capacity_processes=1, capacity_rates=[50.0], capacity_step_seconds=3,
         ceiling_seconds=1, growth_sizes=[1, 100], growth_probes=5,
     )
 
@@ -47,13 +48,19 @@ def test_load_smoke(platform, tmp_path: Path):
     assert set(result.stats.by_tenant) == {t.name for t in tenants}, report
     assert sum(g.pushes for g in result.groups) == result.stats.total.pushes, "Locust missed pushes"
     assert result.ceiling.requests_per_second > 0
+    for tenant in tenants:  # one step of 50 pushes/s: reached and judged, CPU measured
+        capacity = result.capacities[tenant.name]
+        assert [step.rate for step in capacity.steps] == [50.0], report
+        assert capacity.steps[0].pushes > 0 and capacity.steps[0].verdict, report
+        assert f"{tenant.name}: " in report and "generator (1 Locust process) used" in report
     assert [p.groups for p in result.growth.points] == [1, 100]
 
     # the report ends with the line tooling parses and its files are written,
     final = FINAL_LINE.match(lines[-1])
     assert final, f"last line is not the parsed one: {lines[-1]!r}"
     assert (int(final.group(4)), int(final.group(5))) == (0, 0)
-    for name in ("locust_stats.csv", "locust_stats_history.csv", "locust.html", "locust-stats.json"):
+    for name in ("locust_stats.csv", "locust_stats_history.csv", "locust.html", "locust-stats.json", "report.html",
+                 "workflows.png", "growth.png", *(f"capacity-{t.name}.png" for t in tenants)):
         assert (tmp_path / "load" / name).is_file(), f"{name} missing in {tmp_path / 'load'}"
 
     # and the load left no group behind.

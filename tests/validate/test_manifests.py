@@ -97,3 +97,19 @@ def test_executor_role_grants_what_argo_emissary_needs(rendering):
                    and o["metadata"]["name"] == "simplepipe-workflow-executor")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "simplepipe-workflow",
                                     "namespace": tenant.namespace}]
+
+
+@pytest.mark.parametrize("tenant", [t for t in load_tenants() if t.gc], ids=lambda t: t.name)
+def test_tenant_chart_expires_groups_on_the_schedule_of_tenants_yaml(rendering, tenant):
+    objects = _objects(_chart_manifests(rendering, f"k8s/tenants/{tenant.name}/chart"))
+    cronjob = next(obj for obj in objects if obj["kind"] == "CronJob" and obj["metadata"]["name"] == render.GC_CRONJOB)
+    assert cronjob["metadata"]["namespace"] == tenant.namespace
+    assert cronjob["spec"]["schedule"] == tenant.gc.cron
+    container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["simplepipe", "gc", "--older-than", tenant.gc.older_than]
+    from harness.kind.image import image_tag
+    assert container["image"] == image_tag()
+    # The same ConfigMap and Secret the tenant's workflow steps read: its own gateway, its own credentials.
+    refs = {e["name"]: e["valueFrom"] for e in container["env"]}
+    assert refs["SIMPLEPIPE_PUSHGATEWAY_URL"]["configMapKeyRef"]["name"] == "simplepipe-config"
+    assert refs["SIMPLEPIPE_PUSHGATEWAY_PASSWORD"]["secretKeyRef"]["name"] == "simplepipe-credentials"
