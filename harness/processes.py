@@ -176,6 +176,10 @@ class SupervisedProcess:
             return f" with status {self._child.returncode}"
         return ""
 
+    def returncode(self) -> int | None:
+        """Our own child's exit status once it has exited (negative: the signal that ended it), else None."""
+        return self._child.poll() if self._child is not None else None
+
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

@@ -1,7 +1,8 @@
 """Settings of the local backend, read from platform/local/platform.yaml, and the ports it listens on."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
@@ -37,6 +38,15 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class SupervisorSettings:
+    """Backoff of the supervisor's restarts, in seconds."""
+
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    backoff_reset: float = 60.0
+
+
+@dataclass(frozen=True)
 class LocalSettings:
     prometheus_port: int
     scrape_interval: str
@@ -46,12 +56,51 @@ class LocalSettings:
     s3: S3Settings
     ready_timeout: float
     releases: dict[str, Release]
+    persistence_interval: str = "5s"  # a Prometheus duration, as the Pushgateway's flag takes it
+    supervisor: SupervisorSettings = SupervisorSettings()
+
+    def to_dict(self) -> dict:
+        """Plain data, for the supervisor process to run the same platform (LocalSettings.from_dict)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LocalSettings":
+        return cls(**{**data, "s3": S3Settings(**data["s3"]), "supervisor": SupervisorSettings(**data["supervisor"]),
+                      "releases": {name: Release(**r) for name, r in data["releases"].items()}})
+
+    @property
+    def persistence_window(self) -> float:
+        """Seconds of acknowledged pushes a crashed Pushgateway may lose."""
+        return duration_seconds(self.persistence_interval)
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_seconds(text: str) -> float:
+    """'500ms', '5s', '1m', '2h' -> seconds; ValueError naming the text otherwise."""
+    match = _DURATION.match(str(text).strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration like 500ms, 5s, 1m or 2h")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
     try:
         data = yaml.safe_load(Path(path).read_text()) or {}
         prometheus, s3 = data["prometheus"], data["s3"]
+        gateway, supervisor = data.get("pushgateway") or {}, data.get("supervisor") or {}
+        persistence_interval = str(gateway.get("persistence_interval", "5s"))
+        for where, value in (("pushgateway.persistence_interval", persistence_interval),
+                             *((f"supervisor.{k}", v) for k, v in supervisor.items())):
+            if where.startswith("supervisor.") and where[len("supervisor."):] not in SupervisorSettings.__annotations__:
+                raise SettingsError(f"{path}: {where}: unknown setting (known: "
+                                    f"{', '.join(SupervisorSettings.__annotations__)})")
+            try:
+                duration_seconds(value)
+            except ValueError as exc:
+                raise SettingsError(f"{path}: {where}: {exc}") from None
         return LocalSettings(
             prometheus_port=int(prometheus["port"]),
             scrape_interval=str(prometheus["scrape_interval"]),
@@ -64,6 +113,9 @@ def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
             releases={name: Release(name=name, version=str(r["version"]), url=str(r["url"]),
                                     checksums=str(r.get("checksums", "")), sha256=str(r.get("sha256", "")))
                       for name, r in (data.get("releases") or {}).items()},
+            persistence_interval=persistence_interval,
+            supervisor=SupervisorSettings(**{key: duration_seconds(supervisor[key]) for key in
+                                             ("backoff_initial", "backoff_max", "backoff_reset") if key in supervisor}),
         )
     except (OSError, yaml.YAMLError) as exc:
         raise SettingsError(f"{path}: cannot read the local platform's settings: {exc}") from exc

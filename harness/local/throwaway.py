@@ -9,9 +9,9 @@ from harness.local.platform import LocalPlatform
 
 
 @contextmanager
-def throwaway_platform(state_dir: Path) -> Iterator[LocalPlatform]:
+def throwaway_platform(state_dir: Path, **options) -> Iterator[LocalPlatform]:
     """`down` also when `up` failed half-way or the block raised: no process is left behind."""
-    platform = LocalPlatform(state_dir=state_dir, ports="free")
+    platform = LocalPlatform(state_dir=state_dir, ports="free", **options)
     try:
         platform.up()
         yield platform

@@ -159,9 +159,11 @@ def test_snapshot_finds_the_running_platform_s_prometheus(local_platform, monkey
 
 
 def test_up_again_keeps_the_running_servers(local_platform):
-    before = json.loads(local_platform.state_file.read_text())["processes"]
+    before = json.loads(local_platform.state_file.read_text())["supervisor"]
+    pids = {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()}
     local_platform.up()
-    assert json.loads(local_platform.state_file.read_text())["processes"] == before
+    assert json.loads(local_platform.state_file.read_text())["supervisor"] == before
+    assert {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()} == pids
     # Another command on the same state folder (make status, make down) finds the same platform.
     other = LocalPlatform(state_dir=local_platform.state_dir)
     assert other.is_up()
@@ -171,8 +173,8 @@ def test_up_again_keeps_the_running_servers(local_platform):
 # Last in this module: it stops the module's platform (the fixture's down() is then a no-op).
 def test_down_leaves_no_process_behind(local_platform):
     state = json.loads(local_platform.state_file.read_text())
-    pids = [record["pid"] for record in state["processes"].values()]
-    assert len(pids) == 2 + len(local_platform.tenants)
+    pids = [state["supervisor"]["pid"], *(s["pid"] for s in local_platform.supervisor_status()["servers"].values())]
+    assert len(pids) == 1 + 2 + len(local_platform.tenants)
 
     local_platform.down()
 
