@@ -1,6 +1,7 @@
 """The local platform's supervisor, on throwaway platforms (free ports, temp folders): it restarts a
 SIGKILLed server after a backoff that doubles and reports it; `down` after a crash loop leaves
-nothing behind; a server that cannot start fails `up` with its log, and nothing is left running.
+nothing behind; a server that cannot start fails `up` with its log, and Ctrl-C during `up` leaves
+nothing running.
 """
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,8 +20,10 @@ import pytest
 from harness.errors import ProcessExitedError
 from harness.local import LocalPlatform
 from harness.local.settings import SupervisorSettings, load_settings
+from harness.local.supervised import read_status
 from harness.local.throwaway import throwaway_platform
 from harness.net import HOST, http_ok
+from harness.tenants import REPO_ROOT
 from harness.waiting import NotYet, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -132,3 +137,38 @@ def test_a_server_that_cannot_start_fails_up_with_its_log_and_leaves_nothing(tmp
         assert not platform.state_file.exists()
     finally:
         platform.down()
+
+
+def test_ctrl_c_during_up_leaves_nothing(tmp_path):
+    state_dir = tmp_path / "platform"
+    up = subprocess.Popen([sys.executable, "-c", "from harness.local import LocalPlatform; "
+                           f"LocalPlatform(state_dir={str(state_dir)!r}, ports='free').up()"],
+                          cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # Interrupted once the servers run but before S3 is ready (it takes seconds): mid-way through `up`.
+        wait_until(lambda: any(s["state"] == "starting" for s in read_status(state_dir).get("servers", {}).values()),
+                   timeout=30, poll=0.05, what="the supervisor to start the servers")
+        up.send_signal(signal.SIGINT)
+        _, stderr = up.communicate(timeout=60)
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+    assert up.returncode != 0
+    assert b"KeyboardInterrupt" in stderr
+    assert processes_of(state_dir) == []
+    assert not (state_dir / "state.json").exists()
+
+
+def test_down_stops_the_servers_of_a_killed_supervisor(tmp_path):
+    state_dir = tmp_path / "platform"
+    with throwaway_platform(state_dir, settings=settings()) as platform:
+        supervisor = platform.supervisor_status()["pid"]
+        os.kill(supervisor, signal.SIGKILL)
+        wait_until(lambda: not platform.is_up(), timeout=10, what="the platform to read as not up")
+        assert "NOT RUNNING" in "\n".join(platform.status_lines())
+        assert len(processes_of(state_dir)) == 2 + len(platform.tenants)  # its servers outlive it
+
+        platform.down()
+
+        assert processes_of(state_dir) == []
