@@ -186,17 +186,31 @@ class Supervisor:
             slot.thread.start()
 
     def _keep_running(self, slot: _Slot) -> None:
+        try:
+            self._supervise(slot)
+        except Exception as exc:  # noqa: BLE001 - a bug here must show, not leave the slot "starting" forever
+            with self._lock:
+                slot.state, slot.error = "failed", f"supervisor: {type(exc).__name__}: {exc}"
+                self._write()
+            self.say(f"{slot.server.name}: {slot.error}")
+            if self.state == "starting":
+                self._fail(slot.error)
+
+    def _supervise(self, slot: _Slot) -> None:
         """Start the server, wait until ready, watch it; after an exit nobody asked for, back off and restart."""
         server, delay, first = slot.server, self.backoff.backoff_initial, True
         while not self._stopping.is_set():
             process = SupervisedProcess(server.name, server.argv, slot.log, stop_grace=server.stop_grace)
-            with self._lock:
-                process.start()
-                slot.process, slot.state = process, "starting"
-                self._write()
-            self.say(f"{server.name}: started (pid {process.pid})")
             began = time.monotonic()
-            problem = self._await_ready(process, server)
+            try:
+                with self._lock:
+                    process.start()
+                    slot.process, slot.state = process, "starting"
+                    self._write()
+                self.say(f"{server.name}: started (pid {process.pid})")
+                problem = self._await_ready(process, server)
+            except OSError as exc:  # e.g. the binary went away: like a crash at start
+                problem = f"{server.name}: cannot start {server.argv[0]}: {exc}"
             if self._stopping.is_set():
                 return
             if problem is None:
@@ -224,7 +238,9 @@ class Supervisor:
                 return
             else:  # restarted but never ready: stopped if need be, and counted as a crash
                 slot.error = problem
-                if process.alive():
+                if process.pid is None:  # it never started: the reason is all there is
+                    pass
+                elif process.alive():
                     stop_all([process], self.say)
                     problem = f"not ready within {self.ready_timeout:g} s"
                 else:

@@ -172,3 +172,22 @@ def test_down_stops_the_servers_of_a_killed_supervisor(tmp_path):
         platform.down()
 
         assert processes_of(state_dir) == []
+
+
+def test_up_again_with_a_new_tenant_starts_its_gateway_under_the_running_supervisor(tmp_path):
+    state_dir = tmp_path / "platform"
+    everyone = LocalPlatform(state_dir=state_dir, ports="free").tenants
+    with throwaway_platform(state_dir, tenants=everyone[:1]) as platform:
+        supervisor = platform.supervisor_status()["pid"]
+        first = server(platform, everyone[0].pushgateway_name)["pid"]
+
+        grown = LocalPlatform(state_dir=state_dir, ports="free", tenants=everyone)
+        grown.up()  # the supervisor gets SIGHUP and starts the new gateway; Prometheus reloads its config
+
+        status = grown.supervisor_status()
+        assert status["pid"] == supervisor
+        assert status["servers"][everyone[0].pushgateway_name]["pid"] == first
+        added = everyone[1]
+        assert status["servers"][added.pushgateway_name]["state"] == "ready"
+        assert http_ok(f"{grown.pushgateway_url(added)}/-/ready", (added.username, added.password))
+        assert grown.is_up()
