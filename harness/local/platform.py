@@ -52,7 +52,7 @@ SUPERVISOR_EXTRA_GRACE = 10.0
 
 @dataclass
 class _Server:
-    """One process `up` starts: how, on which ports, and what it means for it to be ready."""
+    """One server the supervisor runs: how, on which ports, and what it means for it to be ready."""
 
     name: str
     argv: list[str]

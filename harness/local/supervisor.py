@@ -119,6 +119,8 @@ class Supervisor:
                 self._signalled = None
                 try:
                     self._add(self._servers())
+                    if self.state == "ready":
+                        self._start_jobs()  # e.g. an added tenant's gc
                 except Exception as exc:  # noqa: BLE001 - keep supervising what runs
                     self.say(f"reconcile failed: {exc}")
             with self._lock:
