@@ -277,6 +277,8 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, LoadOptions]
                         help="instead of the load: kill a Pushgateway, Prometheus and S3 while pushes run (local)")
     parser.add_argument("--short", action="store_true", help="with --faults: the short version `make test` runs")
     args = parser.parse_args(argv)
+    if args.short and not args.faults:
+        parser.error("--short goes with --faults")
     for name in ("users", "duration", "processes", "ceiling_seconds", "growth_probes"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
