@@ -192,6 +192,7 @@ class LocalPlatform(Platform):
             self.say(f"  prometheus: scraping {len(self.tenants)} tenant Pushgateways "
                      f"(targets up in {time.monotonic() - began:.1f} s)")
         except BaseException:  # also KeyboardInterrupt: stop what this call started, and only that
+            supervisor = supervisor or self._supervisor  # Ctrl-C may come between its start and its return
             if started and supervisor is not None:
                 self.say(f"  stopping the supervisor this `up` started (pid {supervisor.pid}) and its servers")
                 with _sigint_ignored():  # a second Ctrl-C must not leave half of them running
