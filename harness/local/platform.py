@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -278,8 +278,7 @@ class LocalPlatform(Platform):
         tmp.touch(mode=0o600)
         tmp.write_text(json.dumps({
             "port_mode": self.port_mode, "rule_files": self.rule_files, "settings": self.settings.to_dict(),
-            "tenants": [{"name": t.name, "namespace": t.namespace, "username": t.username, "password": t.password,
-                         "local_port": t.local_port} for t in self.tenants],
+            "tenants": [asdict(t) for t in self.tenants],  # every field, also ones added later
         }, indent=2) + "\n")
         tmp.chmod(0o600)
         tmp.replace(path)

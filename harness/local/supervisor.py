@@ -116,7 +116,6 @@ class Supervisor:
         while self.state != "failed" and self._signalled not in (signal.SIGTERM, signal.SIGINT):
             if self._reconcile:
                 self._reconcile = False
-                self._signalled = None
                 try:
                     self._add(self._servers())
                     if self.state == "ready":
