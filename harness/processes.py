@@ -134,10 +134,15 @@ class SupervisedProcess:
         stat = _proc_stat(self.pid)
         if stat is None or stat[0] in ("Z", "X") or stat[1] != self._start_ticks:
             return False
-        # /proc/<pid>/cmdline reads empty for a moment while a process execs or maps memory: the start
-        # time already tells a reused pid apart, so only a different command line counts against it.
-        argv = _proc_argv(self.pid)
-        return not argv or argv == self.argv
+        # /proc/<pid>/cmdline reads empty for a moment while a process execs or maps memory: ask again
+        # briefly; the start time already tells a reused pid apart, so only a different command line
+        # counts against it.
+        for _ in range(20):
+            argv = _proc_argv(self.pid)
+            if argv:
+                return argv == self.argv
+            time.sleep(0.005)
+        return True
 
     # -- readiness -----------------------------------------------------------------------------
     def wait_ready(self, probe: Callable[[], bool], timeout: float, what: str,
@@ -179,6 +184,10 @@ class SupervisedProcess:
         if self.exit_status() is not None:
             return f" with status {self.exit_status()}"
         return ""
+
+    def returncode(self) -> int | None:
+        """Our own child's exit status once it has exited (negative: the signal that ended it), else None."""
+        return self._child.poll() if self._child is not None else None
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         try:

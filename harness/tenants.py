@@ -48,6 +48,12 @@ class Tenant:
             object.__setattr__(self, "s3_access_key", self.s3_access_key or access_key)
             object.__setattr__(self, "s3_secret_key", self.s3_secret_key or secret_key)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Tenant":
+        """A tenant from `dataclasses.asdict` of one (the supervisor's spec file)."""
+        gc = data.get("gc")
+        return cls(**{**data, "gc": GcSchedule(**gc) if gc else None})
+
     @property
     def pushgateway_name(self) -> str:
         """The tenant's Pushgateway's one name: local process, kind Service and Helm release."""

@@ -1,6 +1,7 @@
 """`make load`: the capacity shape and the workflows shape against the running platform, then the growth curve.
 
     python -m load.run --platform local [--shape capacity|workflows|both] [--users 20 --duration 60 --out DIR]
+    python -m load.run --platform local --faults [--short]   (faults during pushes: load/faults.py)
 
 Ends with the one line other tooling parses:
     push throughput: N/s (ratio R of wrk ceiling M/s), failures F, lost L
@@ -459,7 +460,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, LoadOptions]
                         help="comma-separated group counts for the growth curve, '' to skip (default %(default)s)")
     parser.add_argument("--growth-probes", type=int, default=default.growth_probes,
                         help=f"timed pushes per growth point (default {default.growth_probes})")
+    parser.add_argument("--faults", action="store_true",
+                        help="instead of the load: kill a Pushgateway, Prometheus and S3 while pushes run (local)")
+    parser.add_argument("--short", action="store_true", help="with --faults: the short version `make test` runs")
     args = parser.parse_args(argv)
+    if args.short and not args.faults:
+        parser.error("--short goes with --faults")
     for name in ("users", "duration", "processes", "capacity_processes", "ceiling_seconds", "growth_probes"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -495,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
     tenants = platform.tenants
+    if args.faults:
+        return _faults(platform, tenants, args.short)
     if options.ceiling_tenant and options.ceiling_tenant not in {t.name for t in tenants}:
         print(f"ERROR: --ceiling-tenant {options.ceiling_tenant!r} is not in platform/tenants.yaml", file=sys.stderr)
         return 2
@@ -503,6 +511,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         platform.close()  # kind: the port-forwards to the gateways
     return result.exit_code
+
+
+def _faults(platform: Platform, tenants: list[Tenant], short: bool) -> int:
+    from load.faults import SHORT, FaultOptions, run_faults
+
+    if not hasattr(platform, "supervisor_status"):
+        print(f"ERROR: --faults runs on the local platform (its supervisor restarts what is killed), "
+              f"not on {platform.name}", file=sys.stderr)
+        return 2
+    result = run_faults(platform, tenants, SHORT if short else FaultOptions(), say=lambda line: print(line, flush=True))
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":

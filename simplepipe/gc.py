@@ -16,16 +16,16 @@ from simplepipe.pushgateway import Pushgateway
 
 PUSH_TIME = "push_time_seconds"
 PUSH_FAILURE_TIME = "push_failure_time_seconds"
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|[smhdwy])")
 
 
 def parse_duration(text: str) -> float:
-    """Seconds of a duration like `90s`, `10m`, `24h`, `7d` or `1h30m` (Prometheus' units, no ms/w/y)."""
+    """Seconds of a duration like `500ms`, `90s`, `10m`, `24h`, `7d` or `1h30m` (Prometheus' units)."""
     spec = str(text).strip()
     parts = _DURATION.findall(spec)
     if not spec or "".join(f"{n}{u}" for n, u in parts) != spec:
-        raise UsageError(f"duration {text!r}: a number with a unit s, m, h or d, e.g. 24h, 10m or 1h30m")
+        raise UsageError(f"duration {text!r}: a number with a unit ms, s, m, h, d, w or y, e.g. 24h, 10m or 1h30m")
     seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
         raise UsageError(f"duration {text!r} must be above zero")

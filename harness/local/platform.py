@@ -7,33 +7,43 @@ Everything lives in one state folder (.state/local for `make up`, a temp folder 
   logs/     one log per server
   alerts/   the notifications each tenant's (and the administrator's) receiver got, one JSON line each
   runs/     the workflow runner's step folders
-  state.json  ports, URLs and the records of the processes `up` started (what `down` stops)
+  state.json  ports, URLs and the record of the supervisor `up` started (what `down` stops)
+  supervisor.json  what the supervisor (harness.local.supervisor) reports of each server: pid, state, restarts
+
+`up` starts the supervisor, which starts and watches the servers of `_servers()` (THE list of what
+runs) and restarts a crashed one; `down` stops the supervisor, which stops them.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
+import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
 import yaml
 
-from harness.local import alert_receiver, alertmanager, binaries, prometheus, pushgateway, seaweedfs
+from harness.errors import ProcessExitedError
+from harness.local import alert_receiver, alertmanager, binaries, expiry, prometheus, pushgateway, seaweedfs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
 from harness.local.settings import LocalSettings, Ports, load_settings
+from harness.local.supervised import SPEC_FILE, STATUS_FILE, PeriodicJob, read_status
 from harness.net import HOST, http_ok, port_is_free, session
 from harness.platform import Platform, WorkflowRun
 from harness.processes import ProcessRecord, SupervisedProcess, stop_all
 from harness.promql import PrometheusClient
 from harness.tenants import REPO_ROOT, Tenant, load_tenants
+from harness.waiting import NotYet, WaitTimeout, wait_until
 
 DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "local"
 _log = logging.getLogger("simplepipe.local")
@@ -43,11 +53,13 @@ CONFIGMAP = "simplepipe-config"
 SECRET = "simplepipe-credentials"
 ARTIFACTS_SECRET = "argo-artifacts-s3"
 ARTIFACT_REPOSITORY_KEY = "default-v1"
+# The supervisor stops every server before it exits: it gets their longest grace and this much more.
+SUPERVISOR_EXTRA_GRACE = 10.0
 
 
 @dataclass
 class _Server:
-    """One process `up` starts: how, on which ports, and what it means for it to be ready."""
+    """One server the supervisor runs: how, on which ports, and what it means for it to be ready."""
 
     name: str
     argv: list[str]
@@ -74,7 +86,7 @@ class LocalPlatform(Platform):
         self.rule_files = self.settings.rule_files if rule_files is None else rule_files
         self._say_to = say or _log.info
         self._ports: Ports | None = None
-        self._processes: dict[str, SupervisedProcess] = {}
+        self._supervisor: SupervisedProcess | None = None  # the one this object started: our child, reaped by us
         self._runner = None
         self._handles: list = []
 
@@ -164,10 +176,11 @@ class LocalPlatform(Platform):
 
     # -- up --------------------------------------------------------------------------------------
     def up(self) -> None:
+        """Start the supervisor (or reuse the running one) and wait until it reports every server ready."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        running = self._adopt_recorded()
+        supervisor = self._adopt_supervisor()
         state = self._read_state()
-        if running and state.get("ports"):
+        if supervisor is not None and state.get("ports"):
             self._ports = Ports.from_dict(state["ports"])
             added = [t for t in self.tenants if t.name not in self._ports.pushgateways]
             if added:  # a tenant added to tenants.yaml while the platform runs: its gateway starts now
@@ -178,56 +191,137 @@ class LocalPlatform(Platform):
                 self._ports = dataclasses.replace(self._ports, alertmanager=fresh.alertmanager,
                                                   alert_receiver=fresh.alert_receiver)
         else:
+            if supervisor is not None:
+                self.say(f"  supervisor (pid {supervisor.pid}) has no ports recorded: stopping it")
+                stop_all([supervisor], self.say)
+                supervisor = None
+            self._stop_leftover_servers("the supervisor is not running")
             self._ports = Ports.free(self.tenants) if self.port_mode == "free" else \
                 Ports.configured(self.settings, self.tenants)
             self._forget_state()
-        self._processes.update(running)
         prometheus_config_changed = self._write_configs()
-        started: list[SupervisedProcess] = []
-        try:
-            servers = self._servers()
-            to_start = [s for s in servers if not (s.name in self._processes and self._processes[s.name].alive())]
-            for server in to_start:  # all before starting any: fail without side effects
+        servers = self._servers()
+        running = read_status(self.state_dir).get("servers", {}) if supervisor is not None else {}
+        for server in servers:  # all before starting any: fail without side effects
+            if server.name not in running:
                 self._check_ports_free(server)
-            for server in servers:
-                if server not in to_start:
-                    self.say(f"  {server.name}: already running (pid {self._processes[server.name].pid})")
-                    continue
-                process = SupervisedProcess(server.name, server.argv, self._path("logs", f"{server.name}.log"),
-                                            stop_grace=server.stop_grace)
-                process.start()
-                started.append(process)
-                self._processes[server.name] = process
-                self._write_state()
-                self.say(f"  {server.name}: started (pid {process.pid}), log {process.log}")
-            for server in servers:
-                process = self._processes[server.name]
-                if process in started:
-                    began = time.monotonic()
-                    process.wait_ready(server.probe, self.settings.ready_timeout, server.waiting_for)
-                    self.say(f"  {server.name}: ready in {time.monotonic() - began:.1f} s")
-            if prometheus_config_changed and self._processes["prometheus"] not in started:
+        self._write_spec()
+        self._write_state(supervisor)
+        started = supervisor is None
+        try:
+            if started:
+                supervisor = self._start_supervisor()
+            else:
+                for server in servers:
+                    if server.name in running:
+                        self.say(f"  {server.name}: already running (pid {running[server.name].get('pid')}, "
+                                 f"{running[server.name].get('state')})")
+                if any(server.name not in running for server in servers):
+                    os.kill(supervisor.pid, signal.SIGHUP)  # the supervisor starts what it does not run yet
+            self._wait_supervised(supervisor, [server.name for server in servers])
+            if prometheus_config_changed and not started:
                 self.say("  prometheus: configuration changed, reloading")
                 self._post(f"{self.prometheus_url}/-/reload")
             began = time.monotonic()
-            self._processes["prometheus"].wait_ready(
-                self._targets_up, self.settings.ready_timeout,
-                f"Prometheus to scrape every tenant's Pushgateway ({self.prometheus_url}/api/v1/targets all up)")
+            wait_until(self._targets_up, timeout=self.settings.ready_timeout, poll=0.2, say=self.say,
+                       what=f"Prometheus to scrape every tenant's Pushgateway ({self.prometheus_url}/api/v1/targets "
+                            "all up)", give_up=lambda: None if supervisor.alive() else "the supervisor exited")
             self.say(f"  prometheus: scraping {len(self.tenants)} tenant Pushgateways "
                      f"(targets up in {time.monotonic() - began:.1f} s)")
-            self._write_state()
         except BaseException:  # also KeyboardInterrupt: stop what this call started, and only that
-            if started:
-                self.say(f"  stopping what this `up` started: {', '.join(p.name for p in started)}")
+            supervisor = supervisor or self._supervisor  # Ctrl-C may come between its start and its return
+            if started and supervisor is not None:
+                self.say(f"  stopping the supervisor this `up` started (pid {supervisor.pid}) and its servers")
                 with _sigint_ignored():  # a second Ctrl-C must not leave half of them running
-                    stop_all(started, self.say)
-                for process in started:
-                    self._processes.pop(process.name, None)
-                if self._processes:
-                    self._write_state()
-                else:
-                    self._forget_state()
+                    stop_all([supervisor], self.say)
+                    self._stop_leftover_servers("the supervisor stopped")
+                self._forget_state()
             raise
+
+    def _start_supervisor(self) -> SupervisedProcess:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+        supervisor = SupervisedProcess(
+            "supervisor", [sys.executable, "-m", "harness.local.supervisor", "--state-dir", str(self.state_dir)],
+            self._path("logs", "supervisor.log"), stop_grace=self._supervisor_grace, env=env, cwd=REPO_ROOT)
+        self._path(STATUS_FILE).unlink(missing_ok=True)
+        supervisor.start()
+        self._supervisor = supervisor
+        self._write_state(supervisor)
+        self.say(f"  supervisor: started (pid {supervisor.pid}), log {supervisor.log}")
+        return supervisor
+
+    def _wait_supervised(self, supervisor: SupervisedProcess, names: list[str]) -> None:
+        """Until the supervisor reports every server in `names` ready, showing each as it starts and is ready."""
+        shown: dict[str, str] = {}
+
+        def every_server_ready() -> bool:
+            servers = read_status(self.state_dir).get("servers", {})
+            for name in names:
+                server = servers.get(name, {})
+                seen = (server.get("state"), server.get("pid"))
+                if server.get("state") in ("starting", "ready") and shown.get(name) != seen:
+                    shown[name] = seen
+                    self.say(f"  {name}: {server['state']} (pid {server.get('pid')})"
+                             + (f", log {server.get('log')}" if server["state"] == "starting" else ""))
+            waiting = [f"{n} {servers.get(n, {}).get('state', 'not started')}" for n in names
+                       if servers.get(n, {}).get("state") != "ready"]
+            if waiting:
+                raise NotYet(", ".join(waiting))
+            return True
+
+        def give_up() -> str | None:
+            status = read_status(self.state_dir)
+            failed = [s["error"] for n, s in status.get("servers", {}).items() if n in names and s.get("state") ==
+                      "failed" and s.get("error")]
+            if status.get("state") == "failed" or failed:
+                return status.get("error") or failed[0]
+            if not supervisor.alive():
+                return f"the supervisor exited; last lines of {supervisor.log}:\n{supervisor.log_tail()}"
+            return None
+
+        try:
+            wait_until(every_server_ready, timeout=self.settings.ready_timeout + 15, poll=0.2, say=self.say,
+                       what=f"the supervisor to report every server ready ({self._path(STATUS_FILE)})",
+                       give_up=give_up)
+        except WaitTimeout as exc:
+            reason = give_up()
+            raise ProcessExitedError(reason) if reason else LocalPlatformError(str(exc)) from None
+
+    @property
+    def _supervisor_grace(self) -> float:
+        return max(10.0, self._s3_stop_grace) + SUPERVISOR_EXTRA_GRACE
+
+    def periodic_jobs(self) -> list[PeriodicJob]:
+        """Work the supervisor runs on a schedule once the platform is ready: (name, interval s, callable).
+        Here: each tenant's group expiry (`gc:` in platform/tenants.yaml), as kind's CronJobs do.
+
+        Each job runs in the supervisor's process, in its own thread; an exception is recorded in
+        supervisor.json (jobs.<name>.last_error) and shown by `make status`, and the next run still happens."""
+        return [PeriodicJob(f"gc-{tenant.name}", interval,
+                            functools.partial(expiry.gc_pass, tenant, self.pushgateway_url(tenant)))
+                for tenant in self.tenants if (interval := expiry.gc_interval_seconds(tenant)) is not None]
+
+    @classmethod
+    def for_supervisor(cls, state_dir: Path, say: Callable[[str], None]) -> "LocalPlatform":
+        """The platform `up` wrote down in config/supervisor-spec.json (tenants, settings), with state.json's ports."""
+        state_dir = Path(state_dir)
+        spec = json.loads((state_dir / "config" / SPEC_FILE).read_text())
+        platform = cls(state_dir, ports=spec["port_mode"], tenants=[Tenant.from_dict(t) for t in spec["tenants"]],
+                       settings=LocalSettings.from_dict(spec["settings"]), rule_files=spec["rule_files"], say=say)
+        platform._ports = Ports.from_dict(platform._read_state()["ports"])
+        return platform
+
+    def _write_spec(self) -> None:
+        """What the supervisor runs; it holds the tenants' passwords, so only we may read it."""
+        path = self._path("config", SPEC_FILE)
+        tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
+        tmp.write_text(json.dumps({
+            "port_mode": self.port_mode, "rule_files": self.rule_files, "settings": self.settings.to_dict(),
+            "tenants": [asdict(t) for t in self.tenants],  # every field, also ones added later
+        }, indent=2) + "\n")
+        tmp.chmod(0o600)
+        tmp.replace(path)
 
     def _servers(self) -> list[_Server]:
         ports, settings = self._ports, self.settings
@@ -250,7 +344,8 @@ class LocalPlatform(Platform):
             servers.append(_Server(
                 tenant.pushgateway_name,
                 pushgateway.pushgateway_argv(find("pushgateway"), self._path("config", tenant.name, "web-config.yml"),
-                                             self._path("data", f"{tenant.pushgateway_name}.db"), port),
+                                             self._path("data", f"{tenant.pushgateway_name}.db"), port,
+                                             persistence_interval=settings.persistence_interval),
                 {f"pushgateway.local_port of tenant {tenant.name} in platform/tenants.yaml": port},
                 lambda url=url, tenant=tenant: http_ok(url, (tenant.username, tenant.password)),
                 f"{url} to answer 200 with {tenant.name}'s credentials",
@@ -291,14 +386,14 @@ class LocalPlatform(Platform):
             password_file.chmod(0o600)
             password_files[tenant.name] = password_file
         if seaweedfs.write_identities(self._path("config", "s3-identities.json"), self.settings.s3, self.tenants) \
-                and "seaweedfs" in self._processes and self._processes["seaweedfs"].alive():
+                and self._supervised_running("seaweedfs"):
             self.say("  seaweedfs: tenants' S3 identities changed; weed reads them only at start: "
                      "`make down && make up` to give a new tenant its S3 keys and bucket")
         alert_receiver.write_receivers(self._path("config", "alert-receivers"),
                                        alertmanager.receiver_names(self.tenants))
         routes = alertmanager.alertmanager_config(self.tenants, self._ports.alert_receiver)
         if alertmanager.write_config(self._path("config", "alertmanager.yml"), routes) and \
-                "alertmanager" in self._processes and self._processes["alertmanager"].alive():
+                self._supervised_running("alertmanager"):
             self.say("  alertmanager: routes changed, reloading")
             self._post(f"{self.alertmanager_url}/-/reload")
         config = prometheus.prometheus_config(
@@ -327,39 +422,57 @@ class LocalPlatform(Platform):
             except Exception as exc:  # noqa: BLE001 - stopping the servers matters more
                 self.say(f"  cancelling workflow {getattr(handle, 'name', '?')} failed: {exc}")
         self._handles.clear()
-        processes = dict(self._adopt_recorded())
-        for name, record in (self._read_state().get("processes") or {}).items():
-            if name not in processes:
-                self.say(f"  {name}: pid {record['pid']} has exited or is no longer the process `up` started; "
-                         "left alone")
-        processes.update({name: p for name, p in self._processes.items() if p.alive()})
-        if processes:
-            self.say(f"  stopping {', '.join(f'{name} (pid {p.pid})' for name, p in processes.items())}")
-            stop_all(processes.values(), self.say)
+        supervisor = self._adopt_supervisor()
+        if supervisor is not None:
+            self.say(f"  stopping the supervisor (pid {supervisor.pid}), which stops every server")
+            stop_all([supervisor], self.say)
+        elif self._read_state().get("supervisor"):
+            self.say("  the supervisor has exited or is no longer the process `up` started")
+        self._stop_leftover_servers("the supervisor stopped")
         ports = self._read_state().get("ports") or (self._ports.to_dict() if self._ports else None)
         if ports:
             for socket_file in seaweedfs.stale_sockets(ports["s3"]):
                 socket_file.unlink(missing_ok=True)
-        self._processes.clear()
         self._forget_state()
 
+    def _stop_leftover_servers(self, why: str) -> None:
+        """The safety net: servers the supervisor recorded that still run (it was killed) and are still ours."""
+        leftovers = self._adopt_servers()
+        if leftovers:
+            self.say(f"  {why}, but {', '.join(f'{p.name} (pid {p.pid})' for p in leftovers)} still run: stopping")
+            stop_all(leftovers, self.say)
+
+    def supervisor_status(self) -> dict:
+        """What the supervisor last reported (supervisor.json): its state and, per server, pid, state, restarts."""
+        return read_status(self.state_dir)
+
     def is_up(self) -> bool:
-        state = self._read_state()
-        if not state.get("processes"):
+        if self._adopt_supervisor() is None:
             return False
-        if len(self._adopt_recorded()) != len(state["processes"]):
+        servers = self.supervisor_status().get("servers", {})
+        if not servers or any(s.get("state") != "ready" for s in servers.values()):
             return False
         return http_ok(f"{self.prometheus_url}/-/ready")
 
     def status_lines(self) -> list[str]:
         state = self._read_state()
-        if not state.get("processes"):
-            return [f"local platform: not running (no processes recorded in {self.state_file})"]
-        alive = self._adopt_recorded()
-        lines = [f"local platform: state {self.state_file}"]
-        for name, record in state["processes"].items():
-            lines.append(f"  {name:<22} pid {record['pid']:<7} {'running' if name in alive else 'NOT RUNNING'}")
-        if "prometheus" in alive:
+        supervisor = self._adopt_supervisor()
+        if not state.get("supervisor"):
+            return [f"local platform: not running (no supervisor recorded in {self.state_file})"]
+        status = self.supervisor_status()
+        lines = [f"local platform: state {self.state_file}",
+                 f"  {'supervisor':<22} {'running' if supervisor else 'NOT RUNNING':<9} "
+                 f"pid {state['supervisor']['pid']:<7} {status.get('state', '?')}"
+                 + (f": {status['error'].splitlines()[0]}" if status.get("error") else "")]
+        for name, server in status.get("servers", {}).items():
+            last = f"{server['last_exit']} at {server['last_exit_time']}" if server.get("last_exit") else "-"
+            lines.append(f"  {name:<22} {server.get('state', '?'):<9} pid {str(server.get('pid') or '-'):<7} "
+                         f"restarts {server.get('restarts', 0):<3} last exit: {last}")
+        for name, job in status.get("jobs", {}).items():
+            error = f", last error: {job['last_error']}" if job.get("last_error") else ""
+            lines.append(f"  job {name:<18} every {job['interval']:g} s, {job['runs']} runs, "
+                         f"last {job.get('last_run') or '-'}{error}")
+        if supervisor is not None and status.get("servers", {}).get("prometheus", {}).get("state") == "ready":
             try:
                 for target in PrometheusClient(self.prometheus_url, timeout=2).targets():
                     error = f" ({target['lastError']})" if target.get("lastError") else ""
@@ -426,23 +539,29 @@ class LocalPlatform(Platform):
 
     def _forget_state(self) -> None:
         self.state_file.unlink(missing_ok=True)
+        self._path(STATUS_FILE).unlink(missing_ok=True)
 
-    def _adopt_recorded(self) -> dict[str, SupervisedProcess]:
-        """Recorded processes that still run and are still ours."""
-        adopted = {}
-        for name, data in (self._read_state().get("processes") or {}).items():
-            known = self._processes.get(name)
-            if known is not None and known.pid == data.get("pid"):
-                if known.alive():
-                    adopted[name] = known
-                continue
-            grace = self._s3_stop_grace if name == "seaweedfs" else 10.0
-            process = SupervisedProcess.adopt(ProcessRecord.from_dict(data), stop_grace=grace)
-            if process is not None:
-                adopted[name] = process
+    def _adopt_supervisor(self) -> SupervisedProcess | None:
+        """The recorded supervisor if it still runs and is still ours."""
+        record = self._read_state().get("supervisor")
+        if not record:
+            return None
+        if self._supervisor is not None and self._supervisor.pid == record.get("pid"):
+            return self._supervisor if self._supervisor.alive() else None
+        return SupervisedProcess.adopt(ProcessRecord.from_dict(record), stop_grace=self._supervisor_grace)
+
+    def _adopt_servers(self) -> list[SupervisedProcess]:
+        """Servers the supervisor recorded that still run and are still ours."""
+        adopted = []
+        for name, server in (self.supervisor_status().get("servers") or {}).items():
+            if server.get("record"):
+                grace = self._s3_stop_grace if name == "seaweedfs" else 10.0
+                process = SupervisedProcess.adopt(ProcessRecord.from_dict(server["record"]), stop_grace=grace)
+                if process is not None:
+                    adopted.append(process)
         return adopted
 
-    def _write_state(self) -> None:
+    def _write_state(self, supervisor: SupervisedProcess | None) -> None:
         ports = self._ports
         state = {
             "platform": "local",
@@ -457,7 +576,8 @@ class LocalPlatform(Platform):
             "s3": {"bucket": self.settings.s3.bucket, "region": self.settings.s3.region,
                    "credentials": "platform/local/platform.yaml (s3.access_key, s3.secret_key)"},
             "tenant_credentials": "platform/tenants.yaml",
-            "processes": {name: p.record().to_dict() for name, p in self._processes.items() if p.pid is not None},
+            "supervisor": supervisor.record().to_dict() if supervisor is not None and supervisor.pid else None,
+            "supervisor_status": STATUS_FILE,
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=2) + "\n")
@@ -467,8 +587,17 @@ class LocalPlatform(Platform):
         session().post(url, timeout=10).raise_for_status()
 
     def pushgateway_pid(self, tenant: Tenant) -> int | None:
-        record = (self._read_state().get("processes") or {}).get(tenant.pushgateway_name)
-        return int(record["pid"]) if record else None
+        return self.server_pid(tenant.pushgateway_name)
+
+    def _supervised_running(self, name: str) -> bool:
+        """The running supervisor reports server `name` ready (so a changed config must reach it now)."""
+        return self._adopt_supervisor() is not None and \
+            self.supervisor_status().get("servers", {}).get(name, {}).get("state") == "ready"
+
+    def server_pid(self, name: str) -> int | None:
+        """The pid of a running server (seaweedfs, prometheus, pushgateway-<tenant>), as the supervisor reports it."""
+        pid = self.supervisor_status().get("servers", {}).get(name, {}).get("pid")
+        return int(pid) if pid else None
 
     def image(self) -> list[str]:
         """The local runner maps the Simplepipe image to the venv's CLI; building it is only a check."""

@@ -1,13 +1,15 @@
 """Settings of the local backend, read from platform/local/platform.yaml, and the ports it listens on."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from harness import config_files
 from harness.local.errors import SettingsError
 from harness.net import free_ports
 from harness.tenants import REPO_ROOT, Tenant
+from simplepipe.errors import UsageError
+from simplepipe.gc import parse_duration
 
 SETTINGS_FILE = REPO_ROOT / "platform" / "local" / "platform.yaml"
 
@@ -36,6 +38,15 @@ class S3Settings:
 
 
 @dataclass(frozen=True)
+class SupervisorSettings:
+    """Backoff of the supervisor's restarts, in seconds."""
+
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    backoff_reset: float = 60.0
+
+
+@dataclass(frozen=True)
 class LocalSettings:
     prometheus_port: int
     scrape_interval: str
@@ -47,11 +58,36 @@ class LocalSettings:
     s3: S3Settings
     ready_timeout: float
     releases: dict[str, Release]
+    persistence_interval: str = "5s"  # a Prometheus duration, as the Pushgateway's flag takes it
+    supervisor: SupervisorSettings = SupervisorSettings()
+
+    def to_dict(self) -> dict:
+        """Plain data, for the supervisor process to run the same platform (LocalSettings.from_dict)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LocalSettings":
+        return cls(**{**data, "s3": S3Settings(**data["s3"]), "supervisor": SupervisorSettings(**data["supervisor"]),
+                      "releases": {name: Release(**r) for name, r in data["releases"].items()}})
+
+    @property
+    def persistence_window(self) -> float:
+        """Seconds of acknowledged pushes a crashed Pushgateway may lose."""
+        return duration_seconds(self.persistence_interval)
+
+
+def duration_seconds(text: str) -> float:
+    """Seconds of a Prometheus duration such as 500ms, 5s or 1m; ValueError naming the text otherwise."""
+    try:
+        return parse_duration(str(text))
+    except UsageError:
+        raise ValueError(f"{text!r} is not a duration like 500ms, 5s, 1m or 2h") from None
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
     data = config_files.load(path, config_files.LOCAL_PLATFORM_SCHEMA, SettingsError)
     prometheus, s3 = data["prometheus"], data["s3"]
+    gateway, supervisor = data.get("pushgateway") or {}, data.get("supervisor") or {}
     return LocalSettings(
         prometheus_port=prometheus["port"],
         scrape_interval=prometheus["scrape_interval"],
@@ -66,6 +102,8 @@ def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
         releases={name: Release(name=name, version=str(r["version"]), url=r["url"], checksums=r.get("checksums", ""),
                                 sha256=r.get("sha256", ""))
                   for name, r in (data.get("releases") or {}).items()},
+        persistence_interval=gateway.get("persistence_interval", "5s"),
+        supervisor=SupervisorSettings(**{key: duration_seconds(value) for key, value in supervisor.items()}),
     )
 
 

@@ -10,10 +10,10 @@ from harness.tenants import Tenant
 
 
 @contextmanager
-def throwaway_platform(state_dir: Path, tenants: list[Tenant] | None = None) -> Iterator[LocalPlatform]:
+def throwaway_platform(state_dir: Path, tenants: list[Tenant] | None = None, **options) -> Iterator[LocalPlatform]:
     """`down` also when `up` failed half-way or the block raised: no process is left behind.
-    `tenants` default to platform/tenants.yaml's."""
-    platform = LocalPlatform(state_dir=state_dir, ports="free", tenants=tenants)
+    `tenants` default to platform/tenants.yaml's; other options are LocalPlatform's."""
+    platform = LocalPlatform(state_dir=state_dir, ports="free", tenants=tenants, **options)
     try:
         platform.up()
         yield platform

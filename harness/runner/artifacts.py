@@ -19,7 +19,8 @@ from pathlib import Path
 import boto3
 import yaml
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError,
+                                 ReadTimeoutError)
 
 from harness.runner.errors import StepError
 
@@ -105,20 +106,28 @@ class ArtifactRepository:
         try:
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=body)
         except (BotoCoreError, ClientError) as exc:
-            raise StepError(f"cannot upload artifact to s3://{self.bucket}/{key} at {self.endpoint}: {exc}") from exc
+            raise StepError(f"S3 artifact repository at {self.endpoint}: cannot upload s3://{self.bucket}/{key}: "
+                            f"{_s3_reason(exc)}") from exc
         return ArtifactLocation(self.bucket, key)
 
     def load(self, location: ArtifactLocation, destination: Path) -> None:
         try:
             body = self._s3.get_object(Bucket=location.bucket, Key=location.key)["Body"].read()
         except (BotoCoreError, ClientError) as exc:
-            raise StepError(f"cannot download artifact s3://{location.bucket}/{location.key} "
-                            f"from {self.endpoint}: {exc}") from exc
+            raise StepError(f"S3 artifact repository at {self.endpoint}: cannot download "
+                            f"s3://{location.bucket}/{location.key}: {_s3_reason(exc)}") from exc
         destination.parent.mkdir(parents=True, exist_ok=True)
         if body[:2] == b"\x1f\x8b":  # gzip: Argo's tar archive
             _untgz(body, destination)
         else:
             destination.write_bytes(body)
+
+
+def _s3_reason(exc: Exception) -> str:
+    """What went wrong, saying plainly when S3 itself could not be reached."""
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError)):
+        return f"S3 is unreachable ({exc})"
+    return str(exc)
 
 
 def _tgz(local: Path) -> bytes:

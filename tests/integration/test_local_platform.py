@@ -164,9 +164,11 @@ def test_snapshot_finds_the_running_platform_s_prometheus(local_platform, monkey
 
 
 def test_up_again_keeps_the_running_servers(local_platform):
-    before = json.loads(local_platform.state_file.read_text())["processes"]
+    before = json.loads(local_platform.state_file.read_text())["supervisor"]
+    pids = {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()}
     local_platform.up()
-    assert json.loads(local_platform.state_file.read_text())["processes"] == before
+    assert json.loads(local_platform.state_file.read_text())["supervisor"] == before
+    assert {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()} == pids
     # Another command on the same state folder (make status, make down) finds the same platform.
     other = LocalPlatform(state_dir=local_platform.state_dir)
     assert other.is_up()
@@ -187,9 +189,9 @@ def test_make_snapshot_finds_the_running_platforms_prometheus(local_platform, mo
 # Last in this module: it stops the module's platform (the fixture's down() is then a no-op).
 def test_down_leaves_no_process_behind(local_platform):
     state = json.loads(local_platform.state_file.read_text())
-    pids = [record["pid"] for record in state["processes"].values()]
-    # Prometheus, SeaweedFS, Alertmanager, the alert receiver, and one Pushgateway per tenant.
-    assert len(pids) == 4 + len(local_platform.tenants)
+    pids = [state["supervisor"]["pid"], *(s["pid"] for s in local_platform.supervisor_status()["servers"].values())]
+    # The supervisor; Prometheus, SeaweedFS, Alertmanager, the alert receiver, and one Pushgateway per tenant.
+    assert len(pids) == 1 + 4 + len(local_platform.tenants)
 
     local_platform.down()
 
