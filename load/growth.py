@@ -17,6 +17,7 @@ from pathlib import Path
 
 import urllib3
 
+from harness.errors import PlatformError
 from harness.local.binaries import installed
 from harness.local.errors import LocalPlatformError
 from harness.local.pushgateway import pushgateway_argv
@@ -150,7 +151,7 @@ def _gateway(binary: str, persistence: Path, log: Path, *, check: bool) -> Itera
         url = f"http://{HOST}:{port}"
         process.wait_ready(lambda: http_ok(f"{url}/-/ready", timeout=1.0), READY_TIMEOUT,
                            f"{url}/-/ready to answer 200")
-    except LocalPlatformError as exc:
+    except PlatformError as exc:
         process.stop()
         raise GrowthError(f"{exc} (argv: {' '.join(argv)})") from exc
     try:
