@@ -65,3 +65,14 @@ def load(path: Path | str, schema: str, error: type[Exception]) -> Any:
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def write_generated(path: Path, header: str, document: Any) -> bool:
+    """Write a generated YAML file (`header` a one-line comment saying where it comes from); True when its
+    content changed, so that a running server knows to reload it."""
+    text = f"# {header}\n" + yaml.safe_dump(document, sort_keys=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.read_text() == text:
+        return False
+    path.write_text(text)
+    return True
