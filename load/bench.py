@@ -21,7 +21,8 @@ from harness.processes import SupervisedProcess
 from simplepipe import MetricCollector
 from simplepipe.formats import from_data
 
-PUSH_TARGET = 1.0
+# The SDK's pooled connection keeps it ahead of push_to_gateway also with every hostile-input check on.
+PUSH_TARGET = 1.25
 SERIALIZE_TARGET = 1.5
 READY_TIMEOUT = 15.0
 
