@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from harness.errors import PlatformError
+from harness.kind import artifacts
 from harness.stamping import metric_relabel_configs, operator_relabelings, owner_labels
 from harness.tenants import REPO_ROOT, Tenant, load_tenants
 
@@ -34,7 +35,9 @@ TENANTS_DIR = Path("k8s") / "tenants"
 # own; it is installed as a static chart too, rendered here.
 DASHBOARDS_KUSTOMIZATION = REPO_ROOT / "dashboards" / "kubernetes"
 DASHBOARDS_CHART = Path("k8s") / "dashboards" / "chart"
-MINIO_VALUES = PLATFORM_DIR / "values" / "minio.yaml"
+# The `argo` namespace's NetworkPolicies: a kustomization rendered into a static chart the same way.
+ARGO_NETWORK = Path("k8s") / "argo"
+ARGO_NETWORK_CHART = ARGO_NETWORK / "chart"
 KUBECTL = REPO_ROOT / ".venv" / "bin" / "kubectl"
 
 MONITORING_NAMESPACE = "monitoring"
@@ -77,11 +80,6 @@ def kustomize(directory: Path) -> str:
     if result.returncode != 0:
         raise RenderError(f"kubectl kustomize {directory} failed: {result.stderr.strip()}")
     return result.stdout
-
-
-def _s3_credentials() -> tuple[str, str]:
-    values = yaml.safe_load(MINIO_VALUES.read_text())
-    return str(values["rootUser"]), str(values["rootPassword"])
 
 
 def _dump(*documents: dict) -> str:
@@ -137,12 +135,11 @@ def gc_cronjob(tenant: Tenant) -> dict:
 
 def tenant_overlay(tenant: Tenant) -> dict[str, str]:
     """Files of platform/k8s/tenants/<tenant>/ (relative name -> text)."""
-    access_key, secret_key = _s3_credentials()
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "namespace": tenant.namespace,
-        "resources": ["../../tenant", "namespace.yaml", "tenant-rolebinding.yaml"],
+        "resources": ["../../tenant", "namespace.yaml", "tenant-rolebinding.yaml", "artifact-repositories.yaml"],
         "labels": [{"pairs": {"simplepipe.io/tenant": tenant.name}, "includeSelectors": False}],
         # Exact names: workflows reference them (configMapKeyRef / secretKeyRef).
         "generatorOptions": {"disableNameSuffixHash": True},
@@ -154,8 +151,8 @@ def tenant_overlay(tenant: Tenant) -> dict[str, str]:
                 "name": "simplepipe-credentials",
                 "literals": [f"username={tenant.username}", f"password={tenant.password}"],
             },
-            # Argo's default artifact repository reads its keys from the workflow's namespace.
-            {"name": "argo-artifacts-s3", "literals": [f"accesskey={access_key}", f"secretkey={secret_key}"]},
+            # The tenant's own S3 keys, named by its artifact-repositories ConfigMap (never MinIO's root keys).
+            {"name": artifacts.SECRET, "literals": artifacts.secret_literals(tenant)},
         ],
     }
     namespace = {
@@ -180,6 +177,7 @@ def tenant_overlay(tenant: Tenant) -> dict[str, str]:
         "kustomization.yaml": GENERATED + _dump(kustomization),
         "namespace.yaml": GENERATED + _dump(namespace),
         "tenant-rolebinding.yaml": GENERATED + _dump(binding),
+        "artifact-repositories.yaml": GENERATED + _dump(artifacts.artifact_repositories(tenant)),
     }
     if tenant.gc is not None:
         kustomization["resources"].append("gc-cronjob.yaml")
@@ -226,6 +224,24 @@ def dashboards_chart(manifests: str) -> dict[str, str]:
     return {
         (DASHBOARDS_CHART / "Chart.yaml").as_posix(): header + _dump(chart),
         (DASHBOARDS_CHART / "templates" / "manifests.yaml").as_posix(): header + helm_escape(manifests),
+    }
+
+
+def argo_network_chart(manifests: str) -> dict[str, str]:
+    """platform/k8s/argo/chart: the `argo` namespace's NetworkPolicies, for the `argo-network` release."""
+    if "{{" in manifests:
+        raise RenderError(f"{ARGO_NETWORK}: rendered manifests contain '{{{{', which Helm would template")
+    chart = {
+        "apiVersion": "v2",
+        "name": "argo-network",
+        "description": "Ingress into the argo namespace: the Argo server's port only",
+        "type": "application",
+        "version": "0.1.0",
+    }
+    header = GENERATED.replace("platform/tenants.yaml", f"platform/{ARGO_NETWORK.as_posix()}")
+    return {
+        (ARGO_NETWORK_CHART / "Chart.yaml").as_posix(): header + _dump(chart),
+        (ARGO_NETWORK_CHART / "templates" / "manifests.yaml").as_posix(): header + manifests,
     }
 
 
@@ -283,6 +299,11 @@ def helmfile(tenants: list[Tenant], base_text: str) -> str:
     )
 
 
+def minio_tenant_values_file(tenants: list[Tenant]) -> str:
+    """platform/values/minio-tenants.yaml: each tenant's bucket, policy and user (harness/kind/artifacts.py)."""
+    return GENERATED + _dump(artifacts.minio_tenant_values(tenants))
+
+
 @dataclass(frozen=True)
 class Rendering:
     """The generated files, relative to platform/."""
@@ -314,6 +335,8 @@ def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DI
                 files[(TENANTS_DIR / tenant.name / name).as_posix()] = text
     files.update(dashboards_chart(kustomize(DASHBOARDS_KUSTOMIZATION)))
     files[HELMFILE] = helmfile(tenants, (platform_dir / HELMFILE_BASE).read_text())
+    files[artifacts.MINIO_TENANT_VALUES] = minio_tenant_values_file(tenants)
+    files.update(argo_network_chart(kustomize(platform_dir / ARGO_NETWORK)))
     return Rendering(files)
 
 
