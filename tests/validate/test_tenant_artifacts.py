@@ -152,3 +152,17 @@ def test_argo_namespace_admits_only_the_servers_port(rendering):
     values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
     assert not (values["controller"].get("metricsConfig") or {}).get("enabled")
     assert len(policies) == 2
+
+
+@pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
+def test_make_env_on_kind_gives_the_tenants_own_minio_user_and_bucket(rendering, tenant):
+    from harness.kind import cluster
+    from harness.kind.platform import KindPlatform
+    env = KindPlatform(tenants=TENANTS).tenant_env(tenant)
+    values = _minio_values(rendering)
+    user = next(u for u in values["users"] if u["accessKey"] == env["AWS_ACCESS_KEY_ID"])
+    assert (user["secretKey"], user["policy"]) == (env["AWS_SECRET_ACCESS_KEY"], artifacts.policy_name(tenant))
+    assert env["SIMPLEPIPE_ARTIFACT_BUCKET"] == tenant.artifact_bucket
+    assert env["AWS_ENDPOINT_URL"] == cluster.service_urls()["minio"]
+    minio = yaml.safe_load(artifacts.MINIO_VALUES.read_text())
+    assert minio["rootPassword"] not in env.values()
