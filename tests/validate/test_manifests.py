@@ -30,7 +30,7 @@ def test_tenant_manifests_validate(rendering, tenant):
 def test_tenant_base_kustomization_renders_and_validates():
     text = render.kustomize(render.PLATFORM_DIR / render.TENANT_BASE)
     kinds = sorted(obj["kind"] for obj in _objects(text))
-    assert kinds == ["NetworkPolicy", "Role", "Role", "RoleBinding", "ServiceAccount"]
+    assert kinds == ["NetworkPolicy", "Role", "Role", "RoleBinding", "ServiceAccount", "ServiceAccount"]
     assert validate_text(text, "platform/k8s/tenant") == []
 
 

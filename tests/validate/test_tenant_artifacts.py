@@ -166,3 +166,23 @@ def test_make_env_on_kind_gives_the_tenants_own_minio_user_and_bucket(rendering,
     assert env["AWS_ENDPOINT_URL"] == cluster.service_urls()["minio"]
     minio = yaml.safe_load(artifacts.MINIO_VALUES.read_text())
     assert minio["rootPassword"] not in env.values()
+
+
+@pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
+def test_a_tenants_tokens_reach_only_its_own_namespace(rendering, tenant):
+    # In client auth mode the Argo server acts with the caller's token: the tenant's ServiceAccount
+    # and the workflow pods' one must not be able to create workflows anywhere but where bound.
+    objects = _tenant_objects(rendering, tenant)
+    assert objects[("ServiceAccount", render.TENANT_SERVICE_ACCOUNT)]["automountServiceAccountToken"] is False
+    bindings = [o for o in objects.values() if o["kind"] in ("RoleBinding", "ClusterRoleBinding")]
+    assert {o["kind"] for o in bindings} == {"RoleBinding"}, "no cluster-wide grant in a tenant chart"
+    by_role = {b["roleRef"]["name"]: b for b in bindings}
+    tenant_subjects = by_role["simplepipe-tenant"]["subjects"]
+    assert {"kind": "ServiceAccount", "name": render.TENANT_SERVICE_ACCOUNT,
+            "namespace": tenant.namespace} in tenant_subjects
+    for binding in bindings:
+        assert binding["metadata"]["namespace"] == tenant.namespace
+        for subject in binding["subjects"]:
+            assert subject.get("namespace", tenant.namespace) == tenant.namespace
+    executor = objects[("Role", "simplepipe-workflow-executor")]
+    assert not any("workflows" in rule["resources"] for rule in executor["rules"]), "step pods may not submit"
