@@ -7,6 +7,8 @@ tenant, written to platform/values/minio-tenants.yaml) and, per tenant namespace
 """
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from harness.tenants import REPO_ROOT, Tenant
@@ -26,6 +28,24 @@ SECRET = "argo-artifacts-s3"
 OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                   "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
 BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
+
+
+# MinIO's minimum key lengths (internal/auth/credentials.go); the chart's user Job echoes keys
+# unquoted into a shell and `tpl`s the access key, so only plain characters pass.
+ACCESS_KEY_MIN, SECRET_KEY_MIN = 3, 8
+PLAIN_KEY = re.compile(r"[A-Za-z0-9._+-]+")
+
+
+def key_problems(tenant: Tenant) -> list[str]:
+    """Why MinIO (or the chart's user Job) would refuse or mangle the tenant's S3 keys ([] when fine)."""
+    problems = []
+    for field, value, minimum in (("access_key", tenant.s3_access_key, ACCESS_KEY_MIN),
+                                  ("secret_key", tenant.s3_secret_key, SECRET_KEY_MIN)):
+        if len(value) < minimum:
+            problems.append(f"tenant {tenant.name}: s3.{field} is shorter than MinIO's minimum of {minimum}")
+        elif not PLAIN_KEY.fullmatch(value):
+            problems.append(f"tenant {tenant.name}: s3.{field} may hold only letters, digits and . _ + -")
+    return problems
 
 
 def bucket_arns(bucket: str) -> list[str]:

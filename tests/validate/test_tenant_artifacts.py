@@ -186,3 +186,19 @@ def test_a_tenants_tokens_reach_only_its_own_namespace(rendering, tenant):
             assert subject.get("namespace", tenant.namespace) == tenant.namespace
     executor = objects[("Role", "simplepipe-workflow-executor")]
     assert not any("workflows" in rule["resources"] for rule in executor["rules"]), "step pods may not submit"
+
+
+@pytest.mark.parametrize("access_key, secret_key, field", [
+    ("ab", "long-enough-secret", "s3.access_key"),
+    ("carol-artifacts", "short", "s3.secret_key"),
+    ("carol-artifacts", "has space; rm -rf", "s3.secret_key"),
+    ("{{ .Values }}", "long-enough-secret", "s3.access_key"),
+])
+def test_keys_minio_or_its_user_job_would_refuse_stop_the_rendering(access_key, secret_key, field):
+    from harness.tenants import Tenant
+    carol = Tenant(name="carol", namespace="carol", username="carol", password="carol-demo-password",
+                   local_port=19199, s3_access_key=access_key, s3_secret_key=secret_key)
+    with pytest.raises(render.RenderError) as raised:
+        render.minio_tenant_values_file([*TENANTS, carol])
+    assert "tenant carol" in str(raised.value) and field in str(raised.value)
+    assert "rm -rf" not in str(raised.value), "a key is never printed"
