@@ -168,6 +168,13 @@ class KindPlatform(Platform):
         # The gateway is ClusterIP only: `env_notes` says how to forward it to the tenant's local port.
         return f"http://{HOST}:{tenant.local_port}"
 
+    def artifact_env(self, tenant: Tenant) -> dict[str, str]:
+        # MinIO's S3 NodePort on this machine, with the tenant's own MinIO user (its policy: its bucket only).
+        # MinIO runs without a configured region and accepts any; AWS tools need one.
+        return {"AWS_ACCESS_KEY_ID": tenant.s3_access_key, "AWS_SECRET_ACCESS_KEY": tenant.s3_secret_key,
+                "AWS_ENDPOINT_URL": cluster.service_urls()["minio"], "AWS_DEFAULT_REGION": "us-east-1",
+                "SIMPLEPIPE_ARTIFACT_BUCKET": tenant.artifact_bucket}
+
     def env_notes(self, tenant: Tenant) -> list[str]:
         return [f"{tenant.name}'s Pushgateway is reachable from this machine through a port-forward:",
                 f"  kubectl --context {self.context} -n {tenant.namespace} port-forward "

@@ -86,17 +86,12 @@ def test_argo_workflow_defaults_are_a_valid_workflow_spec():
     assert manifests.validate_object(obj, "argo-workflows values") == []
 
 
-def test_argo_artifact_repository_reads_the_secret_every_tenant_has(rendering):
+def test_argo_has_no_default_artifact_repository_with_shared_keys():
+    # Chart 1.0.18 writes the controller's artifactRepository only when artifactRepository.s3/gcs/azure
+    # (or customArtifactRepository) is set; each tenant namespace has its own (test_tenant_artifacts.py).
     values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
-    s3 = values["artifactRepository"]["s3"]
-    minio = yaml.safe_load((render.PLATFORM_DIR / "values" / "minio.yaml").read_text())
-    assert s3["bucket"] in [bucket["name"] for bucket in minio["buckets"]]
-    assert s3["endpoint"] == f"{minio['fullnameOverride']}.minio.svc.cluster.local:{minio['service']['port']}"
-    for tenant in load_tenants():
-        objects = manifests.load_documents(
-            rendering.files[f"k8s/tenants/{tenant.name}/chart/templates/manifests.yaml"])
-        secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == s3["accessKeySecret"]["name"])
-        assert {s3["accessKeySecret"]["key"], s3["secretKeySecret"]["key"]} <= set(secret["data"])
+    assert "artifactRepository" not in values and "customArtifactRepository" not in values
+    assert "artifactRepositoryRef" not in values  # would create ConfigMaps in `argo` itself
 
 
 def _chart_version(rendering, chart: str) -> tuple[int, ...]:
@@ -130,11 +125,10 @@ def test_argo_workflows_relies_on_tenant_rbac_not_the_charts():
     assert values["workflow"]["rbac"]["create"] is False
     assert "workflowNamespaces" not in values["controller"]
     assert values["controller"]["workflowDefaults"]["spec"]["serviceAccountName"] == "simplepipe-workflow"
-    # The no-login UI: chart 1.0.18 turns each server.authModes entry into --auth-mode;
-    # an --auth-mode in extraArgs as well would give the server two conflicting lists.
-    assert values["server"]["authModes"] == ["server"]
+    # Chart 1.0.18 turns each server.authModes entry into --auth-mode; an --auth-mode in
+    # extraArgs as well would give the server two conflicting lists.
     assert not any("--auth-mode" in arg for arg in values["server"].get("extraArgs", []))
-    assert values["useStaticCredentials"] is True
+    assert not values["server"].get("authMode"), "deprecated single mode, also rendered by the chart"
     # Also the steps' main containers' default: the locally loaded Simplepipe image must not be pulled.
     assert values["images"]["pullPolicy"] == "IfNotPresent"
 
