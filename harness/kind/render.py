@@ -135,6 +135,37 @@ def gc_cronjob(tenant: Tenant) -> dict:
     }
 
 
+ALERTMANAGER_CONFIG = "simplepipe-alerts"
+# The label every tenant-derived object carries (the overlay's `labels`); Alertmanager selects by it.
+TENANT_LABEL = "simplepipe.io/tenant"
+ALERT_RECEIVER_PORT = 8080
+
+
+def alert_webhook_url(tenant: Tenant) -> str:
+    """tenants.yaml `alerts.webhook_url`, else a receiver Service the tenant runs in its own namespace."""
+    return tenant.alert_webhook_url or f"http://alert-receiver.{tenant.namespace}.svc:{ALERT_RECEIVER_PORT}/"
+
+
+def alertmanager_config(tenant: Tenant) -> dict:
+    """The tenant's alert route: everything of its namespace to its webhook.
+
+    No matcher here on purpose: the operator (matcher strategy OnNamespace, set in
+    values/kube-prometheus-stack.yaml) adds `namespace="<this namespace>"` to the route, so this
+    object can never route another tenant's alerts, whatever it says.
+    """
+    return {
+        "apiVersion": "monitoring.coreos.com/v1alpha1",
+        "kind": "AlertmanagerConfig",
+        "metadata": {"name": ALERTMANAGER_CONFIG},
+        "spec": {
+            "route": {"receiver": "tenant", "groupBy": ["alertname", "tenant", "job"],
+                      "groupWait": "10s", "groupInterval": "1m", "repeatInterval": "12h"},
+            "receivers": [{"name": "tenant",
+                           "webhookConfigs": [{"url": alert_webhook_url(tenant), "sendResolved": True}]}],
+        },
+    }
+
+
 def tenant_overlay(tenant: Tenant) -> dict[str, str]:
     """Files of platform/k8s/tenants/<tenant>/ (relative name -> text)."""
     access_key, secret_key = _s3_credentials()
@@ -181,6 +212,9 @@ def tenant_overlay(tenant: Tenant) -> dict[str, str]:
         "namespace.yaml": GENERATED + _dump(namespace),
         "tenant-rolebinding.yaml": GENERATED + _dump(binding),
     }
+    kustomization["resources"].append("alertmanager-config.yaml")
+    files["alertmanager-config.yaml"] = GENERATED + _dump(alertmanager_config(tenant))
+    files["kustomization.yaml"] = GENERATED + _dump(kustomization)
     if tenant.gc is not None:
         kustomization["resources"].append("gc-cronjob.yaml")
         files["kustomization.yaml"] = GENERATED + _dump(kustomization)
@@ -258,6 +292,8 @@ def tenant_releases(tenant: Tenant) -> list[dict]:
         "name": f"tenant-{tenant.name}",
         "namespace": TENANT_RELEASES_NAMESPACE,
         "chart": f"./{(TENANTS_DIR / tenant.name / 'chart').as_posix()}",
+        # Its AlertmanagerConfig needs the operator's CRDs.
+        "needs": [f"{MONITORING_NAMESPACE}/kube-prometheus-stack"],
     }
     gateway_release = {
         "name": tenant.pushgateway_name,

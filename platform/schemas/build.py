@@ -15,6 +15,10 @@ against platform/charts.yaml):
         pip install --target /tmp/schema-gen --no-deps "cloudcoil==0.4.*" \
             cloudcoil-models-prometheus-operator==0.79.2.1
         PYTHONPATH=/tmp/schema-gen python platform/schemas/build.py prometheus-operator
+  - AlertmanagerConfig (v1alpha1): the CRD itself, prometheus-operator's
+    example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml at the tag
+        git -C prometheus-operator show v0.79.2:example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml > /tmp/amc.yaml
+        python platform/schemas/build.py crd v0.79.2 /tmp/amc.yaml
 """
 from __future__ import annotations
 
@@ -158,7 +162,31 @@ def build_prometheus_operator() -> None:
              "prometheusrule.json": {**source, "kind": "monitoring.coreos.com/v1 PrometheusRule"}})
 
 
+# CRD files vendored as-is (their openAPIV3Schema), by kind: what build_crd accepts.
+_CRD_FILES = {"AlertmanagerConfig": "alertmanagerconfig.json"}
+
+
+def build_crd(version: str, crd_yaml: Path) -> None:
+    """The schema of a CRD's served version, from the CRD manifest itself (prometheus-operator's)."""
+    loader = type("CrdLoader", (yaml.SafeLoader,), {})
+    # PyYAML reads a bare `=` (the matchType enum) as YAML 1.1's value tag; it is the string "=".
+    loader.add_constructor("tag:yaml.org,2002:value", lambda load, node: load.construct_scalar(node))
+    crd = yaml.load(crd_yaml.read_text(), Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    kind, group = crd["spec"]["names"]["kind"], crd["spec"]["group"]
+    [served] = [v for v in crd["spec"]["versions"] if v.get("served")]
+    schema = _strict(served["schema"]["openAPIV3Schema"])
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    api_version = f"{group}/{served['name']}"
+    _write(_CRD_FILES[kind][: -len(".json")], _finish(schema, api_version, kind))
+    _record({_CRD_FILES[kind]: {"project": "prometheus-operator/prometheus-operator", "version": version,
+                                "path": "example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml",
+                                "kind": f"{api_version} {kind}"}})
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["crd"] and len(argv) == 3:
+        build_crd(argv[1], Path(argv[2]))
+        return 0
     if argv[:1] == ["argo"] and len(argv) == 3:
         build_argo(argv[1], Path(argv[2]))
         return 0
