@@ -334,6 +334,8 @@ class Rendering:
 
 def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DIR) -> Rendering:
     """Render everything tenant-derived from the sources in platform_dir (nothing is written there)."""
+    from harness.kind import reads
+
     tenants = load_tenants() if tenants is None else tenants
     files: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="simplepipe-kind-") as scratch:
@@ -345,7 +347,8 @@ def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DI
             overlay_dir.mkdir(parents=True)
             for name, text in overlay.items():
                 (overlay_dir / name).write_text(text)
-            manifests = kustomize(overlay_dir)
+            # The read proxy lives in `monitoring`, so it is added after kustomize sets the tenant's namespace.
+            manifests = kustomize(overlay_dir) + "---\n" + _dump(*reads.read_proxy(tenant))
             for name, text in {**overlay, **tenant_chart(tenant, manifests)}.items():
                 files[(TENANTS_DIR / tenant.name / name).as_posix()] = text
     files.update(dashboards_chart(kustomize(DASHBOARDS_KUSTOMIZATION)))
