@@ -1,8 +1,9 @@
 """What the kind backend derives from platform/tenants.yaml, written as files.
 
 Per tenant: platform/k8s/tenants/<tenant>/kustomization.yaml (an overlay of the
-namespace-agnostic base platform/k8s/tenant) and its rendered output as a static Helm
-chart (platform/k8s/tenants/<tenant>/chart), which the helmfile installs. And
+namespace-agnostic base platform/k8s/tenant, with the tenant's AlertmanagerConfig) and its
+rendered output, plus the tenant's prom-label-proxy in `monitoring` (harness/kind/reads.py), as a
+static Helm chart (platform/k8s/tenants/<tenant>/chart), which the helmfile installs. And
 platform/helmfile.yaml: platform/helmfile.base.yaml plus two releases per tenant.
 
 The generated files are committed: they are what users deploy and what

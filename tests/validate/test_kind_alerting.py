@@ -151,3 +151,19 @@ def test_a_config_that_names_another_tenant_still_gets_only_its_own_namespace(re
 @needs_amtool
 def test_platform_alerts_reach_only_the_administrator(merged_config_file):
     assert _receivers_of(merged_config_file, alertname="KubeNodeNotReady", namespace="monitoring") == [ADMINISTRATOR]
+
+
+def test_every_alert_keeps_the_namespace_label_the_routes_match_on():
+    # promtool (tests/unit/test_rules_promtool.py) matches exp_labels exactly: an expected `namespace`
+    # there proves the rule passes the stamped label through to the alert the operator's matcher sees.
+    from harness.tenants import REPO_ROOT
+
+    rules = yaml.safe_load((REPO_ROOT / "dashboards" / "rules" / "simplepipe.rules.yml").read_text())
+    alerts = {r["alert"] for group in rules["groups"] for r in group["rules"] if "alert" in r}
+    with_namespace = set()
+    for path in (REPO_ROOT / "dashboards" / "rules" / "tests").glob("*_test.yml"):
+        for test in yaml.safe_load(path.read_text())["tests"]:
+            for case in test.get("alert_rule_test", []):
+                if any("namespace" in a["exp_labels"] for a in case.get("exp_alerts", [])):
+                    with_namespace.add(case["alertname"])
+    assert alerts and alerts <= with_namespace, f"no promtool test shows `namespace` on {sorted(alerts - with_namespace)}"
