@@ -15,8 +15,8 @@ against platform/charts.yaml):
         pip install --target /tmp/schema-gen --no-deps "cloudcoil==0.4.*" \
             cloudcoil-models-prometheus-operator==0.79.2.1
         PYTHONPATH=/tmp/schema-gen python platform/schemas/build.py prometheus-operator
-  - AlertmanagerConfig (v1alpha1): the CRD itself, prometheus-operator's
-    example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml at the tag
+  - AlertmanagerConfig (v1alpha1), Alertmanager (v1): the CRDs themselves, prometheus-operator's
+    example/prometheus-operator-crd/monitoring.coreos.com_alertmanager{config,}s.yaml at the tag, e.g.
         git -C prometheus-operator show v0.79.2:example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml > /tmp/amc.yaml
         python platform/schemas/build.py crd v0.79.2 /tmp/amc.yaml
 """
@@ -162,8 +162,11 @@ def build_prometheus_operator() -> None:
              "prometheusrule.json": {**source, "kind": "monitoring.coreos.com/v1 PrometheusRule"}})
 
 
-# CRD files vendored as-is (their openAPIV3Schema), by kind: what build_crd accepts.
-_CRD_FILES = {"AlertmanagerConfig": "alertmanagerconfig.json"}
+# CRDs vendored from their own openAPIV3Schema, by kind: (schema file, the CRD's file in prometheus-operator).
+_CRD_FILES = {
+    "AlertmanagerConfig": ("alertmanagerconfig.json", "monitoring.coreos.com_alertmanagerconfigs.yaml"),
+    "Alertmanager": ("alertmanager.json", "monitoring.coreos.com_alertmanagers.yaml"),
+}
 
 
 def build_crd(version: str, crd_yaml: Path) -> None:
@@ -177,10 +180,10 @@ def build_crd(version: str, crd_yaml: Path) -> None:
     schema = _strict(served["schema"]["openAPIV3Schema"])
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     api_version = f"{group}/{served['name']}"
-    _write(_CRD_FILES[kind][: -len(".json")], _finish(schema, api_version, kind))
-    _record({_CRD_FILES[kind]: {"project": "prometheus-operator/prometheus-operator", "version": version,
-                                "path": "example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml",
-                                "kind": f"{api_version} {kind}"}})
+    schema_file, crd_file = _CRD_FILES[kind]
+    _write(schema_file[: -len(".json")], _finish(schema, api_version, kind))
+    _record({schema_file: {"project": "prometheus-operator/prometheus-operator", "version": version,
+                           "path": f"example/prometheus-operator-crd/{crd_file}", "kind": f"{api_version} {kind}"}})
 
 
 def main(argv: list[str]) -> int:

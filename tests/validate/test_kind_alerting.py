@@ -167,3 +167,27 @@ def test_every_alert_keeps_the_namespace_label_the_routes_match_on():
                 if any("namespace" in a["exp_labels"] for a in case.get("exp_alerts", [])):
                     with_namespace.add(case["alertname"])
     assert alerts and alerts <= with_namespace, f"no promtool test shows `namespace` on {sorted(alerts - with_namespace)}"
+
+
+def _alertmanager_object(spec_values: dict) -> dict:
+    """The Alertmanager object as chart 67.8.0's templates/alertmanager/alertmanager.yaml builds it from the
+    alertmanagerSpec keys we set (the rest of its spec comes from chart defaults we do not change)."""
+    spec = {"replicas": 1, "retention": spec_values["retention"], "resources": spec_values["resources"],
+            "alertmanagerConfigSelector": spec_values["alertmanagerConfigSelector"],
+            "alertmanagerConfigNamespaceSelector": spec_values["alertmanagerConfigNamespaceSelector"],
+            "alertmanagerConfigMatcherStrategy": spec_values["alertmanagerConfigMatcherStrategy"]}
+    return {"apiVersion": "monitoring.coreos.com/v1", "kind": "Alertmanager",
+            "metadata": {"name": "kube-prometheus-stack-alertmanager", "namespace": render.MONITORING_NAMESPACE},
+            "spec": spec}
+
+
+def test_the_alertmanager_from_our_values_is_valid():
+    obj = _alertmanager_object(VALUES["alertmanager"]["alertmanagerSpec"])
+    assert manifests.validate_object(obj, "kube-prometheus-stack values") == []
+
+
+def test_a_matcher_strategy_the_operator_does_not_know_is_refused():
+    spec = copy.deepcopy(VALUES["alertmanager"]["alertmanagerSpec"])
+    spec["alertmanagerConfigMatcherStrategy"] = {"type": "OnTenant"}
+    problems = manifests.validate_object(_alertmanager_object(spec), "inline")
+    assert [p.field for p in problems] == ["spec.alertmanagerConfigMatcherStrategy.type"]
