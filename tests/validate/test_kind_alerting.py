@@ -191,3 +191,16 @@ def test_a_matcher_strategy_the_operator_does_not_know_is_refused():
     spec["alertmanagerConfigMatcherStrategy"] = {"type": "OnTenant"}
     problems = manifests.validate_object(_alertmanager_object(spec), "inline")
     assert [p.field for p in problems] == ["spec.alertmanagerConfigMatcherStrategy.type"]
+
+
+def test_a_webhook_url_in_tenants_yaml_reaches_the_tenants_alertmanager_config(tmp_path):
+    from harness.tenants import TENANTS_FILE
+
+    document = yaml.safe_load(TENANTS_FILE.read_text())
+    document["tenants"][1]["alerts"] = {"webhook_url": "https://hooks.example.com/bob"}
+    path = tmp_path / "tenants.yaml"
+    path.write_text(yaml.safe_dump(document))
+    first, second = load_tenants(path)[:2]
+    assert render.alertmanager_config(second)["spec"]["receivers"][0]["webhookConfigs"][0]["url"] == \
+        "https://hooks.example.com/bob"
+    assert render.alert_webhook_url(first) == f"http://alert-receiver.{first.namespace}.svc:8080/"
