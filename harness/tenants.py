@@ -41,6 +41,8 @@ class Tenant:
     s3_access_key: str = ""
     s3_secret_key: str = ""
     gc: GcSchedule | None = None  # None: the tenant's groups are never expired
+    # kind: the tenant's own alert webhook (tenants.yaml `alerts.webhook_url`); "" = its in-namespace default.
+    alert_webhook_url: str = ""
 
     def __post_init__(self) -> None:
         if not self.s3_access_key or not self.s3_secret_key:
@@ -88,7 +90,8 @@ def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
                               username=e["pushgateway"]["username"], password=e["pushgateway"]["password"],
                               local_port=e["pushgateway"]["local_port"],
                               s3_access_key=(e.get("s3") or {}).get("access_key", ""),
-                              s3_secret_key=(e.get("s3") or {}).get("secret_key", ""), gc=gc))
+                              s3_secret_key=(e.get("s3") or {}).get("secret_key", ""), gc=gc,
+                              alert_webhook_url=(e.get("alerts") or {}).get("webhook_url", "")))
     # What a schema cannot say: each tenant needs its own name, namespace, gateway port and S3 key,
     # and no tenant may take the administrator's name.
     for index, tenant in enumerate(tenants):

@@ -2,7 +2,7 @@
 
 Built-in kinds are checked with kubernetes-validate (strict: unknown fields are
 errors, as with kubectl's default field validation); the custom resources we use
-(Argo Workflow/WorkflowTemplate, ServiceMonitor, PrometheusRule) against the schemas
+(Argo Workflow/WorkflowTemplate, ServiceMonitor, PrometheusRule, AlertmanagerConfig, Alertmanager) against the schemas
 vendored in platform/schemas/ (see its README for their source and version).
 """
 from __future__ import annotations
@@ -28,6 +28,8 @@ CUSTOM_RESOURCES = {
     ("argoproj.io/v1alpha1", "WorkflowTemplate"): "workflowtemplate.json",
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor.json",
     ("monitoring.coreos.com/v1", "PrometheusRule"): "prometheusrule.json",
+    ("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig"): "alertmanagerconfig.json",
+    ("monitoring.coreos.com/v1", "Alertmanager"): "alertmanager.json",
 }
 
 

@@ -87,10 +87,20 @@ class KindPlatform(Platform):
         try:
             kind.sync()
             self.wait_ready(timeout=self.READY_TIMEOUT)
+            self.provision_grafana()
         except cluster.ClusterError:
             # What the pods say is usually the answer (ImagePullBackOff, Pending, CrashLoopBackOff).
             print(kind.pods_not_running(), flush=True)
             raise
+
+    def provision_grafana(self) -> None:
+        """One Grafana organisation per tenant, its data source behind the tenant's prom-label-proxy."""
+        from harness.kind import grafana_orgs
+
+        print("==> Grafana: one organisation per tenant (harness/kind/grafana_orgs.py)", flush=True)
+        for line in grafana_orgs.provision(grafana_orgs.plan(self.tenants), cluster.service_urls()["grafana"],
+                                           cluster.credentials()["grafana"]):
+            print(f"    {line}", flush=True)
 
     def down(self) -> None:
         self.close()

@@ -1,8 +1,9 @@
 """What the kind backend derives from platform/tenants.yaml, written as files.
 
 Per tenant: platform/k8s/tenants/<tenant>/kustomization.yaml (an overlay of the
-namespace-agnostic base platform/k8s/tenant) and its rendered output as a static Helm
-chart (platform/k8s/tenants/<tenant>/chart), which the helmfile installs. And
+namespace-agnostic base platform/k8s/tenant, with the tenant's AlertmanagerConfig) and its
+rendered output, plus the tenant's prom-label-proxy in `monitoring` (harness/kind/reads.py), as a
+static Helm chart (platform/k8s/tenants/<tenant>/chart), which the helmfile installs. And
 platform/helmfile.yaml: platform/helmfile.base.yaml plus two releases per tenant.
 
 The generated files are committed: they are what users deploy and what
@@ -136,6 +137,37 @@ def gc_cronjob(tenant: Tenant) -> dict:
     }
 
 
+ALERTMANAGER_CONFIG = "simplepipe-alerts"
+# The label every tenant-derived object carries (the overlay's `labels`); Alertmanager selects by it.
+TENANT_LABEL = "simplepipe.io/tenant"
+ALERT_RECEIVER_PORT = 8080
+
+
+def alert_webhook_url(tenant: Tenant) -> str:
+    """tenants.yaml `alerts.webhook_url`, else a receiver Service the tenant runs in its own namespace."""
+    return tenant.alert_webhook_url or f"http://alert-receiver.{tenant.namespace}.svc:{ALERT_RECEIVER_PORT}/"
+
+
+def alertmanager_config(tenant: Tenant) -> dict:
+    """The tenant's alert route: everything of its namespace to its webhook.
+
+    No matcher here on purpose: the operator (matcher strategy OnNamespace, set in
+    values/kube-prometheus-stack.yaml) adds `namespace="<this namespace>"` to the route, so this
+    object can never route another tenant's alerts, whatever it says.
+    """
+    return {
+        "apiVersion": "monitoring.coreos.com/v1alpha1",
+        "kind": "AlertmanagerConfig",
+        "metadata": {"name": ALERTMANAGER_CONFIG},
+        "spec": {
+            "route": {"receiver": "tenant", "groupBy": ["alertname", "tenant", "job"],
+                      "groupWait": "10s", "groupInterval": "1m", "repeatInterval": "12h"},
+            "receivers": [{"name": "tenant",
+                           "webhookConfigs": [{"url": alert_webhook_url(tenant), "sendResolved": True}]}],
+        },
+    }
+
+
 def tenant_overlay(tenant: Tenant) -> dict[str, str]:
     """Files of platform/k8s/tenants/<tenant>/ (relative name -> text)."""
     kustomization = {
@@ -184,6 +216,9 @@ def tenant_overlay(tenant: Tenant) -> dict[str, str]:
         "tenant-rolebinding.yaml": GENERATED + _dump(binding),
         "artifact-repositories.yaml": GENERATED + _dump(artifacts.artifact_repositories(tenant)),
     }
+    kustomization["resources"].append("alertmanager-config.yaml")
+    files["alertmanager-config.yaml"] = GENERATED + _dump(alertmanager_config(tenant))
+    files["kustomization.yaml"] = GENERATED + _dump(kustomization)
     if tenant.gc is not None:
         kustomization["resources"].append("gc-cronjob.yaml")
         files["kustomization.yaml"] = GENERATED + _dump(kustomization)
@@ -279,6 +314,8 @@ def tenant_releases(tenant: Tenant) -> list[dict]:
         "name": f"tenant-{tenant.name}",
         "namespace": TENANT_RELEASES_NAMESPACE,
         "chart": f"./{(TENANTS_DIR / tenant.name / 'chart').as_posix()}",
+        # Its AlertmanagerConfig needs the operator's CRDs.
+        "needs": [f"{MONITORING_NAMESPACE}/kube-prometheus-stack"],
     }
     gateway_release = {
         "name": tenant.pushgateway_name,
@@ -327,6 +364,8 @@ class Rendering:
 
 def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DIR) -> Rendering:
     """Render everything tenant-derived from the sources in platform_dir (nothing is written there)."""
+    from harness.kind import reads
+
     tenants = load_tenants() if tenants is None else tenants
     files: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="simplepipe-kind-") as scratch:
@@ -338,7 +377,8 @@ def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DI
             overlay_dir.mkdir(parents=True)
             for name, text in overlay.items():
                 (overlay_dir / name).write_text(text)
-            manifests = kustomize(overlay_dir)
+            # The read proxy lives in `monitoring`, so it is added after kustomize sets the tenant's namespace.
+            manifests = kustomize(overlay_dir) + "---\n" + _dump(*reads.read_proxy(tenant))
             for name, text in {**overlay, **tenant_chart(tenant, manifests)}.items():
                 files[(TENANTS_DIR / tenant.name / name).as_posix()] = text
     files.update(dashboards_chart(kustomize(DASHBOARDS_KUSTOMIZATION)))

@@ -15,6 +15,10 @@ against platform/charts.yaml):
         pip install --target /tmp/schema-gen --no-deps "cloudcoil==0.4.*" \
             cloudcoil-models-prometheus-operator==0.79.2.1
         PYTHONPATH=/tmp/schema-gen python platform/schemas/build.py prometheus-operator
+  - AlertmanagerConfig (v1alpha1), Alertmanager (v1): the CRDs themselves, prometheus-operator's
+    example/prometheus-operator-crd/monitoring.coreos.com_alertmanager{config,}s.yaml at the tag, e.g.
+        git -C prometheus-operator show v0.79.2:example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml > /tmp/amc.yaml
+        python platform/schemas/build.py crd v0.79.2 /tmp/amc.yaml
 """
 from __future__ import annotations
 
@@ -158,7 +162,34 @@ def build_prometheus_operator() -> None:
              "prometheusrule.json": {**source, "kind": "monitoring.coreos.com/v1 PrometheusRule"}})
 
 
+# CRDs vendored from their own openAPIV3Schema, by kind: (schema file, the CRD's file in prometheus-operator).
+_CRD_FILES = {
+    "AlertmanagerConfig": ("alertmanagerconfig.json", "monitoring.coreos.com_alertmanagerconfigs.yaml"),
+    "Alertmanager": ("alertmanager.json", "monitoring.coreos.com_alertmanagers.yaml"),
+}
+
+
+def build_crd(version: str, crd_yaml: Path) -> None:
+    """The schema of a CRD's served version, from the CRD manifest itself (prometheus-operator's)."""
+    loader = type("CrdLoader", (yaml.SafeLoader,), {})
+    # PyYAML reads a bare `=` (the matchType enum) as YAML 1.1's value tag; it is the string "=".
+    loader.add_constructor("tag:yaml.org,2002:value", lambda load, node: load.construct_scalar(node))
+    crd = yaml.load(crd_yaml.read_text(), Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    kind, group = crd["spec"]["names"]["kind"], crd["spec"]["group"]
+    [served] = [v for v in crd["spec"]["versions"] if v.get("served")]
+    schema = _strict(served["schema"]["openAPIV3Schema"])
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    api_version = f"{group}/{served['name']}"
+    schema_file, crd_file = _CRD_FILES[kind]
+    _write(schema_file[: -len(".json")], _finish(schema, api_version, kind))
+    _record({schema_file: {"project": "prometheus-operator/prometheus-operator", "version": version,
+                           "path": f"example/prometheus-operator-crd/{crd_file}", "kind": f"{api_version} {kind}"}})
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["crd"] and len(argv) == 3:
+        build_crd(argv[1], Path(argv[2]))
+        return 0
     if argv[:1] == ["argo"] and len(argv) == 3:
         build_argo(argv[1], Path(argv[2]))
         return 0

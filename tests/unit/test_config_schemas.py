@@ -105,6 +105,8 @@ def test_an_error_in_a_committed_file_is_named_relative_to_the_repository():
     (load_tenants, TenantsFileError, _with(TENANTS, "tenants.1.pushgateway.password", KeyError),
      "tenants[1].pushgateway: 'password' is a required property"),
     (load_tenants, TenantsFileError, _with(TENANTS, "tenants", []), "tenants: [] should be non-empty"),
+    (load_tenants, TenantsFileError, _with(TENANTS, "tenants.0.alerts", {"webhook_url": "alert-receiver:8080"}),
+     "tenants[0].alerts.webhook_url: 'alert-receiver:8080' is not an http:// or https:// URL"),
     # Beyond the schema: tenants must not share a gateway port.
     (load_tenants, TenantsFileError, _with(TENANTS, "tenants.1.pushgateway.local_port", 19091),
      "tenants share local_port: 19091"),

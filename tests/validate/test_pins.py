@@ -75,7 +75,7 @@ def test_argo_schema_is_from_the_argo_version_the_chart_deploys():
 
 def test_monitoring_schemas_are_from_the_operator_the_chart_deploys():
     deployed = pins.recorded_charts()["prometheus-community/kube-prometheus-stack"]["appVersion"]
-    for schema in ("servicemonitor.json", "prometheusrule.json"):
+    for schema in ("servicemonitor.json", "prometheusrule.json", "alertmanagerconfig.json", "alertmanager.json"):
         assert SCHEMA_SOURCES[schema]["version"] == deployed
 
 

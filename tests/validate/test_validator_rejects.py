@@ -13,7 +13,7 @@ def test_a_typo_in_a_tenant_manifest_is_reported_with_object_and_field(tmp_path)
     shutil.copy(source, broken)
     text = broken.read_text()
     assert "  policyTypes:\n  - Ingress" in text
-    broken.write_text(text.replace("  policyTypes:\n  - Ingress", "  policyType:\n  - Ingress"))
+    broken.write_text(text.replace("  policyTypes:\n  - Ingress", "  policyType:\n  - Ingress", 1))
 
     problems = manifests.validate_file(broken)
 

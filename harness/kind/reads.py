@@ -1,0 +1,93 @@
+"""Reads per tenant on kind: a prom-label-proxy per tenant in `monitoring`, and the check that each enforces
+exactly its own tenant.
+
+Grafana's tenant organisations (harness/kind/grafana_orgs.py) query Prometheus only through these proxies,
+so every PromQL query of Alice's data source gets `tenant="alice"` injected, whatever it asks for.
+"""
+from __future__ import annotations
+
+from harness.kind.render import MONITORING_NAMESPACE, TENANT_LABEL
+from harness.stamping import owner_labels
+from harness.tenants import Tenant
+
+# v0.13.0 is what prometheus-community's prom-label-proxy chart deploys (appVersion); flags read in its
+# main.go at that tag. Pinned by tag only: no digest for it could be verified from here.
+PROM_LABEL_PROXY_IMAGE = "quay.io/prometheuscommunity/prom-label-proxy:v0.13.0"
+PROM_LABEL_PROXY_PORT = 8080
+# kube-prometheus-stack 67.8.0's Prometheus Service (<fullname>-prometheus, prometheus.service.port).
+PROMETHEUS_CLUSTER_URL = f"http://kube-prometheus-stack-prometheus.{MONITORING_NAMESPACE}.svc:9090"
+
+
+def read_proxy_name(tenant: Tenant) -> str:
+    return f"prom-label-proxy-{tenant.name}"
+
+
+def read_proxy_url(tenant: Tenant) -> str:
+    """The tenant's Grafana data source URL: its prom-label-proxy, as Grafana reaches it."""
+    return f"http://{read_proxy_name(tenant)}.{MONITORING_NAMESPACE}.svc:{PROM_LABEL_PROXY_PORT}"
+
+
+def read_proxy(tenant: Tenant) -> list[dict]:
+    """Deployment, Service and NetworkPolicy of the tenant's prom-label-proxy, in `monitoring`."""
+    name = read_proxy_name(tenant)
+    labels = {"app.kubernetes.io/name": "prom-label-proxy", "app.kubernetes.io/part-of": "simplepipe",
+              TENANT_LABEL: tenant.name}
+    metadata = {"name": name, "namespace": MONITORING_NAMESPACE, "labels": labels}
+    container = {
+        "name": "prom-label-proxy",
+        "image": PROM_LABEL_PROXY_IMAGE,
+        # The tenant as the platform stamps it (harness/stamping.py): every query gets tenant="<name>".
+        "args": ["-label=tenant", f"-label-value={owner_labels(tenant)['tenant']}",
+                 f"-upstream={PROMETHEUS_CLUSTER_URL}", f"-insecure-listen-address=0.0.0.0:{PROM_LABEL_PROXY_PORT}",
+                 "-enable-label-apis"],
+        "ports": [{"name": "http", "containerPort": PROM_LABEL_PROXY_PORT}],
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "readOnlyRootFilesystem": True,
+                            "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+    }
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels},
+                              "spec": {"automountServiceAccountToken": False, "containers": [container]}}},
+    }
+    service = {
+        "apiVersion": "v1", "kind": "Service", "metadata": metadata,
+        "spec": {"selector": labels, "ports": [{"name": "http", "port": PROM_LABEL_PROXY_PORT, "targetPort": "http"}]},
+    }
+    # Only Grafana (whose tenant organisation holds this URL) may ask: no tenant pod queries through it.
+    policy = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": metadata,
+        "spec": {"podSelector": {"matchLabels": labels}, "policyTypes": ["Ingress"],
+                 "ingress": [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "grafana"}}}],
+                              "ports": [{"protocol": "TCP", "port": PROM_LABEL_PROXY_PORT}]}]},
+    }
+    return [deployment, service, policy]
+
+
+def enforced_tenants(objects: list[dict], tenant: Tenant) -> list[str]:
+    """What the tenant's rendered prom-label-proxy enforces: its -label-value list, [] when it enforces none.
+
+    Anything that would let the caller choose the tenant (-query-param, -header-name, -regex-match) or a
+    label other than `tenant` counts as enforcing nothing.
+    """
+    name = read_proxy_name(tenant)
+    found = [o for o in objects if o.get("kind") == "Deployment" and o["metadata"].get("name") == name]
+    if len(found) != 1:
+        return []
+    containers = found[0]["spec"]["template"]["spec"]["containers"]
+    args = [arg for container in containers for arg in container.get("args", [])]
+    if "-label=tenant" not in args or any(arg.startswith(("-query-param", "-header-name", "-regex-match"))
+                                          for arg in args):
+        return []
+    return [arg.split("=", 1)[1] for arg in args if arg.startswith("-label-value=")]
+
+
+def read_proxy_problems(objects: list[dict], tenant: Tenant) -> list[str]:
+    """One line per way the tenant's proxy fails to enforce exactly tenant="<its name>"."""
+    enforced = enforced_tenants(objects, tenant)
+    if enforced != [tenant.name]:
+        return [f"tenant {tenant.name}: Deployment {MONITORING_NAMESPACE}/{read_proxy_name(tenant)} enforces "
+                f"tenant={enforced or 'nothing'}, want exactly [{tenant.name!r}]"]
+    return []
