@@ -23,6 +23,8 @@ ARGO_GROUP, ARGO_VERSION, WORKFLOWS = "argoproj.io", "v1alpha1", "workflows"
 FINISHED = ("Succeeded", "Failed", "Error")
 PLATFORM_NAMESPACES = (render.MONITORING_NAMESPACE, "argo", "minio")
 STATE_DIR = REPO_ROOT / ".state" / "kind"
+# The identity a tenant's people act as (platform/k8s/tenant/tenant-serviceaccount.yaml).
+TENANT_SERVICE_ACCOUNT = "simplepipe-tenant"
 
 
 class KindPlatform(Platform):
@@ -189,6 +191,17 @@ class KindPlatform(Platform):
         return [f"{tenant.name}'s Pushgateway is reachable from this machine through a port-forward:",
                 f"  kubectl --context {self.context} -n {tenant.namespace} port-forward "
                 f"svc/{render.pushgateway_service(tenant)} {tenant.local_port}:{render.PUSHGATEWAY_PORT}"]
+
+    def tenant_token(self, tenant: Tenant, seconds: int = 600) -> str:
+        """A short-lived token of the tenant's own ServiceAccount (simplepipe-tenant): what a tenant's people
+        use against the Argo server in client auth mode."""
+        result = subprocess.run([prerequisites.find("kubectl") or "kubectl", "--context", self.context, "-n",
+                                 tenant.namespace, "create", "token", TENANT_SERVICE_ACCOUNT,
+                                 f"--duration={seconds}s"], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise cluster.ClusterError(f"kubectl create token {TENANT_SERVICE_ACCOUNT} in {tenant.namespace}: "
+                                       f"{result.stderr.strip()}")
+        return result.stdout.strip()
 
     # -- workflows -------------------------------------------------------------------
     def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
