@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from harness.waiting import NotYet, WaitTimeout, wait_until
 from load import payloads
 from load.ledger import GroupRecord
 from load.plan import LOAD_JOB, RUN_LABEL, WORKFLOW_LABEL, TenantTarget
@@ -129,14 +129,22 @@ def check_prometheus(records: list[GroupRecord], query: Callable[[str], list[dic
     """Poll Prometheus until every group matches (one scrape later) or `timeout` passes."""
     selector = (f'{{job="{LOAD_JOB}", {RUN_LABEL}="{run_id}", '
                 f'__name__!~"{"|".join(payloads.GATEWAY_SERIES)}"}}')
-    deadline = time.monotonic() + timeout
-    while True:
+    losses: list[Loss] = []
+
+    def every_group_seen() -> bool:
         seen = _prometheus_groups(query, selector)
-        losses = [loss for record in records
-                  if (loss := compare(record, "prometheus", seen.get((record.tenant, record.workflow))))]
-        if not losses or time.monotonic() >= deadline:
-            return losses
-        time.sleep(interval)
+        losses[:] = [loss for record in records
+                     if (loss := compare(record, "prometheus", seen.get((record.tenant, record.workflow))))]
+        if losses:
+            raise NotYet(f"{len(losses)} of {len(records)} groups not (yet) in Prometheus")
+        return True
+
+    try:
+        wait_until(every_group_seen, timeout=timeout, poll=interval, errors=(),
+                   what="every group's last push in Prometheus")
+    except WaitTimeout:
+        pass  # what is still missing is the answer: the losses
+    return losses
 
 
 def _prometheus_groups(query: Callable[[str], list[dict]], selector: str) -> dict[tuple[str, str], Seen]:

@@ -26,6 +26,7 @@ from harness.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
 from harness.promql import PrometheusClient, non_empty
 from harness.scenario import load_scenario
 from harness.tenants import Tenant, load_tenants, tenant_by_name
+from harness.waiting import wait_until
 from simplepipe.pushgateway import Pushgateway
 from simplepipe.sdk import BackgroundPusher
 
@@ -185,11 +186,8 @@ def _delivered(platform, receiver: str, **labels: str) -> list[dict]:
 
 
 def _wait_delivered(platform, receiver: str, what: str, **labels: str) -> None:
-    deadline = time.monotonic() + DELIVERY_WAIT_SECONDS
-    while not _delivered(platform, receiver, **labels):
-        assert time.monotonic() < deadline, (f"after {DELIVERY_WAIT_SECONDS:g} s, receiver {receiver} got no "
-                                             f"notification of {what} ({labels})")
-        time.sleep(1)
+    wait_until(lambda: _delivered(platform, receiver, **labels), timeout=DELIVERY_WAIT_SECONDS, poll=1,
+               errors=(), what=f"receiver {receiver} to be notified of {what} ({labels})")
 
 
 def receive_other_alert(platform, attacker: Tenant, victim: Tenant) -> Attempt:

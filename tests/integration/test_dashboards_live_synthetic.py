@@ -26,6 +26,7 @@ from harness.processes import SupervisedProcess
 from harness.promql import PrometheusClient, non_empty
 from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 from harness.tenants import Tenant
+from harness.waiting import NotYet, WaitTimeout, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -108,12 +109,19 @@ def _push_scenarios(gateways: dict[str, int]) -> None:
 
 def _eventually(check, timeout: float = 20.0):
     """The check's last result once it is falsy (no problems), or after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if not result or time.monotonic() > deadline:
-            return result
-        time.sleep(1)
+    last: list = []
+
+    def no_problems() -> bool:
+        last[:] = [check()]
+        if last[0]:
+            raise NotYet(f"{len(last[0])} problem(s)")
+        return True
+
+    try:
+        wait_until(no_problems, timeout=timeout, poll=1, errors=(), what="no problems")
+    except WaitTimeout:
+        pass
+    return last[0]
 
 
 def test_every_panel_of_every_dashboard_shows_scenario_data(prometheus_url):

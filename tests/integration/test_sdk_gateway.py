@@ -122,10 +122,8 @@ def test_background_pusher_works_in_a_second_with_block(pushgateway):
     first = pusher.pushes
     with pusher:
         pusher.set("round", 2)
-        deadline = time.monotonic() + 10
-        while pusher.pushes < first + 2 and time.monotonic() < deadline:
-            time.sleep(0.02)  # periodic pushes of the second block
-        assert pusher.pushes >= first + 2, "no periodic push in the second block"
+        wait_until(lambda: pusher.pushes >= first + 2, timeout=10, poll=0.02,
+                   what="periodic pushes of the second block")
     assert pushgateway.read_back(name)["round"][2] == {frozenset(): 2.0}
 
 
