@@ -54,3 +54,13 @@ def wait_until(check: Callable[[], T], *, timeout: float, what: str, poll: float
             say(f"  waiting for {what}: {now - started:.0f} s of {timeout:g} s; {last}")
             last_said = now
         time.sleep(min(poll, max(0.0, deadline - now)))
+
+
+def holds_within(check: Callable[[], object], *, timeout: float, what: str, poll: float = POLL_SECONDS) -> bool:
+    """Whether `check` holds within `timeout` (raising NotYet or returning a falsy value: not yet), for callers
+    whose answer is what they last observed either way (a report row, the losses still missing)."""
+    try:
+        wait_until(check, timeout=timeout, what=what, poll=poll, errors=())
+        return True
+    except WaitTimeout:
+        return False

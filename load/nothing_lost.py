@@ -5,7 +5,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.waiting import NotYet, WaitTimeout, wait_until
+from harness.waiting import NotYet, holds_within
 from load import payloads
 from load.ledger import GroupRecord
 from load.plan import LOAD_JOB, RUN_LABEL, WORKFLOW_LABEL, TenantTarget
@@ -139,11 +139,8 @@ def check_prometheus(records: list[GroupRecord], query: Callable[[str], list[dic
             raise NotYet(f"{len(losses)} of {len(records)} groups not (yet) in Prometheus")
         return True
 
-    try:
-        wait_until(every_group_seen, timeout=timeout, poll=interval, errors=(),
-                   what="every group's last push in Prometheus")
-    except WaitTimeout:
-        pass  # what is still missing is the answer: the losses
+    # What is still missing after the timeout is the answer: the losses.
+    holds_within(every_group_seen, timeout=timeout, poll=interval, what="every group's last push in Prometheus")
     return losses
 
 

@@ -23,7 +23,7 @@ from harness.scenario import (
     load_scenarios,
 )
 from harness.tenants import Tenant, load_tenants, tenant_by_name
-from harness.waiting import NotYet, WaitTimeout, wait_until
+from harness.waiting import NotYet, WaitTimeout, holds_within, wait_until
 
 log = logging.getLogger("simplepipe.e2e")
 
@@ -207,11 +207,8 @@ class Then:
                 raise NotYet("; ".join(problems))
             return True
 
-        try:
-            wait_until(side_by_side, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS, errors=(),
-                       what=f"{query} to show every tenant's series side by side")
-        except WaitTimeout:
-            pass
+        holds_within(side_by_side, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS,
+                     what=f"{query} to show every tenant's series side by side")
         by_tenant = seen
         for tenant in wanted:
             value = format_value(by_tenant[tenant][1]) if tenant in by_tenant else "none"
@@ -266,11 +263,8 @@ class Then:
                 raise NotYet(problem)
             return True
 
-        try:
-            wait_until(holds, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS, errors=(),
-                       what=f"{expectation.query} to be {expectation.value}")
-        except WaitTimeout:
-            pass
+        holds_within(holds, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS,
+                     what=f"{expectation.query} to be {expectation.value}")
         series, problem = state["series"], state["problem"]
         e2e_report.record(scenario, tenant, expectation.query, _values(series), str(expectation.value), problem is None)
         assert problem is None, f"{scenario}: {problem} (waited {PROMQL_SETTLE_SECONDS:g} s for Prometheus)"

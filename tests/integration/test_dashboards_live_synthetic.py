@@ -26,7 +26,7 @@ from harness.processes import SupervisedProcess
 from harness.promql import PrometheusClient, non_empty
 from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 from harness.tenants import Tenant
-from harness.waiting import NotYet, WaitTimeout, wait_until
+from harness.waiting import NotYet, holds_within
 
 pytestmark = pytest.mark.integration
 
@@ -117,10 +117,7 @@ def _eventually(check, timeout: float = 20.0):
             raise NotYet(f"{len(last[0])} problem(s)")
         return True
 
-    try:
-        wait_until(no_problems, timeout=timeout, poll=1, errors=(), what="no problems")
-    except WaitTimeout:
-        pass
+    holds_within(no_problems, timeout=timeout, poll=1, what="no problems")
     return last[0]
 
 
