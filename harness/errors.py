@@ -12,3 +12,7 @@ class ProcessExitedError(PlatformError):
 
 class NotReadyError(PlatformError, TimeoutError):
     """A server did not become ready within its timeout."""
+
+
+class UnavailableError(PlatformError):
+    """What was asked for is not something this platform, as configured, has (the message says why)."""

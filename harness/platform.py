@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import alert_receiver
+from harness.errors import PlatformError
 from harness.tenants import Tenant, tenant_by_name
 from simplepipe import settings
 
@@ -138,6 +140,28 @@ class Platform(abc.ABC):
     def env_notes(self, tenant: Tenant) -> list[str]:
         """What a user must do for `tenant_env` to work (e.g. a port-forward), as comment lines."""
         return []
+
+    # -- alerts ----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def alert_deliveries(self, receiver: str, last: int | None = None) -> list[dict]:
+        """Notifications the platform's alert receiver `receiver` (a tenant's name, or "administrator") got,
+        oldest first (`last`: only the newest so many), as harness.alert_receiver records them."""
+
+    def alert_lines(self, last: int = 3) -> list[str]:
+        """The newest notifications of every receiver: who was told what (`make status`)."""
+        lines = []
+        for receiver in alert_receiver.receiver_names([t.name for t in self.tenants]):
+            try:
+                deliveries = self.alert_deliveries(receiver, last)
+            except PlatformError as exc:
+                lines.append(f"  alerts to {receiver}: {exc}")
+                continue
+            lines.append(f"  alerts to {receiver}: {'none yet' if not deliveries else ''}".rstrip())
+            for delivery in deliveries:
+                alerts = ", ".join(f"{a['labels'].get('alertname')}{{tenant={a['labels'].get('tenant')}, "
+                                   f"job={a['labels'].get('job')}}}" for a in delivery.get("alerts", []))
+                lines.append(f"    {delivery.get('received')} {delivery.get('status')}: {alerts}")
+        return lines
 
 
 PLATFORMS = ("local", "kind")

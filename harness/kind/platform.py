@@ -12,7 +12,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from harness.kind import cluster, prerequisites, render
+from harness.alert_receiver import ADMINISTRATOR, parse_deliveries
+from harness.errors import UnavailableError
+from harness.kind import alerts, cluster, prerequisites, render
 from harness.net import HOST, free_port, http_ok, port_accepts
 from harness.platform import Platform, StepResult, WorkflowRun
 from harness.processes import ChildProcess, stop_all
@@ -158,7 +160,7 @@ class KindPlatform(Platform):
 
         ok, reason = kind_cluster_reachable()
         return [f"kind platform: {'up' if ok else 'down'}{'' if ok else f' ({reason})'}"] + \
-            (self.where_lines() if ok else [])
+            (self.where_lines() + self.alert_lines() if ok else [])
 
     def where_lines(self) -> list[str]:
         urls, logins = cluster.service_urls(), cluster.credentials()
@@ -202,6 +204,31 @@ class KindPlatform(Platform):
             raise cluster.ClusterError(f"kubectl create token {TENANT_SERVICE_ACCOUNT} in {tenant.namespace}: "
                                        f"{result.stderr.strip()}")
         return result.stdout.strip()
+
+    # -- alerts ----------------------------------------------------------------------
+    def alert_deliveries(self, receiver: str, last: int | None = None) -> list[dict]:
+        """What the platform's receiver pod for `receiver` recorded (harness/kind/alerts.py), via kubectl exec."""
+        if receiver == ADMINISTRATOR:
+            namespace = render.MONITORING_NAMESPACE
+        else:
+            tenant = self.tenant(receiver)
+            if tenant.alert_webhook_url:
+                raise UnavailableError(f"tenant {tenant.name}'s alerts go to its own webhook "
+                                       f"{tenant.alert_webhook_url} (tenants.yaml): no platform receiver to read")
+            namespace = tenant.namespace
+        path = alerts.deliveries_path(receiver)
+        command = [prerequisites.find("kubectl") or "kubectl", "--context", self.context, "-n", namespace, "exec",
+                   f"deploy/{alerts.NAME}", "-c", alerts.NAME, "--", "cat", path]
+        what = f"{path} of {namespace}/deploy/{alerts.NAME}"
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise cluster.ClusterError(f"reading {what}: kubectl exec did not answer within 60 s") from None
+        if result.returncode != 0:
+            if "No such file" in result.stderr:
+                return []  # the receiver has not been notified yet
+            raise cluster.ClusterError(f"reading {what}: {result.stderr.strip() or f'exit {result.returncode}'}")
+        return parse_deliveries(result.stdout, last)
 
     # -- workflows -------------------------------------------------------------------
     def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:

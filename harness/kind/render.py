@@ -86,8 +86,23 @@ def kustomize(directory: Path) -> str:
     return result.stdout
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (scripts, files in ConfigMaps) as literal blocks, readable in the rendered charts;
+    no YAML anchors for objects used twice (labels as selectors): every manifest reads on its own."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def _str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def _dump(*documents: dict) -> str:
-    return "---\n".join(yaml.safe_dump(doc, sort_keys=False) for doc in documents)
+    return "---\n".join(yaml.dump(doc, Dumper=_Dumper, sort_keys=False) for doc in documents)
 
 
 GC_CRONJOB = "simplepipe-gc"
@@ -144,8 +159,11 @@ ALERT_RECEIVER_PORT = 8080
 
 
 def alert_webhook_url(tenant: Tenant) -> str:
-    """tenants.yaml `alerts.webhook_url`, else a receiver Service the tenant runs in its own namespace."""
-    return tenant.alert_webhook_url or f"http://alert-receiver.{tenant.namespace}.svc:{ALERT_RECEIVER_PORT}/"
+    """tenants.yaml `alerts.webhook_url`, else the platform's receiver in the tenant's namespace
+    (harness/kind/alerts.py)."""
+    from harness.kind import alerts
+
+    return tenant.alert_webhook_url or alerts.receiver_url(tenant.namespace, tenant.name)
 
 
 def alertmanager_config(tenant: Tenant) -> dict:
@@ -364,7 +382,7 @@ class Rendering:
 
 def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DIR) -> Rendering:
     """Render everything tenant-derived from the sources in platform_dir (nothing is written there)."""
-    from harness.kind import reads
+    from harness.kind import alerts, reads
 
     tenants = load_tenants() if tenants is None else tenants
     files: dict[str, str] = {}
@@ -377,14 +395,17 @@ def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DI
             overlay_dir.mkdir(parents=True)
             for name, text in overlay.items():
                 (overlay_dir / name).write_text(text)
-            # The read proxy lives in `monitoring`, so it is added after kustomize sets the tenant's namespace.
-            manifests = kustomize(overlay_dir) + "---\n" + _dump(*reads.read_proxy(tenant))
+            # The read proxy lives in `monitoring`, so it is added after kustomize sets the tenant's namespace;
+            # the tenant's alert receiver carries harness/alert_receiver.py, which kustomize cannot reach.
+            manifests = kustomize(overlay_dir) + "---\n" + _dump(*reads.read_proxy(tenant),
+                                                                 *alerts.tenant_receiver(tenant))
             for name, text in {**overlay, **tenant_chart(tenant, manifests)}.items():
                 files[(TENANTS_DIR / tenant.name / name).as_posix()] = text
     files.update(dashboards_chart(kustomize(DASHBOARDS_KUSTOMIZATION)))
     files[HELMFILE] = helmfile(tenants, (platform_dir / HELMFILE_BASE).read_text())
     files[artifacts.MINIO_TENANT_VALUES] = minio_tenant_values_file(tenants)
     files.update(argo_network_chart(kustomize(platform_dir / ARGO_NETWORK)))
+    files.update(alerts.administrator_chart())
     return Rendering(files)
 
 

@@ -2,18 +2,17 @@
 
 Routing by the `tenant` label the platform stamps (never by text a tenant pushes): an alert of tenant X
 goes to X's webhook receiver and, always, to the administrator's; no route leads to another tenant.
-Receivers are the platform's own webhook server (harness.local.alert_receiver), one URL path each.
+Receivers are the platform's own webhook server (harness.alert_receiver), one URL path each.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-
 from harness import config_files
+from harness.alert_receiver import ADMINISTRATOR, receiver_names
 from harness.net import HOST
 from harness.tenants import Tenant
 
-ADMINISTRATOR = "administrator"
 # Seconds, not Alertmanager's minutes: the local platform is for seeing a delivery while you watch.
 ROUTE_TIMING = {"group_wait": "1s", "group_interval": "5s", "repeat_interval": "1h"}
 GROUP_BY = ["alertname", "tenant", "job"]
@@ -23,16 +22,8 @@ def receiver_name(tenant: Tenant) -> str:
     return f"tenant-{tenant.name}"
 
 
-def receiver_names(tenants: list[Tenant]) -> list[str]:
-    """The receiver server's paths (and files): one per tenant, and the administrator's."""
-    names = [t.name for t in tenants]
-    if ADMINISTRATOR in names:
-        raise ValueError(f"a tenant may not be named {ADMINISTRATOR!r}: that is the administrator's alert receiver")
-    return names + [ADMINISTRATOR]
-
-
 def alertmanager_config(tenants: list[Tenant], receiver_port: int) -> dict:
-    receiver_names(tenants)  # refuses a tenant named like the administrator
+    receiver_names([t.name for t in tenants])  # refuses a tenant named like the administrator
 
     def webhook(path: str) -> dict:
         return {"webhook_configs": [{"url": f"http://{HOST}:{receiver_port}/{path}", "send_resolved": True}]}

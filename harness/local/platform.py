@@ -33,8 +33,9 @@ from typing import Callable
 
 import yaml
 
+from harness import alert_receiver
 from harness.errors import ProcessExitedError
-from harness.local import alert_receiver, alertmanager, binaries, expiry, prometheus, pushgateway, seaweedfs
+from harness.local import alertmanager, binaries, expiry, prometheus, pushgateway, seaweedfs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
 from harness.local.settings import LocalSettings, Ports, load_settings
 from harness.local.supervised import SPEC_FILE, STATUS_FILE, PeriodicJob, read_status
@@ -171,7 +172,6 @@ class LocalPlatform(Platform):
                 "SIMPLEPIPE_ARTIFACT_BUCKET": tenant.artifact_bucket}
 
     def alert_deliveries(self, receiver: str, last: int | None = None) -> list[dict]:
-        """Notifications a receiver (a tenant's name, or "administrator") got, oldest first."""
         return alert_receiver.read_deliveries(self.state_dir, receiver, last)
 
     # -- up --------------------------------------------------------------------------------------
@@ -353,7 +353,7 @@ class LocalPlatform(Platform):
         receiver_url = f"http://{HOST}:{ports.alert_receiver}/-/ready"
         servers.append(_Server(
             "alert-receiver",
-            alert_receiver.receiver_argv(self.state_dir, ports.alert_receiver, self._path("config", "alert-receivers")),
+            alert_receiver.receiver_argv(self.state_dir, HOST, ports.alert_receiver, self._path("config", "alert-receivers")),
             {"alertmanager.receiver_port in platform/local/platform.yaml": ports.alert_receiver},
             lambda: http_ok(receiver_url),
             f"{receiver_url} to answer 200",
@@ -390,7 +390,7 @@ class LocalPlatform(Platform):
             self.say("  seaweedfs: tenants' S3 identities changed; weed reads them only at start: "
                      "`make down && make up` to give a new tenant its S3 keys and bucket")
         alert_receiver.write_receivers(self._path("config", "alert-receivers"),
-                                       alertmanager.receiver_names(self.tenants))
+                                       alert_receiver.receiver_names([t.name for t in self.tenants]))
         routes = alertmanager.alertmanager_config(self.tenants, self._ports.alert_receiver)
         if alertmanager.write_config(self._path("config", "alertmanager.yml"), routes) and \
                 self._supervised_running("alertmanager"):
@@ -480,18 +480,6 @@ class LocalPlatform(Platform):
             except Exception as exc:  # noqa: BLE001 - status reports, it does not fail
                 lines.append(f"  prometheus API: {exc}")
         return lines + self.alert_lines() + self.where_lines()
-
-    def alert_lines(self, last: int = 3) -> list[str]:
-        """The newest notifications of every receiver: who was told what."""
-        lines = []
-        for receiver in alertmanager.receiver_names(self.tenants):
-            deliveries = self.alert_deliveries(receiver, last)
-            lines.append(f"  alerts to {receiver}: {'none yet' if not deliveries else ''}".rstrip())
-            for delivery in deliveries:
-                alerts = ", ".join(f"{a['labels'].get('alertname')}{{tenant={a['labels'].get('tenant')}, "
-                                   f"job={a['labels'].get('job')}}}" for a in delivery.get("alerts", []))
-                lines.append(f"    {delivery.get('received')} {delivery.get('status')}: {alerts}")
-        return lines
 
     def where_lines(self) -> list[str]:
         s3 = self.settings.s3

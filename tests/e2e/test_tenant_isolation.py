@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from harness import e2e_report
 from harness.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
+from harness.errors import UnavailableError
 from harness.promql import PrometheusClient, non_empty
 from harness.scenario import load_scenario
 from harness.tenants import Tenant, load_tenants, tenant_by_name
@@ -38,8 +39,9 @@ PAIRS = [(a, v) for a in TENANTS for v in TENANTS if a != v]
 SCRAPE_WAIT_SECONDS = 30.0
 # After a pushed series would have been scraped: rule evaluations that could turn it into an alert.
 EVALUATIONS_WAIT_SECONDS = 6.0
-# group_wait 1 s and group_interval 5 s locally; Prometheus sends a firing alert at its next evaluation.
-DELIVERY_WAIT_SECONDS = 60.0
+# group_wait 1 s and group_interval 5 s locally, 10 s and 1 m on kind (values/kube-prometheus-stack.yaml, where each
+# read is a kubectl exec); Prometheus sends a firing alert at its next evaluation.
+DELIVERY_WAIT_SECONDS = {"local": 60.0, "kind": 120.0}
 FAILING_SCENARIO = "bob-nightly-failing"
 
 
@@ -175,9 +177,10 @@ def overwrite_other_artifacts(platform, attacker: Tenant, victim: Tenant) -> Att
 
 
 def _deliveries(platform, receiver: str) -> list[dict]:
-    if not hasattr(platform, "alert_deliveries"):
-        pytest.skip(f"{platform.name}: alert receivers are not readable from the harness yet")
-    return platform.alert_deliveries(receiver)
+    try:
+        return platform.alert_deliveries(receiver)
+    except UnavailableError as exc:  # kind: a tenant whose tenants.yaml entry names its own webhook
+        pytest.skip(f"{platform.name}: {exc}")
 
 
 def _delivered(platform, receiver: str, **labels: str) -> list[dict]:
@@ -186,7 +189,7 @@ def _delivered(platform, receiver: str, **labels: str) -> list[dict]:
 
 
 def _wait_delivered(platform, receiver: str, what: str, **labels: str) -> None:
-    wait_until(lambda: _delivered(platform, receiver, **labels), timeout=DELIVERY_WAIT_SECONDS, poll=1,
+    wait_until(lambda: _delivered(platform, receiver, **labels), timeout=DELIVERY_WAIT_SECONDS[platform.name], poll=1,
                errors=(), what=f"receiver {receiver} to be notified of {what} ({labels})")
 
 

@@ -92,7 +92,7 @@ def test_each_tenant_namespace_has_its_alertmanager_config_to_its_webhook(render
 
 def test_the_default_webhook_is_in_the_tenants_own_namespace_and_tenants_yaml_may_override_it():
     tenant = load_tenants()[0]
-    assert render.alert_webhook_url(tenant) == f"http://alert-receiver.{tenant.namespace}.svc:8080/"
+    assert render.alert_webhook_url(tenant) == f"http://alert-receiver.{tenant.namespace}.svc:8080/{tenant.name}"
     own = Tenant(**{**tenant.__dict__, "alert_webhook_url": "https://hooks.example.com/alice"})
     assert render.alertmanager_config(own)["spec"]["receivers"][0]["webhookConfigs"][0]["url"] == \
         "https://hooks.example.com/alice"
@@ -203,4 +203,4 @@ def test_a_webhook_url_in_tenants_yaml_reaches_the_tenants_alertmanager_config(t
     first, second = load_tenants(path)[:2]
     assert render.alertmanager_config(second)["spec"]["receivers"][0]["webhookConfigs"][0]["url"] == \
         "https://hooks.example.com/bob"
-    assert render.alert_webhook_url(first) == f"http://alert-receiver.{first.namespace}.svc:8080/"
+    assert render.alert_webhook_url(first) == f"http://alert-receiver.{first.namespace}.svc:8080/{first.name}"

@@ -41,6 +41,14 @@ def test_dashboards_manifests_validate(rendering):
     assert validate_text(text, "dashboards/kubernetes") == []
 
 
+def test_administrators_alert_receiver_validates(rendering):
+    from harness.kind import alerts
+
+    text = _chart_manifests(rendering, alerts.ADMINISTRATOR_CHART.as_posix())
+    assert sorted(obj["kind"] for obj in _objects(text)) == ["ConfigMap", "Deployment", "NetworkPolicy", "Service"]
+    assert validate_text(text, "the administrator's alert receiver") == []
+
+
 def test_dashboards_chart_passes_helm_templating_unchanged(rendering):
     escaped = rendering.files[f"{render.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"]
     raw = render.kustomize(render.DASHBOARDS_KUSTOMIZATION)

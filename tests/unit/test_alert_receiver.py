@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from harness.local.alert_receiver import MAX_BODY_BYTES, AlertReceiver, read_deliveries, write_receivers
+from harness.alert_receiver import MAX_BODY_BYTES, AlertReceiver, read_deliveries, write_receivers
 
 NOTIFICATION = {"status": "firing", "receiver": "tenant-bob", "alerts": [
     {"status": "firing", "labels": {"alertname": "SimplepipeJobFailed", "tenant": "bob", "job": "bob-nightly"},

@@ -1,11 +1,17 @@
-"""The local platform's alert receiver: a webhook server Alertmanager notifies, one path per receiver.
+"""The platform's alert receiver: a webhook server Alertmanager notifies, one path per receiver.
 
-    python -m harness.local.alert_receiver --state-dir .state/local --port 19094 --receivers config/alert-receivers
+    python -m harness.alert_receiver --host 127.0.0.1 --port 19094 --state-dir .state/local \
+        --receivers config/alert-receivers
 
 Each notification POSTed to /<receiver> is appended as one JSON line to <state-dir>/alerts/<receiver>.jsonl:
-what that tenant (or the administrator) was told. The receivers file (one name a line, written by `make up`
-from tenants.yaml) is read again for each notification, so a tenant added while the platform runs is
-known at once. Unknown names get 404; bodies over 1 MiB get 413.
+what that tenant (or the administrator) was told. The receivers file (one name a line) is read again for
+each notification, so a tenant added while the platform runs is known at once. Unknown names get 404;
+bodies over 1 MiB get 413.
+
+Both backends run this file. Locally `make up` starts it with every tenant and the administrator as
+receivers. On kind it runs in the Simplepipe image from a ConfigMap (harness/kind/alerts.py renders this
+very file into it): one in `monitoring` for the administrator, one in each tenant namespace for the tenant.
+So it imports nothing but the standard library.
 """
 from __future__ import annotations
 
@@ -17,10 +23,17 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from harness.net import HOST
-
 MAX_BODY_BYTES = 1 << 20
 ALERTS_DIR = "alerts"
+# The administrator's receiver; every tenant's receiver is named like the tenant.
+ADMINISTRATOR = "administrator"
+
+
+def receiver_names(tenant_names: list[str]) -> list[str]:
+    """The receivers of a platform: one per tenant (its name), and the administrator's."""
+    if ADMINISTRATOR in tenant_names:
+        raise ValueError(f"a tenant may not be named {ADMINISTRATOR!r}: that is the administrator's alert receiver")
+    return list(tenant_names) + [ADMINISTRATOR]
 
 
 def write_receivers(path: Path, names: list[str]) -> None:
@@ -41,11 +54,16 @@ def deliveries_file(state_dir: Path, receiver: str) -> Path:
 
 def read_deliveries(state_dir: Path, receiver: str, last: int | None = None) -> list[dict]:
     """The notifications the receiver recorded, oldest first (`last`: only the newest so many)."""
-    path = deliveries_file(state_dir, receiver)
     try:
-        lines = path.read_text().splitlines()
+        text = deliveries_file(state_dir, receiver).read_text()
     except FileNotFoundError:
         return []
+    return parse_deliveries(text, last)
+
+
+def parse_deliveries(text: str, last: int | None = None) -> list[dict]:
+    """The records of a deliveries file's text, oldest first (`last`: only the newest so many)."""
+    lines = text.splitlines()
     records = []
     for line in lines[-last:] if last else lines:
         try:
@@ -71,12 +89,12 @@ def delivery_record(receiver: str, notification: dict) -> dict:
 class AlertReceiver(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state_dir: Path, receivers: Path, port: int):
+    def __init__(self, state_dir: Path, receivers: Path, port: int, host: str = "127.0.0.1"):
         self.state_dir = Path(state_dir)
         self.receivers_file = Path(receivers)
         self.write_lock = threading.Lock()
         (self.state_dir / ALERTS_DIR).mkdir(parents=True, exist_ok=True)
-        super().__init__((HOST, port), _Handler)
+        super().__init__((host, port), _Handler)
 
     def record(self, receiver: str, notification: dict) -> None:
         line = json.dumps(delivery_record(receiver, notification), sort_keys=True) + "\n"
@@ -122,21 +140,22 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def receiver_argv(state_dir: Path, port: int, receivers: Path) -> list[str]:
-    return [sys.executable, "-m", "harness.local.alert_receiver", f"--state-dir={state_dir}", f"--port={port}",
-            f"--receivers={receivers}"]
+def receiver_argv(state_dir: Path, host: str, port: int, receivers: Path) -> list[str]:
+    return [sys.executable, "-m", "harness.alert_receiver", f"--host={host}", f"--port={port}",
+            f"--state-dir={state_dir}", f"--receivers={receivers}"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.local.alert_receiver", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m harness.alert_receiver", description=__doc__.splitlines()[0])
     parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--receivers", type=Path, required=True, help="file of receiver names (URL paths), one a line")
     args = parser.parse_args(argv)
     try:
-        server = AlertReceiver(args.state_dir, args.receivers, args.port)
+        server = AlertReceiver(args.state_dir, args.receivers, args.port, args.host)
     except OSError as exc:
-        print(f"alert receiver: cannot listen on {HOST}:{args.port}: {exc}", file=sys.stderr)
+        print(f"alert receiver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     try:
         server.serve_forever()

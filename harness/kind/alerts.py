@@ -1,0 +1,155 @@
+"""Alert receivers on kind: where Alertmanager's webhooks land, and the check that every webhook the platform
+configures reaches a receiver that records it under the right name.
+
+The receiver is harness/alert_receiver.py, the same file the local platform runs, rendered into a ConfigMap
+and run by the Simplepipe image (already on the cluster: `make image PLATFORM=kind`), so no other image is
+pulled. One runs in `monitoring` for the administrator (the `alert-receiver` release, only Alertmanager may
+reach it), and one in each tenant namespace whose tenant names no webhook of its own in tenants.yaml (the
+tenant's chart; the namespace's NetworkPolicy admits Alertmanager on its port). Each keeps what it was told
+in an emptyDir, read back with `kubectl exec` (KindPlatform.alert_deliveries).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from harness import alert_receiver
+from harness.kind.render import ALERT_RECEIVER_PORT, GENERATED, MONITORING_NAMESPACE, TENANT_LABEL, _dump
+from harness.tenants import Tenant
+
+NAME = "alert-receiver"
+SCRIPT = Path(alert_receiver.__file__)
+SCRIPT_KEY = "alert_receiver.py"
+RECEIVERS_KEY = "receivers"
+CONFIG_MOUNT = "/opt/simplepipe/alert-receiver"
+DATA_MOUNT = "/data"
+# The emptyDir's bound: the pod is evicted and restarted empty rather than filling the node.
+DATA_SIZE_LIMIT = "64Mi"
+ADMINISTRATOR_CHART = Path("k8s") / "alert-receiver" / "chart"
+
+
+def receiver_url(namespace: str, receiver: str) -> str:
+    """The webhook URL of `receiver` on the receiver Service of `namespace`."""
+    return f"http://{NAME}.{namespace}.svc:{ALERT_RECEIVER_PORT}/{receiver}"
+
+
+def deliveries_path(receiver: str) -> str:
+    """Where the receiver pod keeps what `receiver` was told (harness.alert_receiver.deliveries_file)."""
+    return alert_receiver.deliveries_file(Path(DATA_MOUNT), receiver).as_posix()
+
+
+def receiver_objects(namespace: str, receivers: list[str], labels: dict[str, str],
+                     admitted: list[dict] | None = None) -> list[dict]:
+    """ConfigMap (the receiver's code and names), Deployment and Service of a namespace's receiver; with
+    `admitted` (NetworkPolicy peers), also a NetworkPolicy letting only those reach it."""
+    from harness.kind.image import image_tag
+
+    labels = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": "simplepipe", **labels}
+    metadata = {"name": NAME, "namespace": namespace, "labels": labels}
+    data = {SCRIPT_KEY: SCRIPT.read_text(), RECEIVERS_KEY: "".join(f"{name}\n" for name in receivers)}
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
+    # A new script or receiver list rolls the pod (a mounted ConfigMap alone is not re-read by python).
+    checksum = hashlib.sha256(_dump(config_map).encode()).hexdigest()
+    container = {
+        "name": NAME,
+        "image": image_tag(),
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["python3", f"{CONFIG_MOUNT}/{SCRIPT_KEY}", "--host=0.0.0.0", f"--port={ALERT_RECEIVER_PORT}",
+                    f"--state-dir={DATA_MOUNT}", f"--receivers={CONFIG_MOUNT}/{RECEIVERS_KEY}"],
+        "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
+        "ports": [{"name": "http", "containerPort": ALERT_RECEIVER_PORT}],
+        "readinessProbe": {"httpGet": {"path": "/-/ready", "port": "http"}},
+        "resources": {"requests": {"cpu": "5m", "memory": "24Mi"}, "limits": {"memory": "64Mi"}},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "readOnlyRootFilesystem": True,
+                            "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumeMounts": [{"name": "code", "mountPath": CONFIG_MOUNT, "readOnly": True},
+                         {"name": "deliveries", "mountPath": DATA_MOUNT}],
+    }
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                 "template": {"metadata": {"labels": labels, "annotations": {"checksum/config": checksum}},
+                              "spec": {"automountServiceAccountToken": False, "containers": [container],
+                                       "volumes": [{"name": "code", "configMap": {"name": NAME}},
+                                                   {"name": "deliveries",
+                                                    "emptyDir": {"sizeLimit": DATA_SIZE_LIMIT}}]}}},
+    }
+    service = {
+        "apiVersion": "v1", "kind": "Service", "metadata": metadata,
+        "spec": {"selector": labels, "ports": [{"name": "http", "port": ALERT_RECEIVER_PORT, "targetPort": "http"}]},
+    }
+    objects = [config_map, deployment, service]
+    if admitted is not None:
+        objects.append({
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": metadata,
+            "spec": {"podSelector": {"matchLabels": labels}, "policyTypes": ["Ingress"],
+                     "ingress": [{"from": admitted, "ports": [{"protocol": "TCP", "port": ALERT_RECEIVER_PORT}]}]},
+        })
+    return objects
+
+
+# kube-prometheus-stack's Alertmanager pods (the tenant NetworkPolicy admits the same peer).
+ALERTMANAGER_PEER = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "alertmanager"}}}
+
+
+def tenant_receiver(tenant: Tenant) -> list[dict]:
+    """The receiver in the tenant's namespace, or nothing when tenants.yaml gives the tenant its own webhook."""
+    if tenant.alert_webhook_url:
+        return []
+    return receiver_objects(tenant.namespace, [tenant.name], {TENANT_LABEL: tenant.name})
+
+
+def administrator_receiver() -> list[dict]:
+    """The administrator's receiver in `monitoring`: only Alertmanager may post to it."""
+    return receiver_objects(MONITORING_NAMESPACE, [alert_receiver.ADMINISTRATOR], {}, admitted=[ALERTMANAGER_PEER])
+
+
+def administrator_chart() -> dict[str, str]:
+    """platform/k8s/alert-receiver/chart: the administrator's receiver, for the `alert-receiver` release."""
+    chart = {"apiVersion": "v2", "name": NAME, "type": "application", "version": "0.1.0",
+             "description": "The administrator's alert receiver: every tenant's alerts end here"}
+    manifests = _dump(*administrator_receiver())
+    header = GENERATED.replace("platform/tenants.yaml", "harness/kind/alerts.py")
+    return {(ADMINISTRATOR_CHART / "Chart.yaml").as_posix(): header + _dump(chart),
+            (ADMINISTRATOR_CHART / "templates" / "manifests.yaml").as_posix(): header + manifests}
+
+
+def _one(objects: list[dict], kind: str, namespace: str, name: str) -> dict | None:
+    found = [o for o in objects if o.get("kind") == kind and o.get("metadata", {}).get("name") == name
+             and o.get("metadata", {}).get("namespace", namespace) == namespace]
+    return found[0] if len(found) == 1 else None
+
+
+def delivery_problems(objects: list[dict], url: str, receiver: str) -> list[str]:
+    """Why a webhook `url` would not be recorded as `receiver` by the receivers among `objects` ([] if it is):
+    the Service its host names, that Service's port, the Deployment behind it running harness.alert_receiver
+    from the ConfigMap, and `receiver` being the only name that ConfigMap lists."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").split(".")
+    if parts.scheme != "http" or len(host) < 3 or host[2] != "svc":
+        return [f"{url}: not a Service URL http://<service>.<namespace>.svc:<port>/<receiver>"]
+    service_name, namespace = host[0], host[1]
+    service = _one(objects, "Service", namespace, service_name)
+    if service is None:
+        return [f"{url}: no Service {namespace}/{service_name} is rendered"]
+    problems = []
+    if parts.port not in [p.get("port") for p in service["spec"].get("ports", [])]:
+        problems.append(f"{url}: Service {namespace}/{service_name} has no port {parts.port}")
+    deployment = _one(objects, "Deployment", namespace, service_name)
+    config_map = _one(objects, "ConfigMap", namespace, service_name)
+    if deployment is None or config_map is None:
+        return problems + [f"{url}: no Deployment and ConfigMap {namespace}/{service_name} behind the Service"]
+    pod = deployment["spec"]["template"]
+    if any(pod["metadata"].get("labels", {}).get(k) != v for k, v in service["spec"].get("selector", {}).items()):
+        problems.append(f"{url}: the Service's selector does not select Deployment {namespace}/{service_name}")
+    if config_map["data"].get(SCRIPT_KEY) != SCRIPT.read_text():
+        problems.append(f"{url}: ConfigMap {namespace}/{service_name} does not hold harness/alert_receiver.py "
+                        "as it is now (run `python -m harness.kind.render`)")
+    listed = [line for line in config_map["data"].get(RECEIVERS_KEY, "").splitlines() if line.strip()]
+    path = parts.path.strip("/")
+    if path != receiver or listed != [receiver]:
+        problems.append(f"{url}: recorded as {path or '(no receiver)'!r} by a receiver listing {listed}, "
+                        f"want exactly {receiver!r}")
+    return problems
