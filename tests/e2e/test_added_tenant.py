@@ -1,7 +1,8 @@
-"""A tenant added to tenants.yaml with a scenario of its own: given a third tenant, carol, and her scenario next to
+"""A tenant added to tenants.yaml with a scenario of its own: given one more tenant, carol, and her scenario next to
 the repository's, when every scenario has run on a local platform built from that tenants file, then each
 scenario's PromQL holds and every dashboard panel shows what its tenants produce (carol pushes none of the
-run-time or job-outcome metrics the others do)."""
+run-time or job-outcome metrics the others do). Where tenants.yaml already has a carol (someone added her), the
+added tenant takes the first free name of carol2, carol3, ..."""
 from __future__ import annotations
 
 import os
@@ -75,6 +76,17 @@ CAROL_EXPECT = {
 }
 
 
+def added_name(document: dict) -> str:
+    """"carol", or the first of carol2, carol3, ... that no tenant of tenants.yaml uses as name or namespace."""
+    taken = {t["name"] for t in document["tenants"]} | {t.get("namespace", t["name"]) for t in document["tenants"]}
+    return next(name for name in ["carol", *(f"carol{n}" for n in range(2, 100))] if name not in taken)
+
+
+def as_added(data: dict, name: str) -> dict:
+    """CAROL, CAROL_WORKFLOW or CAROL_EXPECT for the added tenant's name."""
+    return yaml.safe_load(yaml.safe_dump(data).replace("carol", name).replace("Carol", name.title()))
+
+
 @pytest.fixture(scope="module")
 def three_tenants(tmp_path_factory):
     """tenants.yaml + carol, and scenarios/ + carol-report, in a temp folder; a local platform built from them."""
@@ -84,13 +96,16 @@ def three_tenants(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("three-tenants")
     tenants_file = tmp / "tenants.yaml"
     document = yaml.safe_load(TENANTS_FILE.read_text())
-    carol = {**CAROL, "pushgateway": {**CAROL["pushgateway"], "local_port": free_port()}}
+    name = added_name(document)
+    carol = as_added(CAROL, name)
+    carol["pushgateway"]["local_port"] = free_port()
     tenants_file.write_text(yaml.safe_dump({"tenants": [*document["tenants"], carol]}, sort_keys=False))
     scenarios = tmp / "scenarios"
     shutil.copytree(SCENARIOS_DIR, scenarios)
-    (scenarios / "carol-report").mkdir()
-    (scenarios / "carol-report" / "workflow.yaml").write_text(yaml.safe_dump(CAROL_WORKFLOW, sort_keys=False))
-    (scenarios / "carol-report" / "expect.yaml").write_text(yaml.safe_dump(CAROL_EXPECT, sort_keys=False))
+    scenario = scenarios / f"{name}-report"
+    scenario.mkdir()
+    (scenario / "workflow.yaml").write_text(yaml.safe_dump(as_added(CAROL_WORKFLOW, name), sort_keys=False))
+    (scenario / "expect.yaml").write_text(yaml.safe_dump(as_added(CAROL_EXPECT, name), sort_keys=False))
     tenants = load_tenants(tenants_file)
     with throwaway_platform(tmp / "platform", tenants) as platform:
         yield Given(platform, backend="local", tenants=tenants, scenarios_root=scenarios)
@@ -98,10 +113,11 @@ def three_tenants(tmp_path_factory):
 
 def test_a_third_tenant_with_its_own_scenario_runs_next_to_the_others_on_a_local_platform(three_tenants):
     given = three_tenants
-    assert [t.name for t in given.tenants] == ["alice", "bob", "carol"]
+    added = given.tenants[-1].name
+    assert [t.name for t in given.tenants] == [t.name for t in load_tenants()] + [added]
 
     (given.every_scenario()
      .when().submitted().observed_while_running().finished()
      .then().phase_as_expected().expectations_hold().every_panel_shows_its_data())
 
-    assert "carol-report" in {s.scenario.name for s in given.submissions}
+    assert f"{added}-report" in {s.scenario.name for s in given.submissions}
