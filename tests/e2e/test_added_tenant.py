@@ -15,7 +15,7 @@ from e2e_story import Given
 from harness.net import free_port
 from harness.local.throwaway import throwaway_platform
 from harness.scenario import SCENARIOS_DIR
-from harness.tenants import TENANTS_FILE, load_tenants
+from harness.tenants import TENANTS_FILE, load_tenants, unused_name
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -76,12 +76,6 @@ CAROL_EXPECT = {
 }
 
 
-def added_name(document: dict) -> str:
-    """"carol", or the first of carol2, carol3, ... that no tenant of tenants.yaml uses as name or namespace."""
-    taken = {t["name"] for t in document["tenants"]} | {t.get("namespace", t["name"]) for t in document["tenants"]}
-    return next(name for name in ["carol", *(f"carol{n}" for n in range(2, 100))] if name not in taken)
-
-
 def as_added(data: dict, name: str) -> dict:
     """CAROL, CAROL_WORKFLOW or CAROL_EXPECT for the added tenant's name."""
     return yaml.safe_load(yaml.safe_dump(data).replace("carol", name).replace("Carol", name.title()))
@@ -96,7 +90,7 @@ def three_tenants(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("three-tenants")
     tenants_file = tmp / "tenants.yaml"
     document = yaml.safe_load(TENANTS_FILE.read_text())
-    name = added_name(document)
+    name = unused_name({t.name for t in load_tenants()} | {t.namespace for t in load_tenants()})
     carol = as_added(CAROL, name)
     carol["pushgateway"]["local_port"] = free_port()
     tenants_file.write_text(yaml.safe_dump({"tenants": [*document["tenants"], carol]}, sort_keys=False))

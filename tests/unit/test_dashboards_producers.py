@@ -29,8 +29,12 @@ def test_gateway_and_scrape_series_and_label_only_selectors_are_every_tenants():
     for expr in ['count by (tenant) (push_time_seconds{tenant=~"$tenant"})', 'up{job=~"pushgateway-($tenant)"}',
                  'count by (tenant) ({tenant=~"$tenant", tenant!=""})']:
         assert producers.tenants_for([expr]) == {"carol", "alice"}, expr
-        # A tenant that pushed without a scenario of its own still has its gateway's series.
-        assert producers.expects_data([expr], "dave")
+    # A tenant without a scenario of its own (added to tenants.yaml) still has its gateway's and scrape's
+    # series, but no group's: whether it pushed anything, the scenarios cannot say.
+    assert producers.expects_data(['up{job=~"pushgateway-($tenant)"}'], "dave")
+    assert producers.expects_data(['count by (tenant) ({tenant=~"$tenant", tenant!=""})'], "dave")
+    assert not producers.expects_data(['count by (tenant) (push_time_seconds{tenant=~"$tenant"})'], "dave")
+    assert producers.expects_data(['count by (tenant) (push_time_seconds{tenant=~"$tenant"})'], "carol")
     assert not producers.expects_data(["model_accuracy"], "dave")
     assert not producers.expects_data(["carol_rows"], "alice") and producers.expects_data(["carol_rows"], "carol")
 

@@ -6,11 +6,12 @@ import pytest
 
 from harness.kind import grafana_orgs, reads
 from harness.net import free_port
-from harness.tenants import Tenant, load_tenants
+from harness.tenants import Tenant, load_tenants, one_more_tenant
 
 
 def three_tenants() -> list[Tenant]:
-    return load_tenants() + [Tenant(name="carol", namespace="carol", username="carol", password="pw", local_port=1)]
+    tenants = load_tenants()
+    return tenants + [one_more_tenant(tenants)]
 
 
 def test_one_organisation_per_tenant_whose_only_data_source_is_its_own_proxy():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.local.alertmanager import ADMINISTRATOR, alertmanager_config, receiver_name, write_config
-from harness.tenants import Tenant, load_tenants
+from harness.tenants import Tenant, load_tenants, one_more_tenant
 
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(),
@@ -18,7 +18,8 @@ needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(),
 
 def three_tenants() -> list[Tenant]:
     """tenants.yaml plus a third, as an administrator would add one."""
-    return load_tenants() + [Tenant(name="carol", namespace="carol", username="carol", password="pw", local_port=1)]
+    tenants = load_tenants()
+    return tenants + [one_more_tenant(tenants)]
 
 
 def amtool(*args: str) -> subprocess.CompletedProcess:

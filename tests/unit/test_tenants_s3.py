@@ -41,3 +41,16 @@ def test_the_administrators_name_is_reserved(tmp_path):
 def test_an_s3_block_that_is_not_a_mapping_is_refused_naming_it(tmp_path):
     with pytest.raises(TenantsFileError, match=r"tenants\[0\]\.s3: 'AKALICE:secret' is not of type 'object'"):
         load_tenants(tenants_file(tmp_path, entry("alice", 1, s3="AKALICE:secret")))
+
+
+def test_one_more_tenant_clashes_with_none_of_the_tenants_already_there():
+    from harness.tenants import one_more_tenant, unused_name
+
+    assert unused_name(["alice", "bob"]) == "carol"
+    assert unused_name(["alice", "carol", "carol2"]) == "carol3"
+    tenants = load_tenants()
+    first = one_more_tenant(tenants)
+    second = one_more_tenant([*tenants, first])
+    for field in ("name", "namespace", "username", "s3_access_key"):
+        values = [getattr(t, field) for t in (*tenants, first, second)]
+        assert len(set(values)) == len(values), field

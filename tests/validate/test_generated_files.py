@@ -6,7 +6,7 @@ import yaml
 from harness.kind import render
 from harness.local import LocalPlatform
 from harness.local.prometheus import prometheus_config
-from harness.tenants import load_tenants
+from harness.tenants import load_tenants, one_more_tenant
 
 
 def test_committed_kind_files_match_a_fresh_rendering():
@@ -16,10 +16,10 @@ def test_committed_kind_files_match_a_fresh_rendering():
 
 def test_stale_check_notices_a_tenant_added_to_tenants_yaml(tmp_path):
     tenants = load_tenants()
-    extra = tenants[0].__class__(name="carol", namespace="carol", username="carol", password="pw", local_port=1)
+    extra = one_more_tenant(tenants)
     stale = render.stale_files(tenants=[*tenants, extra])
     assert "helmfile.yaml" in stale
-    assert "k8s/tenants/carol/kustomization.yaml" in stale
+    assert f"k8s/tenants/{extra.name}/kustomization.yaml" in stale
 
 
 def test_kind_and_local_backends_derive_the_same_tenants_from_tenants_yaml(rendering, tmp_path):
