@@ -353,7 +353,8 @@ class LocalPlatform(Platform):
         receiver_url = f"http://{HOST}:{ports.alert_receiver}/-/ready"
         servers.append(_Server(
             "alert-receiver",
-            alert_receiver.receiver_argv(self.state_dir, HOST, ports.alert_receiver, self._path("config", "alert-receivers")),
+            alert_receiver.receiver_argv(self.state_dir, HOST, ports.alert_receiver,
+                                         self._path("config", "alert-receivers")),
             {"alertmanager.receiver_port in platform/local/platform.yaml": ports.alert_receiver},
             lambda: http_ok(receiver_url),
             f"{receiver_url} to answer 200",

@@ -15,7 +15,7 @@ from e2e_story import Given
 from harness.net import free_port
 from harness.local.throwaway import throwaway_platform
 from harness.scenario import SCENARIOS_DIR
-from harness.tenants import TENANTS_FILE, load_tenants, unused_name
+from harness.tenants import TENANTS_FILE, load_tenants, one_more_tenant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -90,7 +90,7 @@ def three_tenants(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("three-tenants")
     tenants_file = tmp / "tenants.yaml"
     document = yaml.safe_load(TENANTS_FILE.read_text())
-    name = unused_name({t.name for t in load_tenants()} | {t.namespace for t in load_tenants()})
+    name = one_more_tenant(load_tenants()).name
     carol = as_added(CAROL, name)
     carol["pushgateway"]["local_port"] = free_port()
     tenants_file.write_text(yaml.safe_dump({"tenants": [*document["tenants"], carol]}, sort_keys=False))
