@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HARNESS := $(PY) -m harness --platform $(PLATFORM)
 
-.PHONY: help install system-packages test unit e2e validate bench up down status env \
+.PHONY: help install system-packages test unit integration e2e validate bench up down status env \
         dashboards snapshot load image lint clean
 
 help:
@@ -37,8 +37,12 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider -q tests
 
+# One folder per layer (tests/conftest.py marks each test with its folder, so `-m unit` selects the same).
 unit: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider -q tests/unit
+
+integration: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider -q tests/integration
 
 validate: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider -q tests/validate
@@ -60,7 +64,7 @@ env: $(STAMP)
 
 e2e: $(STAMP)
 	SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
-	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p harness.e2e_report
+	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p tests.support.e2e_report
 
 # The kind backend packs dashboards/kubernetes into a chart: render it again with them.
 dashboards: $(STAMP)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import string
 
 from dashboards.panels import query, table_panel
-from simplepipe.standard import Catalogue, StandardMetric, catalogue
+from simplepipe.standard_catalogue import Catalogue, StandardMetric, catalogue
 
 # Grafana's unit ids for the catalogue's Prometheus units, where an entry has no panel hint.
 GRAFANA_UNITS = {"seconds": "s", "bytes": "bytes", "ratio": "percentunit", "": "none"}

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboards.expressions import metric_names
 from dashboards.panel_queries import (
     PanelQuery,
     TimeRange,
@@ -28,10 +29,9 @@ from dashboards.panel_queries import (
     run,
     variable_values,
 )
-from dashboards.promql import metric_names
-from harness.promql import PrometheusClient, PrometheusQueryError
+from harness.prometheus_api import PrometheusClient, PrometheusQueryError
 from harness.scenario import Scenario, load_scenarios
-from simplepipe.standard import catalogue
+from simplepipe.standard_catalogue import catalogue
 
 DEFAULT_WINDOW_SECONDS = 3600.0
 # The series every tenant that pushed anything has, whatever it pushed: the gateway's and the scrape's own.

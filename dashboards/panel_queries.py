@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboards.build import PACKAGE_DIR, RENDERED_DIR
-from dashboards.promql import expand
+from dashboards.expressions import expand
 from dashboards.thresholds import duration_seconds
-from harness.promql import PrometheusClient
+from harness.prometheus_api import PrometheusClient
 
 # How many points Grafana asks for across a time series panel (its maxDataPoints is about the panel's pixel width).
 POINTS_PER_PANEL = 300

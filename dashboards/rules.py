@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from dashboards.thresholds import Thresholds, load_thresholds
-from simplepipe.standard import catalogue
+from simplepipe.standard_catalogue import catalogue
 
 RULE_GROUP = "simplepipe"
 

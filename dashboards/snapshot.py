@@ -34,10 +34,10 @@ from dashboards.panel_queries import (  # noqa: E402
     variable_values,
 )
 from dashboards.thresholds import duration_seconds  # noqa: E402
-from harness.platform import create  # noqa: E402
-from harness.promql import PrometheusClient, PrometheusError, PrometheusQueryError  # noqa: E402
+from harness.backends import create  # noqa: E402
+from harness.paths import REPO_ROOT  # noqa: E402
+from harness.prometheus_api import PrometheusClient, PrometheusError, PrometheusQueryError  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = REPO_ROOT / ".state" / "snapshots"
 DEFAULT_RANGE = "15m"
 # Grafana's grid: 24 columns; a row unit is 30 px plus an 8 px gap.

@@ -8,8 +8,9 @@ import shlex
 import sys
 import traceback
 
+from harness.backends import PLATFORMS, create
 from harness.errors import PlatformError
-from harness.platform import PLATFORMS, Platform, create
+from harness.platform import Platform
 from harness.tenants import TenantsFileError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2

@@ -14,7 +14,8 @@ import jsonschema
 import yaml
 from jsonschema.exceptions import best_match
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from harness.paths import REPO_ROOT
+
 SCHEMA_DIR = REPO_ROOT / "platform" / "schemas" / "config"
 
 # Each configuration file's schema, by the name loaders pass in.

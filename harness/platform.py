@@ -2,41 +2,17 @@
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from harness import alert_receiver
 from harness.errors import PlatformError
 from harness.tenants import Tenant, tenant_by_name
+from harness.workflows import WorkflowRun
 from simplepipe import settings
 
 
-@dataclass
-class StepResult:
-    """One executed step (a pod on kind, a local process on the local backend)."""
-
-    name: str
-    template: str
-    phase: str  # Succeeded | Failed | Error | Skipped | Omitted
-    exit_code: int | None
-    log: str = ""
-
-
-@dataclass
-class WorkflowRun:
-    """A submitted workflow; `phase` is Running until it has finished."""
-
-    name: str
-    tenant: str
-    phase: str = "Pending"  # Pending | Running | Succeeded | Failed | Error
-    message: str = ""
-    steps: list[StepResult] = field(default_factory=list)
-    handle: Any = None  # backend-specific
-
-    @property
-    def finished(self) -> bool:
-        return self.phase in ("Succeeded", "Failed", "Error")
+# A wait for a pushed value to reach PromQL allows this many scrape intervals (one is the normal case).
+SCRAPES_TO_SETTLE = 15
 
 
 class Platform(abc.ABC):
@@ -103,6 +79,18 @@ class Platform(abc.ABC):
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
         """Update the run's phase and steps without waiting."""
 
+    # -- time ----------------------------------------------------------------------------------
+    @property
+    @abc.abstractmethod
+    def scrape_interval(self) -> float:
+        """Seconds between two scrapes of a tenant's Pushgateway (the platform's configuration)."""
+
+    @property
+    def settle_seconds(self) -> float:
+        """How long a pushed value may take to show in PromQL before a wait gives up: one scrape normally,
+        SCRAPES_TO_SETTLE of them on a loaded machine."""
+        return SCRAPES_TO_SETTLE * self.scrape_interval
+
     # -- endpoints -----------------------------------------------------------------------------
     @property
     @abc.abstractmethod
@@ -163,18 +151,3 @@ class Platform(abc.ABC):
                 lines.append(f"    {delivery.get('received')} {delivery.get('status')}: {alerts}")
         return lines
 
-
-PLATFORMS = ("local", "kind")
-
-
-def create(name: str, **options: Any) -> Platform:
-    """The platform of backend `name` (local or kind), without starting anything."""
-    if name == "local":
-        from harness.local import LocalPlatform
-
-        return LocalPlatform(**options)
-    if name == "kind":
-        from harness.kind.platform import KindPlatform
-
-        return KindPlatform(**options)
-    raise ValueError(f"unknown platform {name!r}; one of: {', '.join(PLATFORMS)}")

@@ -25,7 +25,9 @@ from pathlib import Path
 import yaml
 
 from harness import config_files
-from harness.tenants import REPO_ROOT, TENANTS_FILE, Tenant, TenantsFileError, load_tenants
+from harness.paths import REPO_ROOT
+from harness.tenants import TENANTS_FILE, Tenant, TenantsFileError, load_tenants
+from harness.workflows import Phase
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 
@@ -96,7 +98,7 @@ class Scenario:
     tenant: str
     description: str
     timeout_seconds: float
-    phase: str
+    phase: Phase
     during: tuple[PromQLExpectation, ...]
     expect: tuple[PromQLExpectation, ...]
 
@@ -159,7 +161,7 @@ def load_scenario(directory: Path | str, *, tenants: list[Tenant] | Path | str |
     scenario = Scenario(name=directory.name, directory=directory, tenant=data["tenant"],
                         description=data.get("description", ""),
                         timeout_seconds=float(data.get("timeout_seconds", 120)),
-                        phase=data.get("phase", "Succeeded"),
+                        phase=Phase(data.get("phase", Phase.SUCCEEDED)),
                         during=_expectations(data.get("during"), f"{where}: during"),
                         expect=_expectations(data["expect"], f"{where}: expect"))
     if not scenario.workflow_file.is_file():

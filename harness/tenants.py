@@ -1,13 +1,13 @@
 """Tenants: read from platform/tenants.yaml, the one list both backends use."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from harness import config_files
-from harness.config_files import REPO_ROOT
+from harness.paths import REPO_ROOT
+from simplepipe.errors import UsageError
+from simplepipe.gc import parse_duration
 
 TENANTS_FILE = REPO_ROOT / "platform" / "tenants.yaml"
 
@@ -110,9 +110,6 @@ def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
 
 def gc_schedule(value, where: str, default: GcSchedule | None) -> GcSchedule | None:
     """A `gc:` entry of tenants.yaml: {older_than, every}, `off` (no expiry) or absent (the default)."""
-    from simplepipe.errors import UsageError
-    from simplepipe.gc import parse_duration
-
     if value == "default" or value is None:
         return default
     if value is False or value == "off":
@@ -133,8 +130,6 @@ def gc_schedule(value, where: str, default: GcSchedule | None) -> GcSchedule | N
 
 
 def _cron(every: str) -> str:
-    from simplepipe.gc import parse_duration
-
     seconds = int(parse_duration(every))
     minutes, hours = seconds // 60, seconds // 3600
     if seconds % 60 == 0 and 0 < minutes < 60 and 60 % minutes == 0:
@@ -145,20 +140,6 @@ def _cron(every: str) -> str:
         return "0 0 * * *"
     raise ValueError(f"{every!r} is not a cron-expressible interval: whole minutes dividing 60, "
                      "whole hours dividing 24, or 1d")
-
-
-def unused_name(taken: Iterable[str], base: str = "carol") -> str:
-    """`base`, else the first of base2, base3, ... not in `taken`: a name for one more tenant, whatever
-    tenants.yaml already holds (the tests that try what adding a tenant does)."""
-    taken = set(taken)
-    return next(name for name in itertools.chain([base], (f"{base}{n}" for n in itertools.count(2)))
-                if name not in taken)
-
-
-def one_more_tenant(tenants: list[Tenant], base: str = "carol", **fields) -> Tenant:
-    """A tenant none of `tenants` clashes with (name, namespace, user, S3 key), as an administrator would add."""
-    name = unused_name({t.name for t in tenants} | {t.namespace for t in tenants}, base)
-    return Tenant(**{"name": name, "namespace": name, "username": name, "password": "pw", "local_port": 1, **fields})
 
 
 def tenant_by_name(name: str, tenants: list[Tenant] | None = None) -> Tenant:

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from harness.net import http_ok
-from harness.promql import PrometheusClient, PrometheusError
+from harness.prometheus_api import PrometheusClient, PrometheusError
 from harness.tenants import Tenant
 from harness.waiting import NotYet, WaitTimeout, wait_until
+from harness.workflows import Phase
 from load.nothing_lost import CheckError, gateway_groups
 from load.plan import TenantTarget
 from load.targets import tenant_targets
@@ -227,11 +228,11 @@ def _s3_fault(platform, tenant: Tenant, options: FaultOptions, say: Callable[[st
     before, killed_at = _kill(platform, "seaweedfs", say, f" while workflow {run.name} runs")
     run = platform.wait(run, options.workflow_timeout)
     checks = [Check("a workflow whose S3 goes away fails naming S3",
-                    run.phase in ("Failed", "Error") and "S3" in run.message, f"{run.name} {run.phase}: {run.message}")]
+                    Phase(run.phase).unsuccessful and "S3" in run.message, f"{run.name} {run.phase}: {run.message}")]
     _await_restart(platform, "seaweedfs", before, killed_at, options, say)
     again = platform.wait(platform.submit(tenant, artifact_workflow(s3, wait_for_s3_down=False)),
                           options.workflow_timeout)
-    checks.append(Check("the platform is healthy again", again.phase == "Succeeded" and platform.is_up(),
+    checks.append(Check("the platform is healthy again", again.phase == Phase.SUCCEEDED and platform.is_up(),
                         f"the same workflow after S3's restart: {again.name} {again.phase} {again.message}".strip()
                         + f"; every server ready: {platform.is_up()}"))
     return checks

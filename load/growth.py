@@ -91,9 +91,9 @@ def measure_growth(sizes: list[int], body: bytes, push: Callable[[str], None], *
     with tempfile.TemporaryDirectory(prefix="simplepipe-growth-", dir=work_dir) as tmp:
         for size in sizes:
             persistence = Path(tmp) / f"groups-{size}.data"
-            with _gateway(binary, persistence, Path(tmp) / f"fill-{size}.log", check=False) as url:
+            with throwaway_gateway(binary, persistence, Path(tmp) / f"fill-{size}.log", check=False) as url:
                 _fill(url, size, body)
-            with _gateway(binary, persistence, Path(tmp) / f"probe-{size}.log", check=True) as url:
+            with throwaway_gateway(binary, persistence, Path(tmp) / f"probe-{size}.log", check=True) as url:
                 stored = _count_groups(url)
                 if stored != size:
                     raise GrowthError(f"throwaway gateway holds {stored} groups after a fill of {size}")
@@ -136,7 +136,7 @@ def _probe(url: str, size: int, push: Callable[[str], None], probes: int, second
 
 
 @contextmanager
-def _gateway(binary: str, persistence: Path, log: Path, *, check: bool) -> Iterator[str]:
+def throwaway_gateway(binary: str, persistence: Path, log: Path, *, check: bool) -> Iterator[str]:
     """A Pushgateway process and its URL; stopped with SIGTERM on exit, so it writes its persistence file.
 
     Started on port 0 and asked which port it bound, so no other process can take the port between a

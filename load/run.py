@@ -23,10 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.paths import REPO_ROOT
 from harness.platform import Platform
 from harness.processes import ChildProcess
-from harness.promql import PrometheusClient, PrometheusError
-from harness.tenants import REPO_ROOT, Tenant
+from harness.prometheus_api import PrometheusClient, PrometheusError
+from harness.tenants import Tenant
 from load import capacity as capacity_shape
 from load import payloads
 from load.capacity import Capacity

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.platform import PLATFORMS, Platform, create
+from harness.backends import PLATFORMS, create
+from harness.platform import Platform
 from harness.tenants import Tenant
 from load.plan import TenantTarget
 

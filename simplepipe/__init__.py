@@ -1,20 +1,19 @@
 """Simplepipe: validate metrics and push them to a tenant's Prometheus Pushgateway."""
-__version__ = "0.1.0"
-
-from simplepipe.collector import MetricCollector  # noqa: E402
-from simplepipe.errors import (  # noqa: E402
+from simplepipe.collector import MetricCollector
+from simplepipe.errors import (
     GatewayRefusedError,
     GatewayUnreachableError,
     InvalidMetricsError,
     SimplepipeError,
     UsageError,
 )
-from simplepipe.formats import load  # noqa: E402
-from simplepipe.grouping_key import GroupingKey  # noqa: E402
-from simplepipe.identity import WorkflowIdentity  # noqa: E402
-from simplepipe.pushgateway import Pushgateway  # noqa: E402
-from simplepipe.sdk import BackgroundPusher, Timing, timer  # noqa: E402
-from simplepipe.spec import MetricSet, MetricType  # noqa: E402
+from simplepipe.formats import load
+from simplepipe.grouping_key import GroupingKey
+from simplepipe.identity import WorkflowIdentity
+from simplepipe.pushgateway import Pushgateway
+from simplepipe.sdk import BackgroundPusher, Timing, timer
+from simplepipe.spec import MetricSet, MetricType
+from simplepipe.version import __version__
 
 # The contract's other name for the background pusher.
 JobReporter = BackgroundPusher
@@ -22,5 +21,5 @@ JobReporter = BackgroundPusher
 __all__ = [
     "BackgroundPusher", "GatewayRefusedError", "GatewayUnreachableError", "GroupingKey", "InvalidMetricsError",
     "JobReporter", "MetricCollector", "MetricSet", "MetricType", "Pushgateway", "SimplepipeError", "Timing",
-    "UsageError", "WorkflowIdentity", "load", "timer",
+    "UsageError", "WorkflowIdentity", "__version__", "load", "timer",
 ]

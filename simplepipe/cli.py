@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import Sequence
 
-from simplepipe import __version__, conformance, formats
+from simplepipe import formats, gc, standard_checks
 from simplepipe.errors import SimplepipeError, UsageError, redact
 from simplepipe.grouping_key import GroupingKey
 from simplepipe.identity import WorkflowIdentity
@@ -16,7 +16,8 @@ from simplepipe.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES, InputLimits, f
 from simplepipe.pushgateway import Pushgateway, exposition_for
 from simplepipe.settings import (CA_FILE, INSECURE_SKIP_VERIFY, PASSWORD, TOKEN, URL, USERNAME, GatewaySettings,
                                  retry_count, timeout_seconds)
-from simplepipe.standard import catalogue
+from simplepipe.standard_catalogue import catalogue
+from simplepipe.version import __version__
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -173,7 +174,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _standard(args: argparse.Namespace, metrics):
     """(metrics mapped onto the catalogue, refused) with --standard; findings go to stderr."""
-    return conformance.review(metrics, args.standard, sys.stderr) if args.standard else (metrics, False)
+    return standard_checks.review(metrics, args.standard, sys.stderr) if args.standard else (metrics, False)
 
 
 def _catalogue(args: argparse.Namespace) -> int:
@@ -190,8 +191,6 @@ def _delete(args: argparse.Namespace) -> int:
 
 
 def _gc(args: argparse.Namespace) -> int:
-    from simplepipe import gc
-
     older_than = gc.parse_duration(args.older_than)  # a bad duration is refused before any request
     with _gateway(args, identity=False) as gateway:
         now = time.time()

@@ -9,7 +9,6 @@ from urllib.parse import quote
 from simplepipe.errors import UsageError
 from simplepipe.spec import LABEL_NAME
 
-
 # Values a plain path segment would lose: the server's path cleaning drops or resolves `.` and `..`.
 _DOT_SEGMENTS = (".", "..")
 

@@ -19,14 +19,15 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, InsecureRequestW
                                 ReadTimeoutError, SSLError)
 from urllib3.util import Retry
 
-from simplepipe import __version__, deadline
-from simplepipe.errors import (GatewayRefusedError, GatewayUnreachableError, InvalidMetricsError, UsageError,
-                              redact)
+from simplepipe import deadline
+from simplepipe.errors import GatewayRefusedError, GatewayUnreachableError, InvalidMetricsError, UsageError, redact
+from simplepipe.formats import from_data
 from simplepipe.grouping_key import GroupingKey
 from simplepipe.identity import WorkflowIdentity
 from simplepipe.settings import (PASSWORD, TOKEN, USERNAME, GatewayAddress, GatewaySettings, backoff_seconds,
                                  check_credential, retry_count, timeout_seconds)
 from simplepipe.spec import MetricSet
+from simplepipe.version import __version__
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_ERROR_BODY = 64 * 1024  # of a refusal's body, at most this much is read (and kept)
@@ -226,8 +227,6 @@ class Pushgateway:
         if isinstance(metrics, (bytes, bytearray)):
             return bytes(metrics)
         if isinstance(metrics, list):
-            from simplepipe.formats import from_data
-
             metrics = from_data(metrics, "simplepipe")
         if not isinstance(metrics, MetricSet):
             raise UsageError("metrics must be a MetricSet, a Simplepipe list or exposition bytes, "

@@ -12,7 +12,7 @@ from simplepipe.errors import InvalidMetricsError, SimplepipeError, UsageError
 from simplepipe.grouping_key import GroupingKey
 from simplepipe.pushgateway import Pushgateway, PushReceipt
 from simplepipe.spec import MetricSet
-from simplepipe.standard import catalogue
+from simplepipe.standard_catalogue import catalogue
 
 # The job outcome series are standard metrics (simplepipe/standard.yaml): names and HELP come from there.
 SUCCESS, LAST_SUCCESS, LAST_FAILURE = (catalogue()[i] for i in ("job_success", "job_last_success", "job_last_failure"))

@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping
 
 from simplepipe.sdk import Timing, timer
 from simplepipe.spec import MetricSet
-from simplepipe.standard import catalogue
+from simplepipe.standard_catalogue import catalogue
 
 
 def record(target: Any, metric_id: str, value: float, labels: Mapping[str, str] | None = None) -> None:

@@ -6,7 +6,7 @@ from dashboards.catalogue import grafana_unit, per_job_table, selector, standard
 from dashboards.panels import query, stat_panel, table_panel, timeseries_panel
 from dashboards.rules import run_time_high
 from dashboards.thresholds import load_thresholds
-from simplepipe.standard import Catalogue
+from simplepipe.standard_catalogue import Catalogue
 
 UID = "simplepipe-run-times"
 

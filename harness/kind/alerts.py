@@ -15,10 +15,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness import alert_receiver
-from harness.kind.render import ALERT_RECEIVER_PORT, GENERATED, MONITORING_NAMESPACE, TENANT_LABEL, _dump
+from harness.image import image_tag
+from harness.kind.constants import (ADMINISTRATOR_RECEIVER_CHART, ALERT_RECEIVER, ALERT_RECEIVER_PORT, GENERATED,
+                                    MONITORING_NAMESPACE, TENANT_LABEL)
 from harness.tenants import Tenant
+from harness.yaml_text import dump
 
-NAME = "alert-receiver"
+NAME = ALERT_RECEIVER
 SCRIPT = Path(alert_receiver.__file__)
 SCRIPT_KEY = "alert_receiver.py"
 RECEIVERS_KEY = "receivers"
@@ -26,7 +29,7 @@ CONFIG_MOUNT = "/opt/simplepipe/alert-receiver"
 DATA_MOUNT = "/data"
 # The emptyDir's bound: the pod is evicted and restarted empty rather than filling the node.
 DATA_SIZE_LIMIT = "64Mi"
-ADMINISTRATOR_CHART = Path("k8s") / "alert-receiver" / "chart"
+ADMINISTRATOR_CHART = ADMINISTRATOR_RECEIVER_CHART
 
 
 def receiver_url(namespace: str, receiver: str) -> str:
@@ -43,14 +46,12 @@ def receiver_objects(namespace: str, receivers: list[str], labels: dict[str, str
                      admitted: list[dict] | None = None) -> list[dict]:
     """ConfigMap (the receiver's code and names), Deployment and Service of a namespace's receiver; with
     `admitted` (NetworkPolicy peers), also a NetworkPolicy letting only those reach it."""
-    from harness.kind.image import image_tag
-
     labels = {"app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": "simplepipe", **labels}
     metadata = {"name": NAME, "namespace": namespace, "labels": labels}
     data = {SCRIPT_KEY: SCRIPT.read_text(), RECEIVERS_KEY: "".join(f"{name}\n" for name in receivers)}
     config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
     # A new script or receiver list rolls the pod (a mounted ConfigMap alone is not re-read by python).
-    checksum = hashlib.sha256(_dump(config_map).encode()).hexdigest()
+    checksum = hashlib.sha256(dump(config_map).encode()).hexdigest()
     container = {
         "name": NAME,
         "image": image_tag(),
@@ -110,9 +111,9 @@ def administrator_chart() -> dict[str, str]:
     """platform/k8s/alert-receiver/chart: the administrator's receiver, for the `alert-receiver` release."""
     chart = {"apiVersion": "v2", "name": NAME, "type": "application", "version": "0.1.0",
              "description": "The administrator's alert receiver: every tenant's alerts end here"}
-    manifests = _dump(*administrator_receiver())
+    manifests = dump(*administrator_receiver())
     header = GENERATED.replace("platform/tenants.yaml", "harness/kind/alerts.py")
-    return {(ADMINISTRATOR_CHART / "Chart.yaml").as_posix(): header + _dump(chart),
+    return {(ADMINISTRATOR_CHART / "Chart.yaml").as_posix(): header + dump(chart),
             (ADMINISTRATOR_CHART / "templates" / "manifests.yaml").as_posix(): header + manifests}
 
 

@@ -11,7 +11,8 @@ import re
 
 import yaml
 
-from harness.tenants import REPO_ROOT, Tenant
+from harness.paths import REPO_ROOT
+from harness.tenants import Tenant
 
 MINIO_VALUES = REPO_ROOT / "platform" / "values" / "minio.yaml"
 # Generated values of the MinIO release, listed after minio.yaml in helmfile.base.yaml.

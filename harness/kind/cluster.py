@@ -16,12 +16,9 @@ import yaml
 
 from harness.errors import PlatformError
 from harness.kind import pins
-from harness.kind.render import HELMFILE, PLATFORM_DIR
-
-KIND_CONFIG = pins.KIND_CONFIG
-VALUES_DIR = PLATFORM_DIR / "values"
-CLUSTER_NAME = "simplepipe"
-KUBE_CONTEXT = f"kind-{CLUSTER_NAME}"
+from harness.kind.constants import CLUSTER_NAME, HELMFILE, KIND_CONFIG, KUBE_CONTEXT, PLATFORM_DIR, VALUES_DIR
+from harness.net import http_ok
+from simplepipe.gc import parse_duration
 
 
 def kubeconfig() -> str:
@@ -71,6 +68,11 @@ def service_urls() -> dict[str, str]:
     """URL on this machine of every published service."""
     config = KindConfig.load()
     return {name: f"http://127.0.0.1:{config.host_port(port)}" for name, port in node_ports().items()}
+
+
+def pushgateway_scrape_interval() -> float:
+    """Seconds between scrapes of a tenant's Pushgateway: its ServiceMonitor's interval (values/pushgateway.yaml)."""
+    return parse_duration(str(_values("pushgateway")["serviceMonitor"]["interval"]))
 
 
 def credentials() -> dict[str, tuple[str, str]]:
@@ -203,3 +205,26 @@ class KindCluster:
         """helmfile sync: every release in `needs:` order, each waited for (helmDefaults.wait)."""
         run([self.tools["helmfile"], "--file", str(PLATFORM_DIR / HELMFILE), "--kube-context", KUBE_CONTEXT,
              "sync"], "install the charts (helmfile sync; the first run pulls every image)", timeout=timeout)
+
+
+def kind_cluster_reachable(timeout: float = 5.0) -> tuple[bool, str]:
+    """(True, "") when the kind platform answers: API server, Argo's CRD and Prometheus."""
+    try:
+        from kubernetes import client, config  # the client only where a cluster is asked about
+
+        contexts, _ = config.list_kube_config_contexts(config_file=kubeconfig())
+    except Exception as exc:  # no kubeconfig at all, or an unreadable one
+        return False, f"no kubeconfig ({type(exc).__name__}); start the platform with `make up PLATFORM=kind`"
+    if KUBE_CONTEXT not in {c["name"] for c in contexts}:
+        return False, f"no kubeconfig context {KUBE_CONTEXT}; start it with `make up PLATFORM=kind`"
+    try:
+        api = config.new_client_from_config(config_file=kubeconfig(), context=KUBE_CONTEXT)
+        client.ApiextensionsV1Api(api).read_custom_resource_definition(
+            "workflows.argoproj.io", _request_timeout=timeout)
+    except Exception as exc:
+        reason = getattr(exc, "reason", None) or type(exc).__name__
+        return False, f"kind cluster {CLUSTER_NAME} not reachable or without Argo ({reason})"
+    prometheus = service_urls()["prometheus"]
+    if not http_ok(f"{prometheus}/-/ready", timeout=timeout):
+        return False, f"Prometheus of the kind platform does not answer at {prometheus}"
+    return True, ""

@@ -18,8 +18,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.errors import PlatformError
+from harness.kind import cluster
 from harness.kind.reads import read_proxy_url
-from harness.tenants import REPO_ROOT, Tenant, load_tenants
+from harness.paths import REPO_ROOT
+from harness.tenants import Tenant, load_tenants
 
 ADMINISTRATOR_ORG_ID = 1
 DATASOURCE_UID = "simplepipe-prometheus"
@@ -132,8 +134,6 @@ def provision(organisations: list[TenantOrganisation], url: str, credentials: tu
 
 
 def main(argv: list[str] | None = None) -> int:
-    from harness.kind import cluster
-
     parser = argparse.ArgumentParser(prog="python -m harness.kind.grafana_orgs", description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="Grafana's URL (default: the kind cluster's published Grafana)")
     args = parser.parse_args(argv)

@@ -18,9 +18,9 @@ import yaml
 from jsonschema.exceptions import best_match
 
 from harness.kind import pins
-from harness.tenants import REPO_ROOT
+from harness.kind.constants import SCHEMAS_DIR
+from harness.paths import REPO_ROOT
 
-SCHEMAS_DIR = REPO_ROOT / "platform" / "schemas"
 # The built-in schemas to use: the minor version of platform/kind.yaml's pinned node image.
 KUBERNETES_VERSION = pins.kubernetes_version()
 CUSTOM_RESOURCES = {

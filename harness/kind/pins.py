@@ -13,11 +13,8 @@ from pathlib import Path
 import yaml
 
 from harness.errors import PlatformError
-from harness.tenants import REPO_ROOT
+from harness.kind.constants import CHARTS_FILE, KIND_CONFIG
 
-PLATFORM_DIR = REPO_ROOT / "platform"
-CHARTS_FILE = PLATFORM_DIR / "charts.yaml"
-KIND_CONFIG = PLATFORM_DIR / "kind.yaml"
 EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 NODE_IMAGE = re.compile(r"^kindest/node:v(?P<version>\d+\.\d+\.\d+)@sha256:[0-9a-f]{64}$")
 

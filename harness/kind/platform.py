@@ -14,19 +14,19 @@ from typing import Any
 
 from harness.alert_receiver import ADMINISTRATOR, parse_deliveries
 from harness.errors import UnavailableError
-from harness.kind import alerts, cluster, prerequisites, render
+from harness.kind import alerts, cluster, grafana_orgs, image, prerequisites, render
+from harness.kind.constants import KUBE_CONTEXT, MONITORING_NAMESPACE, PUSHGATEWAY_PORT, TENANT_SERVICE_ACCOUNT
 from harness.net import HOST, free_port, http_ok, port_accepts
-from harness.platform import Platform, StepResult, WorkflowRun
+from harness.paths import REPO_ROOT
+from harness.platform import Platform
 from harness.processes import ChildProcess, stop_all
-from harness.tenants import REPO_ROOT, Tenant, load_tenants
+from harness.tenants import Tenant, load_tenants
 from harness.waiting import NotYet, WaitTimeout, wait_until
+from harness.workflows import Phase, StepResult, WorkflowRun
 
 ARGO_GROUP, ARGO_VERSION, WORKFLOWS = "argoproj.io", "v1alpha1", "workflows"
-FINISHED = ("Succeeded", "Failed", "Error")
-PLATFORM_NAMESPACES = (render.MONITORING_NAMESPACE, "argo", "minio")
+PLATFORM_NAMESPACES = (MONITORING_NAMESPACE, "argo", "minio")
 STATE_DIR = REPO_ROOT / ".state" / "kind"
-# The identity a tenant's people act as (platform/k8s/tenant/tenant-serviceaccount.yaml).
-TENANT_SERVICE_ACCOUNT = "simplepipe-tenant"
 
 
 class KindPlatform(Platform):
@@ -34,7 +34,7 @@ class KindPlatform(Platform):
 
     name = "kind"
 
-    def __init__(self, context: str = cluster.KUBE_CONTEXT, poll_interval: float = 2.0,
+    def __init__(self, context: str = KUBE_CONTEXT, poll_interval: float = 2.0,
                  tenants: list[Tenant] | None = None, state_dir: Path | None = None):
         self.context = context
         self.poll_interval = poll_interval
@@ -78,8 +78,6 @@ class KindPlatform(Platform):
 
     def up(self) -> None:
         """From nothing to ready: tools, generated files, cluster, image, charts, readiness."""
-        from harness.kind import image
-
         print("==> check the tools (docker, kind, kubectl, helm, helmfile) and their versions", flush=True)
         tools = prerequisites.require()
         written = render.write()
@@ -99,8 +97,6 @@ class KindPlatform(Platform):
 
     def provision_grafana(self) -> None:
         """One Grafana organisation per tenant, its data source behind the tenant's prom-label-proxy."""
-        from harness.kind import grafana_orgs
-
         print("==> Grafana: one organisation per tenant (harness/kind/grafana_orgs.py)", flush=True)
         for line in grafana_orgs.provision(grafana_orgs.plan(self.tenants), cluster.service_urls()["grafana"],
                                            cluster.credentials()["grafana"]):
@@ -111,9 +107,7 @@ class KindPlatform(Platform):
         cluster.KindCluster(prerequisites.require(("kind",))).delete()
 
     def is_up(self) -> bool:
-        from harness.kind import kind_cluster_reachable
-
-        return kind_cluster_reachable()[0]
+        return cluster.kind_cluster_reachable()[0]
 
     def _not_ready(self) -> list[str]:
         """What is not ready yet: workloads of the platform and tenant namespaces, then the UIs."""
@@ -156,9 +150,7 @@ class KindPlatform(Platform):
         self._forwards.clear()
 
     def status_lines(self) -> list[str]:
-        from harness.kind import kind_cluster_reachable
-
-        ok, reason = kind_cluster_reachable()
+        ok, reason = cluster.kind_cluster_reachable()
         return [f"kind platform: {'up' if ok else 'down'}{'' if ok else f' ({reason})'}"] + \
             (self.where_lines() + self.alert_lines() if ok else [])
 
@@ -174,8 +166,6 @@ class KindPlatform(Platform):
         return lines
 
     def image(self) -> list[str]:
-        from harness.kind import image
-
         return [f"built and loaded {image.build_and_load()}"]
 
     def env_pushgateway_url(self, tenant: Tenant) -> str:
@@ -192,7 +182,7 @@ class KindPlatform(Platform):
     def env_notes(self, tenant: Tenant) -> list[str]:
         return [f"{tenant.name}'s Pushgateway is reachable from this machine through a port-forward:",
                 f"  kubectl --context {self.context} -n {tenant.namespace} port-forward "
-                f"svc/{render.pushgateway_service(tenant)} {tenant.local_port}:{render.PUSHGATEWAY_PORT}"]
+                f"svc/{render.pushgateway_service(tenant)} {tenant.local_port}:{PUSHGATEWAY_PORT}"]
 
     def tenant_token(self, tenant: Tenant, seconds: int = 600) -> str:
         """A short-lived token of the tenant's own ServiceAccount (simplepipe-tenant): what a tenant's people
@@ -209,7 +199,7 @@ class KindPlatform(Platform):
     def alert_deliveries(self, receiver: str, last: int | None = None) -> list[dict]:
         """What the platform's receiver pod for `receiver` recorded (harness/kind/alerts.py), via kubectl exec."""
         if receiver == ADMINISTRATOR:
-            namespace = render.MONITORING_NAMESPACE
+            namespace = MONITORING_NAMESPACE
         else:
             tenant = self.tenant(receiver)
             if tenant.alert_webhook_url:
@@ -238,13 +228,13 @@ class KindPlatform(Platform):
             ARGO_GROUP, ARGO_VERSION, tenant.namespace, WORKFLOWS, body)
         name = created["metadata"]["name"]
         print(f"    submitted workflow {tenant.namespace}/{name}", flush=True)
-        return WorkflowRun(name=name, tenant=tenant.name, phase="Pending", handle=tenant.namespace)
+        return WorkflowRun(name=name, tenant=tenant.name, phase=Phase.PENDING, handle=tenant.namespace)
 
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
         workflow = self._custom().get_namespaced_custom_object(
             ARGO_GROUP, ARGO_VERSION, run.handle, WORKFLOWS, run.name)
         status = workflow.get("status") or {}
-        run.phase = status.get("phase") or "Pending"
+        run.phase = Phase(status.get("phase") or Phase.PENDING)
         run.message = status.get("message", "")
         logs = {step.name: step.log for step in run.steps}
         nodes = sorted((status.get("nodes") or {}).items(), key=lambda item: item[1].get("startedAt") or "")
@@ -252,7 +242,7 @@ class KindPlatform(Platform):
             StepResult(
                 name=node.get("displayName", node_id),
                 template=node.get("templateName", ""),
-                phase=node.get("phase", ""),
+                phase=Phase(node.get("phase") or Phase.PENDING),
                 exit_code=_exit_code(node),
                 log=logs.get(node.get("displayName", node_id), ""),
             )
@@ -269,7 +259,7 @@ class KindPlatform(Platform):
             if not phases or phases[-1] != run.phase:
                 print(f"    workflow {run.handle}/{run.name}: {run.phase}", flush=True)
                 phases.append(run.phase)
-            if run.phase not in FINISHED:
+            if not run.finished:
                 raise NotYet(f"phase {run.phase}")
             return True
 
@@ -301,6 +291,10 @@ class KindPlatform(Platform):
     def prometheus_url(self) -> str:
         return cluster.service_urls()["prometheus"]
 
+    @property
+    def scrape_interval(self) -> float:
+        return cluster.pushgateway_scrape_interval()
+
     def pushgateway_url(self, tenant: Tenant) -> str:
         forward = self._forwards.get(tenant.name)
         if forward is None or not forward[0].running():
@@ -311,7 +305,7 @@ class KindPlatform(Platform):
     def _port_forward(self, tenant: Tenant) -> tuple[ChildProcess, int]:
         port = free_port()
         command = [prerequisites.find("kubectl") or "kubectl", "--context", self.context, "-n", tenant.namespace,
-                   "port-forward", f"svc/{render.pushgateway_service(tenant)}", f"{port}:{render.PUSHGATEWAY_PORT}"]
+                   "port-forward", f"svc/{render.pushgateway_service(tenant)}", f"{port}:{PUSHGATEWAY_PORT}"]
         process = ChildProcess(f"port-forward to {tenant.name}'s Pushgateway",
                                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
 

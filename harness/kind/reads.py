@@ -6,7 +6,7 @@ so every PromQL query of Alice's data source gets `tenant="alice"` injected, wha
 """
 from __future__ import annotations
 
-from harness.kind.render import MONITORING_NAMESPACE, TENANT_LABEL
+from harness.kind.constants import MONITORING_NAMESPACE, TENANT_LABEL
 from harness.stamping import owner_labels
 from harness.tenants import Tenant
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from harness.local.errors import BinaryNotFoundError, ChecksumMismatchError
-from harness.local.settings import Release
-from harness.tenants import REPO_ROOT
+from harness.local.settings import Release, load_settings
+from harness.paths import REPO_ROOT
 
 DOWNLOADS = REPO_ROOT / ".state" / "bin"
 VENV_BIN = Path(sys.executable).parent
@@ -78,8 +78,6 @@ def find_binary(name: str, releases: dict[str, Release], *, download: bool = Tru
 def installed(name: str) -> Path:
     """A server binary for tools and tests beside the platform (bench, growth curve, fixtures): found as
     `make up` finds it, downloaded if platform.yaml names a release and nothing is installed."""
-    from harness.local.settings import load_settings
-
     return find_binary(name, load_settings().releases)
 
 

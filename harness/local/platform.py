@@ -22,7 +22,6 @@ import logging
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -33,18 +32,22 @@ from typing import Callable
 
 import yaml
 
-from harness import alert_receiver
+from harness import alert_receiver, image
 from harness.errors import ProcessExitedError
 from harness.local import alertmanager, binaries, expiry, prometheus, pushgateway, seaweedfs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
-from harness.local.settings import LocalSettings, Ports, load_settings
+from harness.local.settings import LocalSettings, Ports, duration_seconds, load_settings
 from harness.local.supervised import SPEC_FILE, STATUS_FILE, PeriodicJob, read_status
 from harness.net import HOST, http_ok, port_is_free, session
-from harness.platform import Platform, WorkflowRun
+from harness.paths import REPO_ROOT
+from harness.platform import Platform
 from harness.processes import ProcessRecord, SupervisedProcess, stop_all
-from harness.promql import PrometheusClient
-from harness.tenants import REPO_ROOT, Tenant, load_tenants
+from harness.prometheus_api import PrometheusClient
+from harness.runner import RunnerContext, WorkflowRunner
+from harness.runner.artifacts import DEFAULT_REPOSITORY_ANNOTATION, REPOSITORIES_CONFIGMAP
+from harness.tenants import Tenant, load_tenants
 from harness.waiting import NotYet, WaitTimeout, wait_until
+from harness.workflows import WorkflowRun
 
 DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "local"
 _log = logging.getLogger("simplepipe.local")
@@ -59,7 +62,7 @@ SUPERVISOR_EXTRA_GRACE = 10.0
 
 
 @dataclass
-class _Server:
+class ServerSpec:
     """One server the supervisor runs: how, on which ports, and what it means for it to be ready."""
 
     name: str
@@ -135,6 +138,10 @@ class LocalPlatform(Platform):
     def prometheus_url(self) -> str:
         return f"http://{HOST}:{self.ports.prometheus}"
 
+    @property
+    def scrape_interval(self) -> float:
+        return duration_seconds(self.settings.scrape_interval)
+
     def pushgateway_url(self, tenant: Tenant) -> str:
         return f"http://{HOST}:{self.ports.pushgateways[tenant.name]}"
 
@@ -149,8 +156,6 @@ class LocalPlatform(Platform):
     def tenant_settings(self, tenant: Tenant) -> dict:
         """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace:
         Simplepipe's settings, and Argo's per-namespace artifact repository with the tenant's own S3 keys."""
-        from harness.runner.artifacts import DEFAULT_REPOSITORY_ANNOTATION, REPOSITORIES_CONFIGMAP
-
         repository = {"s3": {
             "endpoint": self.s3_endpoint.removeprefix("http://"), "insecure": True,
             "bucket": tenant.artifact_bucket, "region": self.settings.s3.region,
@@ -323,10 +328,10 @@ class LocalPlatform(Platform):
         tmp.chmod(0o600)
         tmp.replace(path)
 
-    def _servers(self) -> list[_Server]:
+    def _servers(self) -> list[ServerSpec]:
         ports, settings = self._ports, self.settings
         find = lambda name: binaries.find_binary(name, settings.releases, say=self.say)  # noqa: E731
-        servers = [_Server(
+        servers = [ServerSpec(
             "seaweedfs",
             seaweedfs.weed_argv(find("weed"), self._path("data", "seaweedfs"), self._path("logs", "seaweedfs"),
                                 self._path("config", "s3-identities.json"), ports.s3,
@@ -341,7 +346,7 @@ class LocalPlatform(Platform):
         for tenant in self.tenants:
             port = ports.pushgateways[tenant.name]
             url = f"http://{HOST}:{port}/-/ready"
-            servers.append(_Server(
+            servers.append(ServerSpec(
                 tenant.pushgateway_name,
                 pushgateway.pushgateway_argv(find("pushgateway"), self._path("config", tenant.name, "web-config.yml"),
                                              self._path("data", f"{tenant.pushgateway_name}.db"), port,
@@ -351,7 +356,7 @@ class LocalPlatform(Platform):
                 f"{url} to answer 200 with {tenant.name}'s credentials",
             ))
         receiver_url = f"http://{HOST}:{ports.alert_receiver}/-/ready"
-        servers.append(_Server(
+        servers.append(ServerSpec(
             "alert-receiver",
             alert_receiver.receiver_argv(self.state_dir, HOST, ports.alert_receiver,
                                          self._path("config", "alert-receivers")),
@@ -359,7 +364,7 @@ class LocalPlatform(Platform):
             lambda: http_ok(receiver_url),
             f"{receiver_url} to answer 200",
         ))
-        servers.append(_Server(
+        servers.append(ServerSpec(
             "alertmanager",
             alertmanager.alertmanager_argv(find("alertmanager"), self._path("config", "alertmanager.yml"),
                                            self._path("data", "alertmanager"), ports.alertmanager),
@@ -367,7 +372,7 @@ class LocalPlatform(Platform):
             lambda: http_ok(f"{self.alertmanager_url}/-/ready"),
             f"{self.alertmanager_url}/-/ready to answer 200",
         ))
-        servers.append(_Server(
+        servers.append(ServerSpec(
             "prometheus",
             prometheus.prometheus_argv(find("prometheus"), self._path("config", "prometheus.yml"),
                                        self._path("data", "prometheus"), ports.prometheus),
@@ -403,7 +408,7 @@ class LocalPlatform(Platform):
             alertmanager_port=self._ports.alertmanager)
         return prometheus.write_config(self._path("config", "prometheus.yml"), config)
 
-    def _check_ports_free(self, server: _Server) -> None:
+    def _check_ports_free(self, server: ServerSpec) -> None:
         for setting, port in server.ports.items():
             if not port_is_free(port):
                 where = "" if self.port_mode == "free" else f" (setting {setting})"
@@ -500,8 +505,6 @@ class LocalPlatform(Platform):
     # -- workflows (harness.runner) ---------------------------------------------------------------
     def runner(self):
         if self._runner is None:
-            from harness.runner import RunnerContext, WorkflowRunner
-
             s3 = self.settings.s3
             self._runner = WorkflowRunner(RunnerContext(
                 s3_endpoint=self.s3_endpoint, access_key=s3.access_key, secret_key=s3.secret_key, bucket=s3.bucket,
@@ -590,18 +593,11 @@ class LocalPlatform(Platform):
 
     def image(self) -> list[str]:
         """The local runner maps the Simplepipe image to the venv's CLI; building it is only a check."""
-        from harness.kind.image import DOCKERFILE, image_tag
-
         docker = shutil.which("docker")
         if docker is None:
             return ["local platform: no image needed (the local workflow runner runs the venv's `simplepipe` "
-                    "for ghcr.io/simplepipe/simplepipe:*); install docker to build simplepipe/Dockerfile anyway"]
-        tag = image_tag()
-        self.say(f"building {tag} from {DOCKERFILE}")
-        result = subprocess.run([docker, "build", "--file", str(DOCKERFILE), "--tag", tag, str(REPO_ROOT)])
-        if result.returncode != 0:
-            raise LocalPlatformError(f"docker build of {tag} failed (exit {result.returncode}); see its output above")
-        return [f"built {tag}"]
+                    f"for {image.REPOSITORY}:*); install docker to build simplepipe/Dockerfile anyway"]
+        return [f"built {image.build(docker)}"]
 
 
 @contextmanager

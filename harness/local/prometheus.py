@@ -10,11 +10,11 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-
 from harness import config_files
 from harness.net import HOST
+from harness.paths import REPO_ROOT
 from harness.stamping import metric_relabel_configs, owner_labels
-from harness.tenants import REPO_ROOT, Tenant
+from harness.tenants import Tenant
 
 
 def scrape_job(tenant: Tenant, port: int, password_file: Path | None) -> dict:

@@ -7,7 +7,8 @@ from pathlib import Path
 from harness import config_files
 from harness.local.errors import SettingsError
 from harness.net import free_ports
-from harness.tenants import REPO_ROOT, Tenant
+from harness.paths import REPO_ROOT
+from harness.tenants import Tenant
 from simplepipe.errors import UsageError
 from simplepipe.gc import parse_duration
 

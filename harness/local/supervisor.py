@@ -55,7 +55,7 @@ def _now() -> str:
 class _Slot:
     """One supervised server: its definition and what the status file says of it."""
 
-    server: object  # harness.local.platform._Server
+    server: object  # harness.local.platform.ServerSpec
     log: Path
     process: SupervisedProcess | None = None
     state: str = "starting"

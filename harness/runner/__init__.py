@@ -6,45 +6,19 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable
-
-from harness.platform import WorkflowRun
 from harness.runner.artifacts import ArtifactRepository, namespace_repository
-from harness.runner.errors import (ManifestError, RunnerError, StepError, UnknownImageError,
-                                   UnsupportedFieldError)
+from harness.runner.context import RunnerContext, TenantSettings
+from harness.runner.errors import ManifestError, RunnerError, StepError, UnknownImageError, UnsupportedFieldError
 from harness.runner.identity import generated_name
 from harness.runner.images import local_image
 from harness.runner.run import WorkflowExecution
 from harness.runner.spec import Workflow, parse_workflow
 from harness.runner.variables import check_variables
 from harness.tenants import Tenant
+from harness.workflows import WorkflowRun
 
-__all__ = ["RunnerContext", "WorkflowRunner", "RunHandle", "RunnerError", "ManifestError",
+__all__ = ["RunnerContext", "TenantSettings", "WorkflowRunner", "RunHandle", "RunnerError", "ManifestError",
            "UnsupportedFieldError", "UnknownImageError", "StepError", "parse_workflow", "validate"]
-
-# A tenant's ConfigMaps and Secrets, as the kind backend creates them in the tenant's namespace:
-# {"configmaps": {"simplepipe-config": {"pushgateway-url": ...}, "artifact-repositories": {...}},
-#  "secrets": {"simplepipe-credentials": {"username": ..., "password": ...}},
-#  "annotations": {"artifact-repositories": {"workflows.argoproj.io/default-artifact-repository": ...}}}
-TenantSettings = Callable[[Tenant], dict]
-
-
-@dataclass
-class RunnerContext:
-    """Where steps run and what they reach: the controller's default S3 artifact repository (for a namespace
-    without its own `artifact-repositories` ConfigMap), a work dir, the tenants' settings."""
-
-    s3_endpoint: str
-    access_key: str
-    secret_key: str
-    bucket: str
-    region: str
-    work_root: Path
-    tenant_settings: TenantSettings
-    default_step_timeout: float = 600.0  # a step without activeDeadlineSeconds
-
 
 def validate(manifest: dict) -> Workflow:
     """Parse and check a manifest without running it; raises ManifestError naming the field."""

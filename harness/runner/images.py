@@ -8,9 +8,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.paths import REPO_ROOT
 from harness.runner.errors import UnknownImageError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 # PATH of every step: the venv first, so `python3` and `simplepipe` inside `sh -c` are the mapped ones.
 STEP_PATH = os.pathsep.join([str(VENV_BIN), "/usr/local/bin", "/usr/bin", "/bin"])

@@ -9,10 +9,9 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from harness.platform import StepResult, WorkflowRun
 from harness.runner.artifacts import ArtifactLocation, ArtifactRepository, default_key
+from harness.runner.context import RunnerContext
 from harness.runner.errors import RunnerError, StepError
 from harness.runner.identity import argo_env, pod_name
 from harness.runner.images import STEP_PATH, local_image
@@ -21,9 +20,8 @@ from harness.runner.sandbox import PROGRESS_FILE, SCRIPT_PATH, StepSandbox
 from harness.runner.spec import Arguments, StepRef, Template, Workflow, parse_template
 from harness.runner.variables import ARTIFACT_REFERENCE, substitute, substitute_deep
 from harness.tenants import Tenant
+from harness.workflows import Phase, StepResult, WorkflowRun
 
-if TYPE_CHECKING:
-    from harness.runner import RunnerContext
 
 @dataclass
 class NodeOutputs:
@@ -59,12 +57,12 @@ class WorkflowExecution:
         self.repository = repository
         self.root = Path(context.work_root) / name
         self._lock = threading.Lock()
-        self._run = WorkflowRun(name=name, tenant=tenant.name, phase="Pending")
+        self._run = WorkflowRun(name=name, tenant=tenant.name, phase=Phase.PENDING)
         self._cancelled = threading.Event()
         self._cancel_reason = ""
         self._processes: set[subprocess.Popen] = set()
         self._done = threading.Event()
-        self._status = "Running"  # {{workflow.status}}
+        self._status = Phase.RUNNING  # {{workflow.status}}
         self._deadline = (time.monotonic() + workflow.active_deadline_seconds
                           if workflow.active_deadline_seconds else None)
         self._thread = threading.Thread(target=self._main, name=f"workflow {name}", daemon=True)
@@ -74,7 +72,7 @@ class WorkflowExecution:
     def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            self._run.phase = "Running"
+            self._run.phase = Phase.RUNNING
         self._thread.start()
         if self._deadline is not None:
             threading.Thread(target=self._watch_deadline, name=f"deadline {self.name}", daemon=True).start()
@@ -125,15 +123,15 @@ class WorkflowExecution:
             outcome = self._call(entry, self.name, arguments, self._workflow_scope(), None)
             phase, message = outcome.phase, outcome.message
             if self._cancelled.is_set():
-                phase, message = "Failed", self._cancel_reason
+                phase, message = Phase.FAILED, self._cancel_reason
             if self.workflow.on_exit:
                 self._status = phase
                 handler = self.workflow.templates[self.workflow.on_exit]
                 exit_outcome = self._call(handler, f"{self.name}.onExit", Arguments(), self._workflow_scope(), None)
-                if exit_outcome.phase != "Succeeded" and phase == "Succeeded":
-                    phase, message = "Failed", f"exit handler: {exit_outcome.message}"
+                if exit_outcome.phase != Phase.SUCCEEDED and phase == Phase.SUCCEEDED:
+                    phase, message = Phase.FAILED, f"exit handler: {exit_outcome.message}"
         except Exception as exc:  # the runner's own failure must end the run, not hang its waiters
-            phase, message = "Error", f"local runner: {type(exc).__name__}: {exc}"
+            phase, message = Phase.ERROR, f"local runner: {type(exc).__name__}: {exc}"
         with self._lock:
             self._run.phase, self._run.message = phase, message
         self._done.set()
@@ -151,12 +149,12 @@ class WorkflowExecution:
               siblings: dict[str, NodeOutputs] | None, kind: str = "steps") -> NodeOutcome:
         """Resolve the callee's inputs from the caller's arguments, then run the template."""
         if self._cancelled.is_set():
-            return NodeOutcome("Failed", self._cancel_reason)
+            return NodeOutcome(Phase.FAILED, self._cancel_reason)
         try:
             inputs = self._resolve_inputs(template, arguments, caller_scope, siblings or {}, kind, node_name)
         except StepError as exc:
             self._record_error(template, node_name, str(exc))
-            return NodeOutcome("Error", str(exc))
+            return NodeOutcome(Phase.ERROR, str(exc))
         if template.kind == "steps":
             return self._run_steps(template, node_name, inputs)
         if template.kind == "dag":
@@ -213,12 +211,12 @@ class WorkflowExecution:
             for ref, outcome in outcomes:
                 done[ref.name] = outcome.outputs
                 scope.update(_node_scope("steps", ref.name, outcome.outputs))
-            failed = [(ref, o) for ref, o in outcomes if o.phase != "Succeeded"]
+            failed = [(ref, o) for ref, o in outcomes if o.phase != Phase.SUCCEEDED]
             if failed:
                 ref, outcome = failed[0]
-                phase = "Error" if any(o.phase == "Error" for _, o in failed) else "Failed"
+                phase = Phase.ERROR if any(o.phase == Phase.ERROR for _, o in failed) else Phase.FAILED
                 return NodeOutcome(phase, f"child '{node_name}[{index}].{ref.name}' failed: {outcome.message}")
-        return NodeOutcome("Succeeded")
+        return NodeOutcome(Phase.SUCCEEDED)
 
     def _run_dag(self, template: Template, node_name: str, inputs: Inputs) -> NodeOutcome:
         """Each task starts as soon as its dependencies succeeded; dependents of a failed task are Omitted,
@@ -230,15 +228,15 @@ class WorkflowExecution:
         finished: queue.Queue[tuple[StepRef, NodeOutcome]] = queue.Queue()
         pending, running = list(template.tasks), 0
         while pending or running:
-            failing = any(o.phase in ("Failed", "Error") for o in outcomes.values())
+            failing = any(o.phase.unsuccessful for o in outcomes.values())
             for task in list(pending):
                 states = [outcomes[d].phase if d in outcomes else None for d in task.dependencies]
-                if any(state not in (None, "Succeeded") for state in states):
-                    self._record(StepResult(name=f"{prefix}.{task.name}", template=task.template, phase="Omitted",
+                if any(state not in (None, Phase.SUCCEEDED) for state in states):
+                    self._record(StepResult(name=f"{prefix}.{task.name}", template=task.template, phase=Phase.OMITTED,
                                             exit_code=None))
-                    outcomes[task.name] = NodeOutcome("Omitted", "a dependency did not succeed")
+                    outcomes[task.name] = NodeOutcome(Phase.OMITTED, "a dependency did not succeed")
                     pending.remove(task)
-                elif not failing and all(state == "Succeeded" for state in states):
+                elif not failing and all(state == Phase.SUCCEEDED for state in states):
                     pending.remove(task)
                     running += 1
                     child = f"{prefix}.{task.name}"
@@ -252,11 +250,11 @@ class WorkflowExecution:
             outcomes[task.name] = outcome
             done[task.name] = outcome.outputs
             scope.update(_node_scope("tasks", task.name, outcome.outputs))
-        bad = [(name, o) for name, o in outcomes.items() if o.phase in ("Failed", "Error")]
+        bad = [(name, o) for name, o in outcomes.items() if o.phase.unsuccessful]
         if bad:
-            phase = "Error" if any(o.phase == "Error" for _, o in bad) else "Failed"
+            phase = Phase.ERROR if any(o.phase == Phase.ERROR for _, o in bad) else Phase.FAILED
             return NodeOutcome(phase, f"task '{prefix}.{bad[0][0]}' failed: {bad[0][1].message}")
-        return NodeOutcome("Succeeded")
+        return NodeOutcome(Phase.SUCCEEDED)
 
     def _parallel(self, calls: list[tuple[StepRef, str]], scope: dict[str, str], done: dict[str, NodeOutputs],
                   kind: str) -> list[tuple[StepRef, NodeOutcome]]:
@@ -282,9 +280,9 @@ class WorkflowExecution:
             return self._call(self.workflow.templates[ref.template], child, arguments, scope, done, kind)
         except StepError as exc:
             self._record_error(self.workflow.templates[ref.template], child, str(exc))
-            return NodeOutcome("Error", str(exc))
+            return NodeOutcome(Phase.ERROR, str(exc))
         except Exception as exc:  # keep the siblings' outcome; the run ends as Error
-            return NodeOutcome("Error", f"local runner: {type(exc).__name__}: {exc}")
+            return NodeOutcome(Phase.ERROR, f"local runner: {type(exc).__name__}: {exc}")
 
     def _template_scope(self, inputs: Inputs) -> dict[str, str]:
         scope = self._workflow_scope()
@@ -295,14 +293,14 @@ class WorkflowExecution:
 
     def _run_leaf(self, template: Template, node_name: str, inputs: Inputs) -> NodeOutcome:
         pod = pod_name(self.name, node_name, template.name)
-        step = StepResult(name=node_name, template=template.name, phase="Running", exit_code=None)
+        step = StepResult(name=node_name, template=template.name, phase=Phase.RUNNING, exit_code=None)
         self._record(step)
         log: list[str] = []
         try:
             return self._execute(template, node_name, pod, inputs, step, log)
         except RunnerError as exc:
-            self._finish(step, "Error", None, "".join(log) + f"\n[local runner] {exc}\n")
-            return NodeOutcome("Error", str(exc))
+            self._finish(step, Phase.ERROR, None, "".join(log) + f"\n[local runner] {exc}\n")
+            return NodeOutcome(Phase.ERROR, str(exc))
 
     def _execute(self, template: Template, node_name: str, pod: str, inputs: Inputs, step: StepResult,
                  log: list[str]) -> NodeOutcome:
@@ -346,23 +344,23 @@ class WorkflowExecution:
         (self.root / pod / "main.log").write_text(log_text)
 
         if self._cancelled.is_set():
-            self._finish(step, "Failed", exit_code, log_text + f"\n[local runner] {self._cancel_reason}\n")
-            return NodeOutcome("Failed", self._cancel_reason)
+            self._finish(step, Phase.FAILED, exit_code, log_text + f"\n[local runner] {self._cancel_reason}\n")
+            return NodeOutcome(Phase.FAILED, self._cancel_reason)
         if timed_out:
             message = f"Pod was active on the node longer than the specified deadline ({timeout:g} s)"
-            self._finish(step, "Failed", exit_code, log_text + f"\n[local runner] {message}\n")
-            return NodeOutcome("Failed", message)
+            self._finish(step, Phase.FAILED, exit_code, log_text + f"\n[local runner] {message}\n")
+            return NodeOutcome(Phase.FAILED, message)
         outputs = NodeOutputs(result=stdout.rstrip("\n"))
         try:
             self._collect_outputs(leaf, sandbox, pod, outputs, required=exit_code == 0)
         except StepError as exc:
-            self._finish(step, "Error", exit_code, log_text + f"\n[local runner] {exc}\n")
-            return NodeOutcome("Error", str(exc), outputs)
+            self._finish(step, Phase.ERROR, exit_code, log_text + f"\n[local runner] {exc}\n")
+            return NodeOutcome(Phase.ERROR, str(exc), outputs)
         if exit_code != 0:
-            self._finish(step, "Failed", exit_code, log_text)
-            return NodeOutcome("Failed", f"Error (exit code {exit_code})", outputs)
-        self._finish(step, "Succeeded", 0, log_text)
-        return NodeOutcome("Succeeded", "", outputs)
+            self._finish(step, Phase.FAILED, exit_code, log_text)
+            return NodeOutcome(Phase.FAILED, f"Error (exit code {exit_code})", outputs)
+        self._finish(step, Phase.SUCCEEDED, 0, log_text)
+        return NodeOutcome(Phase.SUCCEEDED, "", outputs)
 
     def _stage_inputs(self, leaf: Template, inputs: Inputs, sandbox: StepSandbox) -> None:
         for artifact in leaf.inputs.artifacts:
@@ -451,7 +449,7 @@ class WorkflowExecution:
             self._run.steps.append(step)
 
     def _record_error(self, template: Template, node_name: str, message: str) -> None:
-        self._record(StepResult(name=node_name, template=template.name, phase="Error", exit_code=None,
+        self._record(StepResult(name=node_name, template=template.name, phase=Phase.ERROR, exit_code=None,
                                 log=f"[local runner] {message}\n"))
 
     def _finish(self, step: StepResult, phase: str, exit_code: int | None, log: str) -> None:

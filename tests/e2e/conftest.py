@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from e2e_story import Given
-from harness.tenants import REPO_ROOT
+
+from harness.paths import REPO_ROOT
 
 BACKENDS = ["local", "kind"]
 
@@ -22,7 +22,7 @@ def _require_running() -> bool:
 
 def _local_platform(tmp_path_factory):
     from harness.local import LocalPlatform
-    from harness.local.throwaway import throwaway_platform
+    from tests.support.throwaway import throwaway_platform
 
     if _require_running():
         platform = LocalPlatform(state_dir=REPO_ROOT / ".state" / "local")
@@ -37,7 +37,8 @@ def _local_platform(tmp_path_factory):
 
 def _kind_platform():
     try:
-        from harness.kind import KindPlatform, kind_cluster_reachable
+        from harness.kind.cluster import kind_cluster_reachable
+        from harness.kind.platform import KindPlatform
     except ImportError as exc:
         pytest.skip(f"kind backend not available: {exc}")
     reachable, why = kind_cluster_reachable()

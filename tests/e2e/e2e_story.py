@@ -10,9 +10,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import e2e_report
-from harness.platform import Platform, WorkflowRun
-from harness.promql import PrometheusClient, PrometheusError
+from harness.platform import Platform
+from harness.prometheus_api import PrometheusClient, PrometheusError
 from harness.scenario import (
     SCENARIOS_DIR,
     ExpectedValue,
@@ -24,6 +23,8 @@ from harness.scenario import (
 )
 from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import NotYet, WaitTimeout, holds_within, wait_until
+from harness.workflows import WorkflowRun
+from tests.support import e2e_report
 
 log = logging.getLogger("simplepipe.e2e")
 
@@ -31,7 +32,6 @@ POLL_SECONDS = 0.5
 # A check of every dashboard panel sends a few hundred queries: not every half second.
 DASHBOARD_POLL_SECONDS = 3.0
 # After a workflow finished: long enough for a few scrapes (2 s locally) and a slow cluster.
-PROMQL_SETTLE_SECONDS = 30.0
 
 Series = list[tuple[dict[str, str], float]]
 
@@ -207,7 +207,7 @@ class Then:
                 raise NotYet("; ".join(problems))
             return True
 
-        holds_within(side_by_side, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS,
+        holds_within(side_by_side, timeout=self.given.platform.settle_seconds, poll=POLL_SECONDS,
                      what=f"{query} to show every tenant's series side by side")
         by_tenant = seen
         for tenant in wanted:
@@ -229,7 +229,7 @@ class Then:
                 raise NotYet("\n".join(problems))
             return True
 
-        wait_until(every_panel, timeout=PROMQL_SETTLE_SECONDS, poll=DASHBOARD_POLL_SECONDS, errors=(),
+        wait_until(every_panel, timeout=self.given.platform.settle_seconds, poll=DASHBOARD_POLL_SECONDS, errors=(),
                    what="every dashboard panel to show its data")
         return self
 
@@ -245,7 +245,7 @@ class Then:
                 raise NotYet(f"firing: {[a['labels'] for a in self.prometheus.alerts() if a['state'] == 'firing']}")
             return alerts
 
-        wait_until(found, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS * 2,
+        wait_until(found, timeout=self.given.platform.settle_seconds, poll=POLL_SECONDS * 2,
                    what=f"{alertname} {labels} to fire")
         return self
 
@@ -263,11 +263,11 @@ class Then:
                 raise NotYet(problem)
             return True
 
-        holds_within(holds, timeout=PROMQL_SETTLE_SECONDS, poll=POLL_SECONDS,
+        holds_within(holds, timeout=self.given.platform.settle_seconds, poll=POLL_SECONDS,
                      what=f"{expectation.query} to be {expectation.value}")
         series, problem = state["series"], state["problem"]
         e2e_report.record(scenario, tenant, expectation.query, _values(series), str(expectation.value), problem is None)
-        assert problem is None, f"{scenario}: {problem} (waited {PROMQL_SETTLE_SECONDS:g} s for Prometheus)"
+        assert problem is None, f"{scenario}: {problem} (waited {self.given.platform.settle_seconds:g} s for Prometheus)"
 
     def _story_name(self) -> str:
         return "+".join(s.scenario.name for s in self.given.submissions)

@@ -10,14 +10,15 @@ import shutil
 
 import pytest
 import yaml
-
 from e2e_story import Given
-from harness.net import free_port
-from harness.local.throwaway import throwaway_platform
-from harness.scenario import SCENARIOS_DIR
-from harness.tenants import TENANTS_FILE, load_tenants, one_more_tenant
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+from harness.net import free_port
+from harness.scenario import SCENARIOS_DIR
+from harness.tenants import TENANTS_FILE, load_tenants
+from tests.support.tenants import one_more_tenant
+from tests.support.throwaway import throwaway_platform
+
+pytestmark = [pytest.mark.timeout(300)]
 
 CAROL = {"name": "carol", "namespace": "carol",
          "pushgateway": {"username": "carol", "password": "carol-test-password", "local_port": None}}

@@ -1,7 +1,7 @@
 """The administrator's view: Alice's and Bob's run times side by side in one query, each labelled by tenant."""
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.timeout(300)]
 
 
 def test_one_query_shows_both_tenants_run_times(given):

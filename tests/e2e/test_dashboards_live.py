@@ -3,7 +3,7 @@ panel of every dashboard shows what the scenarios' tenants produce, and the fail
 SimplepipeJobFailed in Prometheus."""
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.timeout(300)]
 
 
 def test_every_panel_shows_data_and_the_failing_job_alerts(given):

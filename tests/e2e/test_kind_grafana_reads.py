@@ -7,7 +7,7 @@ import requests
 from harness.tenants import load_tenants
 
 # kind only: the local backend does not isolate reads (docs/tenancy.md), so it is not even started here.
-pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("platform", ["kind"], indirect=True)]
+pytestmark = [pytest.mark.parametrize("platform", ["kind"], indirect=True)]
 
 
 @pytest.mark.parametrize("reader", load_tenants(), ids=lambda t: t.name)

@@ -18,7 +18,7 @@ from load.plan import LOAD_JOB
 from load.run import LoadOptions, run_load
 from load.targets import tenant_targets
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.timeout(240)]
 
 FINAL_LINE = re.compile(
     r"^push throughput: (\d+\.\d)/s \(ratio (\d+\.\d\d) of wrk ceiling (\d+\.\d)/s\), failures (\d+), lost (\d+)$"

@@ -4,7 +4,7 @@ import pytest
 
 from harness.scenario import load_scenarios
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.timeout(300)]
 
 
 @pytest.mark.parametrize("scenario", [s.name for s in load_scenarios()])

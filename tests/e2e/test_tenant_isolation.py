@@ -1,7 +1,7 @@
 """The tenant isolation attack matrix: for every ORDERED pair of tenants in platform/tenants.yaml, the
 attacker tries each vector against the victim with its own credentials, and every attempt is blocked.
 
-Each attempt is a row of the matrix `make e2e` prints (harness.e2e_report): blocked / ALLOWED / not
+Each attempt is a row of the matrix `make e2e` prints (tests.support.e2e_report): blocked / ALLOWED / not
 applicable on this backend. A third tenant in tenants.yaml adds its pairs here without any edit.
 Pushes are raw exposition text over HTTP, as a hostile tenant would send them (curl), not Simplepipe,
 which refuses these names and labels itself.
@@ -21,22 +21,22 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from harness import e2e_report
-from harness.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
 from harness.errors import UnavailableError
-from harness.promql import PrometheusClient, non_empty
+from harness.kind import constants
+from harness.prometheus_api import PrometheusClient
 from harness.scenario import load_scenario
 from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import wait_until
 from simplepipe.pushgateway import Pushgateway
 from simplepipe.sdk import BackgroundPusher
+from tests.support import e2e_report
+from tests.support.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
+from tests.support.promql import non_empty
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.timeout(300)]
 
 TENANTS = load_tenants()
 PAIRS = [(a, v) for a in TENANTS for v in TENANTS if a != v]
-# A few scrapes and rule evaluations (2 s each locally), and a slow cluster.
-SCRAPE_WAIT_SECONDS = 30.0
 # After a pushed series would have been scraped: rule evaluations that could turn it into an alert.
 EVALUATIONS_WAIT_SECONDS = 6.0
 # group_wait 1 s and group_interval 5 s locally, 10 s and 1 m on kind (values/kube-prometheus-stack.yaml, where each
@@ -109,7 +109,7 @@ def spoof_owner_labels(platform, attacker: Tenant, victim: Tenant) -> Attempt:
     assert _push(url, job, f"isolation_spoof{{{labels}}} 1\n", attacker) == 200
     try:
         series = PrometheusClient(platform.prometheus_url).wait_for(
-            f'isolation_spoof{{probe="{probe}"}}', non_empty, SCRAPE_WAIT_SECONDS, what="scraped")
+            f'isolation_spoof{{probe="{probe}"}}', non_empty, platform.settle_seconds, what="scraped")
     finally:
         _delete(url, job, attacker)
     claims = [labels for labels, _ in series
@@ -131,7 +131,7 @@ def push_platform_series(platform, attacker: Tenant, victim: Tenant) -> Attempt:
     assert _push(url, job, body, attacker) == 200
     try:
         # The control series of the same push is scraped: so were the others, had they not been dropped.
-        prometheus.wait_for(f'isolation_control{{probe="{probe}"}}', non_empty, SCRAPE_WAIT_SECONDS, what="scraped")
+        prometheus.wait_for(f'isolation_control{{probe="{probe}"}}', non_empty, platform.settle_seconds, what="scraped")
         time.sleep(EVALUATIONS_WAIT_SECONDS)
         stored = prometheus.series(f'{{probe="{probe}", __name__=~"up|ALERTS|ALERTS_FOR_STATE|scrape_.+"}}')
         down = prometheus.series(f'up{{tenant="{victim.name}"}} == 0')
@@ -252,7 +252,7 @@ def reach_other_gateway_over_network(platform, attacker: Tenant, victim: Tenant)
     script = ("import socket, sys\n"
               "def reach(host):\n"
               "    try:\n"
-              f"        socket.create_connection((host, {render.PUSHGATEWAY_PORT}), timeout=5).close(); return True\n"
+              f"        socket.create_connection((host, {constants.PUSHGATEWAY_PORT}), timeout=5).close(); return True\n"
               "    except OSError:\n"
               "        return False\n"
               f"own = reach({render.pushgateway_service(attacker) + '.' + attacker.namespace + '.svc'!r})\n"

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from harness.net import free_port
-
-pytestmark = pytest.mark.integration
+from tests.support.tools import SIMPLEPIPE
 
 REPO = Path(__file__).resolve().parents[2]
-SIMPLEPIPE = str(Path(sys.executable).with_name("simplepipe"))
 SEED = [{"name": "example_metric", "description": "metric for example purposes", "value": 0, "metric_type": "gauge"},
         {"name": "images", "description": "numeric string", "value": "6", "metric_type": "gauge"}]
 

@@ -9,8 +9,6 @@ from harness.net import free_port
 from simplepipe import GatewayRefusedError, GatewayUnreachableError, Pushgateway
 from simplepipe.formats import from_data
 
-pytestmark = pytest.mark.integration
-
 
 def job() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"

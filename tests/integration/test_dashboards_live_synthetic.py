@@ -23,12 +23,11 @@ from harness.local.prometheus import prometheus_argv, prometheus_config, write_c
 from harness.local.pushgateway import pushgateway_argv
 from harness.net import HOST, free_port, http_ok
 from harness.processes import SupervisedProcess
-from harness.promql import PrometheusClient, non_empty
+from harness.prometheus_api import PrometheusClient
 from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 from harness.tenants import Tenant
 from harness.waiting import NotYet, holds_within
-
-pytestmark = pytest.mark.integration
+from tests.support.promql import non_empty
 
 PROMETHEUS = installed("prometheus")
 PUSHGATEWAY = installed("pushgateway")

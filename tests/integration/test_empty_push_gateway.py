@@ -13,11 +13,9 @@ from simplepipe import MetricCollector
 from simplepipe.errors import InvalidMetricsError
 from simplepipe.pushgateway import Pushgateway
 from simplepipe.spec import MetricSet
-
-pytestmark = pytest.mark.integration
+from tests.support.tools import SIMPLEPIPE
 
 REPO = Path(__file__).resolve().parents[2]
-SIMPLEPIPE = str(Path(sys.executable).with_name("simplepipe"))
 SEED = [{"name": "example_metric", "description": "metric for example purposes", "value": 7, "metric_type": "gauge"}]
 EMPTY = {"empty.json": "", "blank.yaml": " \n\n", "comments.yaml": "# nothing yet\n", "list.json": "[]",
          "kubeflow.json": '{"metrics": []}', "help-only.prom": "# HELP example_metric metric for example purposes\n"}

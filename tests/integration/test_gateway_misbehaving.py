@@ -3,19 +3,15 @@ a dribbled answer, a redirect, a connection reset, a huge error body. Time bound
 import os
 import resource
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from scripted_server import Answer, ScriptedServer
 
 from simplepipe import BackgroundPusher, GatewayRefusedError, GatewayUnreachableError, Pushgateway
 from simplepipe.formats import from_data
+from tests.support.tools import SIMPLEPIPE
 
-pytestmark = pytest.mark.integration
-
-SIMPLEPIPE = str(Path(sys.executable).with_name("simplepipe"))
 METRICS = from_data([{"name": "a", "value": 1, "metric_type": "gauge"}])
 DRIBBLES = {
     "whole-answer": Answer(200, "", dribble=0.2),  # status line and headers too, one byte every 0.2 s

@@ -5,20 +5,16 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from pushgateway_server import PASSWORD, USERNAME, running
 
 from load import payloads
-from pushgateway_server import PASSWORD, USERNAME, running
 from simplepipe import gc
 from simplepipe.pushgateway import Pushgateway
+from tests.support.tools import SIMPLEPIPE
 
-pytestmark = pytest.mark.integration
-
-SIMPLEPIPE = str(Path(sys.executable).with_name("simplepipe"))
 BATCHES = 12
 PUSHES_PER_BATCH = 100
 EDGE_BATCHES = 3  # batches pooled at each end of the run

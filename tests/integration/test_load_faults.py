@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness.local.throwaway import throwaway_platform
 from load.faults import SHORT, run_faults
+from tests.support.throwaway import throwaway_platform
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.timeout(180)]
 
 
 def test_short_fault_run_passes_every_check(tmp_path):

@@ -2,11 +2,12 @@
 group whose last push is missing, stale or altered."""
 from __future__ import annotations
 
+from pushgateway_server import PASSWORD, USERNAME
+
 from load import payloads
 from load.ledger import GroupRecord
 from load.nothing_lost import check_pushgateways
 from load.plan import LOAD_JOB, TenantTarget, grouping_key
-from pushgateway_server import PASSWORD, USERNAME
 from simplepipe.pushgateway import Pushgateway
 
 RUN = "it-nothing-lost"

@@ -21,12 +21,12 @@ from harness.errors import ProcessExitedError
 from harness.local import LocalPlatform
 from harness.local.settings import SupervisorSettings, load_settings
 from harness.local.supervised import read_status
-from harness.local.throwaway import throwaway_platform
 from harness.net import HOST, http_ok
-from harness.tenants import REPO_ROOT
+from harness.paths import REPO_ROOT
 from harness.waiting import NotYet, wait_until
+from tests.support.throwaway import throwaway_platform
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.timeout(180)]
 
 BACKOFF = SupervisorSettings(backoff_initial=1.0, backoff_max=4.0, backoff_reset=60.0)
 

@@ -1,4 +1,4 @@
-"""harness.promql.PrometheusClient against a scripted HTTP server: what it sends, and its typed errors."""
+"""harness.prometheus_api.PrometheusClient against a scripted HTTP server: what it sends, and its typed errors."""
 import json
 import urllib.parse
 
@@ -6,9 +6,7 @@ import pytest
 from scripted_server import ScriptedServer
 
 from harness.net import free_port
-from harness.promql import PrometheusClient, PrometheusQueryError, PrometheusUnreachableError
-
-pytestmark = pytest.mark.integration
+from harness.prometheus_api import PrometheusClient, PrometheusQueryError, PrometheusUnreachableError
 
 
 def answer(data) -> str:

@@ -19,8 +19,6 @@ from harness.runner.identity import fnv32a
 from harness.tenants import Tenant
 from harness.waiting import wait_until
 
-pytestmark = pytest.mark.integration
-
 WEED = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "weed"
 ACCESS_KEY, SECRET_KEY, BUCKET = "runner-test", "runner-test-secret", "argo-artifacts"
 TENANT = Tenant(name="alice", namespace="alice", username="alice", password="pw", local_port=0)

@@ -11,8 +11,6 @@ import simplepipe
 from harness.waiting import wait_until
 from simplepipe import BackgroundPusher, MetricCollector, Pushgateway, timer
 
-pytestmark = pytest.mark.integration
-
 SEED = [{"name": "example_metric", "description": "metric for example purposes", "value": 0, "metric_type": "gauge"}]
 
 

@@ -8,8 +8,6 @@ from pushgateway_server import expected, running, same
 from simplepipe import Pushgateway
 from simplepipe.formats import from_data
 
-pytestmark = pytest.mark.integration
-
 label_names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).map(lambda s: f"l_{s}")
 # Any Unicode text except surrogates (not encodable as UTF-8).
 label_values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
@@ -68,7 +66,7 @@ def roundtrip_gateway():
         yield gateway
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(items=specs())
 def test_what_goes_in_comes_back(roundtrip_gateway, items):

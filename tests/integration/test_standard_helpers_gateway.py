@@ -5,8 +5,6 @@ import pytest
 
 from simplepipe import BackgroundPusher, MetricCollector, Pushgateway, standard_metrics
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(autouse=True)
 def outside_argo(monkeypatch):

@@ -18,7 +18,8 @@ NOTIFICATION = {"status": "firing", "receiver": "tenant-bob", "alerts": [
 def receiver(tmp_path):
     write_receivers(tmp_path / "receivers", ["alice", "bob", "administrator"])
     server = AlertReceiver(tmp_path, tmp_path / "receivers", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to notice, 0.5 s per test with the default.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield server

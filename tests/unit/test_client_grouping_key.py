@@ -77,7 +77,7 @@ def test_from_env_overrides_win():
     env = {"SIMPLEPIPE_PUSHGATEWAY_URL": "http://a:1", "SIMPLEPIPE_PUSHGATEWAY_USERNAME": "alice",
            "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": "pw", "ARGO_WORKFLOW_NAME": "wf"}
     gateway = Pushgateway.from_env(env)
-    assert gateway._headers["Authorization"].startswith("Basic ") and gateway.identity.workflow == "wf"
+    assert gateway.prepare("DELETE", None, "j").headers["Authorization"].startswith("Basic ") and gateway.identity.workflow == "wf"
     gateway = Pushgateway.from_env(env, url="http://b:2", token="t", identity=None)
-    assert gateway.url == "http://b:2" and gateway._headers["Authorization"] == "Bearer t"
+    assert gateway.url == "http://b:2" and gateway.prepare("DELETE", None, "j").headers["Authorization"] == "Bearer t"
     assert gateway.identity is None

@@ -1,5 +1,6 @@
 """Connection options, credentials and redaction: the SDK's UsageError and the CLI's exit 2 with the
 same one line (no network)."""
+import base64
 import subprocess
 import sys
 
@@ -79,7 +80,7 @@ def test_cli_dry_run_checks_options_too(tmp_path, capsys):
 def test_url_credentials_become_basic_auth_and_leave_the_url():
     gateway = Pushgateway("http://al%40ice:p%3Ass@gw:9091/", identity=None)
     assert gateway.url == "http://gw:9091"
-    assert gateway._headers["Authorization"] == "Basic " + __import__("base64").b64encode(b"al@ice:p:ss").decode()
+    assert gateway.prepare("DELETE", None, "j").headers["Authorization"] == "Basic " + base64.b64encode(b"al@ice:p:ss").decode()
     assert GatewayAddress.parse("gw:9091") == GatewayAddress("http://gw:9091")
 
 
@@ -93,7 +94,7 @@ def test_url_credentials_with_other_credentials_are_refused(options):
 def test_command_line_url_credentials_replace_the_environment_ones():
     env = {"SIMPLEPIPE_PUSHGATEWAY_USERNAME": "envuser", "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": "envpass"}
     gateway = Pushgateway.from_env(env, url="http://cli:clipass@gw:9091")
-    assert gateway._headers["Authorization"] == "Basic " + __import__("base64").b64encode(b"cli:clipass").decode()
+    assert gateway.prepare("DELETE", None, "j").headers["Authorization"] == "Basic " + base64.b64encode(b"cli:clipass").decode()
 
 
 @pytest.mark.parametrize("options, what", [

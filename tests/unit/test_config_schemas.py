@@ -12,11 +12,13 @@ import yaml
 
 from dashboards.thresholds import THRESHOLDS_FILE, ThresholdsFileError, load_thresholds
 from harness import config_files
-from harness.config_files import REPO_ROOT, SCHEMA_DIR
+from harness.config_files import SCHEMA_DIR
 from harness.local.errors import SettingsError
 from harness.local.settings import SETTINGS_FILE, load_settings
+from harness.paths import REPO_ROOT
 from harness.scenario import SCENARIOS_DIR, ScenarioError, load_scenario
-from harness.tenants import TENANTS_FILE, TenantsFileError, load_tenants, unused_name
+from harness.tenants import TENANTS_FILE, TenantsFileError, load_tenants
+from tests.support.tenants import unused_name
 
 # Each committed configuration file with the schema its loader checks it against.
 COMMITTED = [

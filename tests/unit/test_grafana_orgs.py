@@ -6,7 +6,8 @@ import pytest
 
 from harness.kind import grafana_orgs, reads
 from harness.net import free_port
-from harness.tenants import Tenant, load_tenants, one_more_tenant
+from harness.tenants import Tenant, load_tenants
+from tests.support.tenants import one_more_tenant
 
 
 def three_tenants() -> list[Tenant]:

@@ -17,7 +17,7 @@ from simplepipe.formats.simplepipe_list import FIELDS
 
 DOCUMENTED_EXIT_CODES = {0, 2, 3}
 FORMAT_FLAGS = [[]] + [["--format", f] for f in formats.FORMATS]
-HOSTILE = settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+HOSTILE = settings(deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ help_texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 values = st.floats(allow_nan=True, allow_infinity=True)
 
 
-@settings(max_examples=200, deadline=2000)
+@settings(deadline=2000)
 @given(series=st.lists(st.tuples(st.dictionaries(st.sampled_from(["a", "b", "le_x", "v"]), label_values, max_size=3),
                                  values), min_size=1, max_size=5),
        help_text=help_texts, kind=st.sampled_from(["gauge", "counter"]))

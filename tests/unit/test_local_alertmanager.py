@@ -2,16 +2,16 @@
 reaches its own tenant's receiver and the administrator's, never another tenant's."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from harness.local.alertmanager import ADMINISTRATOR, alertmanager_config, receiver_name, write_config
-from harness.tenants import Tenant, load_tenants, one_more_tenant
+from harness.tenants import Tenant, load_tenants
+from tests.support.tenants import one_more_tenant
+from tests.support.tools import AMTOOL
 
-AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(),
                                   reason="amtool not installed (apt: prometheus-alertmanager)")
 

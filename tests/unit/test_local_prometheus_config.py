@@ -2,7 +2,6 @@
 and has, per tenant, the scrape job the platform contract describes."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,9 +10,10 @@ import yaml
 
 from harness.local.prometheus import prometheus_config, rule_file_patterns, write_config
 from harness.local.settings import load_settings
-from harness.tenants import REPO_ROOT, Tenant, load_tenants
+from harness.paths import REPO_ROOT
+from harness.tenants import Tenant, load_tenants
+from tests.support.tools import PROMTOOL
 
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 needs_promtool = pytest.mark.skipif(not Path(PROMTOOL).exists(), reason="promtool not installed (make install)")
 
 

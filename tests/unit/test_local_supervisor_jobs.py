@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from harness.local.platform import _Server
+from harness.local.platform import ServerSpec
 from harness.local.settings import duration_seconds
 from harness.local.supervised import PeriodicJob
 from harness.local.supervisor import Supervisor
@@ -29,7 +29,7 @@ def test_periodic_jobs_run_once_ready_and_errors_are_recorded(tmp_path):
         runs.append("broken")
         raise ValueError("gateway unreachable")
 
-    sleeper = _Server("sleeper", ["sleep", "60"], {}, lambda: True, "sleep to run")
+    sleeper = ServerSpec("sleeper", ["sleep", "60"], {}, lambda: True, "sleep to run")
     supervisor = Supervisor(tmp_path / "supervisor.json", lambda: [sleeper], tmp_path / "logs", ready_timeout=5,
                             jobs=lambda: [PeriodicJob("tick", 0.1, tick), PeriodicJob("broken", 0.1, broken)],
                             say=lambda line: None)

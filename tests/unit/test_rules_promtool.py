@@ -1,7 +1,6 @@
 """Alert rules pass `promtool check rules`, and each alert's promtool unit tests (dashboards/rules/tests/)."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,8 +10,8 @@ import yaml
 from dashboards.build import PACKAGE_DIR, RULES_FILE
 from dashboards.rules import alert_rules, rule_groups
 from dashboards.thresholds import Thresholds, ThresholdsFileError, duration_seconds, load_thresholds
+from tests.support.tools import PROMTOOL
 
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 RULE_TESTS = sorted((PACKAGE_DIR / "rules" / "tests").glob("*.yml"))
 ALERTS = ("SimplepipePushFailed", "SimplepipeGroupStale", "SimplepipeJobFailed", "SimplepipePushgatewayDown",
           "ApplicationRunTimeHigh")

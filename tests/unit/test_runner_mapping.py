@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.paths import REPO_ROOT
 from harness.runner import StepError
 from harness.runner.identity import argo_env, fnv32a, generated_name, node_id, pod_name
-from harness.runner.images import REPO_ROOT, local_image
+from harness.runner.images import local_image
 from harness.runner.sandbox import StepSandbox
 from harness.runner.variables import substitute, substitute_deep
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 from simplepipe.spec import MetricSet
-from simplepipe.standard import (
+from simplepipe.standard_catalogue import (
     CATALOGUE_FILE,
     SCHEMA_FILE,
     CatalogueError,
@@ -20,8 +19,8 @@ from simplepipe.standard import (
     load_catalogue,
     normalize,
 )
+from tests.support.tools import PROMTOOL
 
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 ENTRIES = list(catalogue())
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from simplepipe import conformance, formats
+from simplepipe import formats, standard_checks
 from simplepipe.cli import main
 
 
@@ -25,7 +25,7 @@ def write(tmp_path: Path, data, name="metrics.json") -> str:
 
 def findings(data, fmt=None):
     metrics = formats.from_data(data, fmt, "m.json") if not isinstance(data, str) else formats.parse(data, fmt, "m")
-    return [(f.kind, f.name, f.standard) for f in conformance.check(conformance.map_onto(metrics, metrics.format))]
+    return [(f.kind, f.name, f.standard) for f in standard_checks.check(standard_checks.map_onto(metrics, metrics.format))]
 
 
 def test_standard_names_with_their_type_and_unit_have_no_findings():
@@ -77,18 +77,18 @@ def test_kubeflow_names_are_mapped_onto_the_catalogue():
         {"name": "images-processed", "numberValue": 12},
         {"name": "roc-auc", "numberValue": 0.7},
     ]}, None, "mlpipeline-metrics.json")
-    mapped = conformance.map_onto(metrics, metrics.format)
+    mapped = standard_checks.map_onto(metrics, metrics.format)
     assert [f.name for f in mapped] == ["model_accuracy_ratio", "items_processed_total", "roc_auc"]
     assert mapped["items_processed_total"].type.value == "counter"
     assert mapped["items_processed_total"].series[0].labels == {"item": "images"}
-    assert conformance.check(mapped) == []
+    assert standard_checks.check(mapped) == []
 
 
 def test_a_kubeflow_name_with_another_unit_is_not_mapped_but_reported():
     metrics = formats.from_data({"metrics": [{"name": "run-time-ms", "numberValue": 1500}]}, None, "k.json")
-    mapped = conformance.map_onto(metrics, metrics.format)
+    mapped = standard_checks.map_onto(metrics, metrics.format)
     assert [f.name for f in mapped] == ["run_time_ms"]
-    assert [(f.kind, f.standard) for f in conformance.check(mapped)] == [
+    assert [(f.kind, f.standard) for f in standard_checks.check(mapped)] == [
         ("look-alike", "application_run_time_seconds")]
 
 
@@ -96,7 +96,7 @@ def test_seldon_timers_become_operation_durations_with_the_key_as_label():
     metrics = formats.from_data([{"type": "TIMER", "key": "predict", "value": 20},
                                  {"type": "TIMER", "key": "load", "value": 1500},
                                  {"type": "GAUGE", "key": "epoch", "value": 2}], None, "seldon.json")
-    mapped = conformance.map_onto(metrics, metrics.format)
+    mapped = standard_checks.map_onto(metrics, metrics.format)
     family = mapped["operation_duration_seconds"]
     assert family.type.value == "histogram"
     assert {s.labels["operation"]: s.sum for s in family.series} == {
@@ -106,7 +106,7 @@ def test_seldon_timers_become_operation_durations_with_the_key_as_label():
 
 def test_simplepipe_and_prometheus_files_are_checked_but_never_renamed():
     metrics = formats.from_data([{"name": "run_time", "value": 1}], None, "m.json")
-    assert conformance.map_onto(metrics, metrics.format) is metrics
+    assert standard_checks.map_onto(metrics, metrics.format) is metrics
 
 
 def test_a_mapped_kubeflow_count_that_is_negative_is_refused_with_the_item(tmp_path, capsys):

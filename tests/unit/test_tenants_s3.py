@@ -44,7 +44,7 @@ def test_an_s3_block_that_is_not_a_mapping_is_refused_naming_it(tmp_path):
 
 
 def test_one_more_tenant_clashes_with_none_of_the_tenants_already_there():
-    from harness.tenants import one_more_tenant, unused_name
+    from tests.support.tenants import one_more_tenant, unused_name
 
     assert unused_name(["alice", "bob"]) == "carol"
     assert unused_name(["alice", "carol", "carol2"]) == "carol3"

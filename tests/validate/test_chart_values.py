@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from harness.kind import manifests, pins, render
+from harness.kind import constants, manifests, pins
 from harness.tenants import load_tenants
 
 
 def _helmfile_release(rendering, name: str) -> dict:
-    helmfile = yaml.safe_load(rendering.files[render.HELMFILE])
+    helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
     return next(r for r in helmfile["releases"] if r["name"] == name)
 
 
@@ -30,7 +30,7 @@ def _merged_values(release: dict) -> dict:
                 into[key] = value
 
     for entry in release["values"]:
-        merge(merged, yaml.safe_load((render.PLATFORM_DIR / entry).read_text()) if isinstance(entry, str) else entry)
+        merge(merged, yaml.safe_load((constants.PLATFORM_DIR / entry).read_text()) if isinstance(entry, str) else entry)
     return merged
 
 
@@ -79,7 +79,7 @@ def test_pushgateway_network_policy_from_our_values_is_valid(rendering, tenant):
 
 
 def test_argo_workflow_defaults_are_a_valid_workflow_spec():
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
     defaults = values["controller"]["workflowDefaults"]
     obj = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": "defaults"},
            "spec": defaults["spec"]}
@@ -89,13 +89,13 @@ def test_argo_workflow_defaults_are_a_valid_workflow_spec():
 def test_argo_has_no_default_artifact_repository_with_shared_keys():
     # Chart 1.0.18 writes the controller's artifactRepository only when artifactRepository.s3/gcs/azure
     # (or customArtifactRepository) is set; each tenant namespace has its own (test_tenant_artifacts.py).
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
     assert "artifactRepository" not in values and "customArtifactRepository" not in values
     assert "artifactRepositoryRef" not in values  # would create ConfigMaps in `argo` itself
 
 
 def _chart_version(rendering, chart: str) -> tuple[int, ...]:
-    helmfile = yaml.safe_load(rendering.files[render.HELMFILE])
+    helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
     versions = {str(r["version"]) for r in helmfile["releases"] if r["chart"] == chart}
     assert len(versions) == 1, f"{chart}: one pinned version expected, got {versions}"
     return tuple(int(part) for part in versions.pop().split("."))
@@ -117,7 +117,7 @@ def test_pushgateway_scrape_gets_the_gateways_own_basic_auth(rendering, tenant):
 
 
 def test_argo_workflows_relies_on_tenant_rbac_not_the_charts():
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
     # Cluster-wide controller; the chart's per-namespace workflow SA/RBAC (the only use of
     # controller.workflowNamespaces in chart 1.0.18) is off: platform/k8s/tenant has them.
     assert values["singleNamespace"] is False
@@ -137,7 +137,7 @@ def test_minio_node_port_services_reach_the_container_ports():
     # minio chart: with type NodePort and a nodePort, the Service template omits
     # targetPort, which then defaults to `port`; the container listens on
     # minioAPIPort/minioConsolePort (chart defaults "9000"/"9001", not overridden here).
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "minio.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "minio.yaml").read_text())
     assert str(values["service"]["port"]) == str(values.get("minioAPIPort", "9000"))
     assert str(values["consoleService"]["port"]) == str(values.get("minioConsolePort", "9001"))
     assert values["mode"] == "standalone"
@@ -145,7 +145,7 @@ def test_minio_node_port_services_reach_the_container_ports():
 
 
 def test_minio_images_are_the_charts_own_tags_pinned_by_digest():
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "minio.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "minio.yaml").read_text())
     app_version = pins.recorded_charts()["minio/minio"]["appVersion"]
     for key in ("image", "mcImage"):
         tag, _, digest = str(values[key]["tag"]).partition("@sha256:")

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from harness.kind import prerequisites
-from harness.tenants import REPO_ROOT
+from harness.paths import REPO_ROOT
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "kind-e2e.yml"
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import yaml
 
-from harness.kind import render
+from harness.kind import constants, render
 from harness.local import LocalPlatform
 from harness.local.prometheus import prometheus_config
-from harness.tenants import load_tenants, one_more_tenant
+from harness.tenants import load_tenants
+from tests.support.tenants import one_more_tenant
 
 
 def test_committed_kind_files_match_a_fresh_rendering():
@@ -26,7 +27,7 @@ def test_kind_and_local_backends_derive_the_same_tenants_from_tenants_yaml(rende
     tenants = load_tenants()
     names = sorted(t.name for t in tenants)
     # kind: a Pushgateway release, a tenant release and a tenant folder for each tenant, no more, no fewer
-    helmfile = yaml.safe_load(rendering.files[render.HELMFILE])
+    helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
     releases = {r["name"] for r in helmfile["releases"]}
     assert sorted(r[len("pushgateway-"):] for r in releases if r.startswith("pushgateway-")) == names
     assert {f"tenant-{n}" for n in names} <= releases

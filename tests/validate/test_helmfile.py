@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from harness.kind import cluster, render
+from harness.kind import cluster, constants, render
 
 
 @pytest.fixture(scope="module")
 def helmfile(rendering) -> dict:
-    return yaml.safe_load(rendering.files[render.HELMFILE])
+    return yaml.safe_load(rendering.files[constants.HELMFILE])
 
 
 def _is_local(chart: str) -> bool:
@@ -53,11 +53,11 @@ def test_every_values_file_is_present(helmfile):
     for release in helmfile["releases"]:
         for entry in release.get("values", []):
             if isinstance(entry, str):
-                assert (render.PLATFORM_DIR / entry).is_file(), f"{release['name']}: missing {entry}"
+                assert (constants.PLATFORM_DIR / entry).is_file(), f"{release['name']}: missing {entry}"
 
 
 def test_pushgateways_stamp_the_tenant_after_honor_labels(helmfile):
-    shared = yaml.safe_load((render.PLATFORM_DIR / "values" / "pushgateway.yaml").read_text())
+    shared = yaml.safe_load((constants.PLATFORM_DIR / "values" / "pushgateway.yaml").read_text())
     assert shared["serviceMonitor"]["honorLabels"] is True
     assert "--persistence.file=/data/pushgateway.data" in shared["extraArgs"]
     assert shared["persistentVolume"]["enabled"] is True
@@ -80,7 +80,7 @@ def test_pushgateways_stamp_the_tenant_after_honor_labels(helmfile):
 
 
 def test_kube_prometheus_stack_selects_monitors_and_rules_everywhere():
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
     spec = values["prometheus"]["prometheusSpec"]
     for key in ("serviceMonitor", "podMonitor", "rule"):
         assert spec[f"{key}SelectorNilUsesHelmValues"] is False
@@ -91,7 +91,7 @@ def test_kube_prometheus_stack_selects_monitors_and_rules_everywhere():
 
 def test_kind_config_publishes_every_node_port():
     config = cluster.KindConfig.load()
-    assert config.name == cluster.CLUSTER_NAME
+    assert config.name == constants.CLUSTER_NAME
     mapped = {m["containerPort"] for m in config.port_mappings}
     for service, port in cluster.node_ports().items():
         assert port in mapped, f"{service}'s NodePort {port} is not mapped in platform/kind.yaml"
@@ -102,12 +102,12 @@ def test_kind_config_publishes_every_node_port():
 
 def test_only_pushgateways_and_simplepipe_rules_run_faster_than_the_chart_defaults(rendering):
     # Built-in targets and rules keep the chart's intervals (30s): cheap on a laptop.
-    spec = yaml.safe_load((render.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())[
+    spec = yaml.safe_load((constants.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())[
         "prometheus"]["prometheusSpec"]
     assert "scrapeInterval" not in spec and "evaluationInterval" not in spec
     # What the e2e tests wait for: the tenants' Pushgateways and Simplepipe's rule group, alike.
-    gateway = yaml.safe_load((render.PLATFORM_DIR / "values" / "pushgateway.yaml").read_text())
-    text = render.helm_unescape(rendering.files[f"{render.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"])
+    gateway = yaml.safe_load((constants.PLATFORM_DIR / "values" / "pushgateway.yaml").read_text())
+    text = render.helm_unescape(rendering.files[f"{constants.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"])
     rules = [o for o in yaml.safe_load_all(text) if o and o["kind"] == "PrometheusRule"]
     assert rules and {g["interval"] for r in rules for g in r["spec"]["groups"]} == {
         gateway["serviceMonitor"]["interval"]}

@@ -18,14 +18,14 @@ import yaml
 
 from harness import alert_receiver
 from harness.errors import UnavailableError
-from harness.kind import alerts, cluster, manifests, prerequisites, render
+from harness.kind import alerts, cluster, constants, manifests, prerequisites, render
 from harness.kind.platform import KindPlatform
 from harness.net import HOST, free_port
 from harness.processes import ChildProcess, stop_all
 from harness.tenants import Tenant, load_tenants
 from harness.waiting import wait_until
 
-VALUES = yaml.safe_load((render.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
+VALUES = yaml.safe_load((constants.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
 
 
 def _chart_objects(rendering, chart_dir: str) -> list[dict]:
@@ -59,9 +59,9 @@ def test_each_tenants_webhook_reaches_its_own_receiver_recording_only_its_name(r
 
 
 def test_the_administrators_webhook_reaches_the_administrators_receiver(rendering):
-    assert _administrator_webhook() == alerts.receiver_url(render.MONITORING_NAMESPACE, "administrator")
+    assert _administrator_webhook() == alerts.receiver_url(constants.MONITORING_NAMESPACE, "administrator")
     assert alerts.delivery_problems(_admin_objects(rendering), _administrator_webhook(), "administrator") == []
-    assert "alert-receiver" in [r["name"] for r in yaml.safe_load(rendering.files[render.HELMFILE])["releases"]]
+    assert "alert-receiver" in [r["name"] for r in yaml.safe_load(rendering.files[constants.HELMFILE])["releases"]]
 
 
 def test_a_webhook_landing_anywhere_else_is_refused(rendering):
@@ -98,11 +98,11 @@ def test_only_alertmanager_may_post_to_the_administrators_receiver(rendering):
     assert all(pod_labels.get(k) == v for k, v in policy["spec"]["podSelector"]["matchLabels"].items())
     [rule] = policy["spec"]["ingress"]
     assert rule["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "alertmanager"}}}]
-    assert rule["ports"] == [{"protocol": "TCP", "port": render.ALERT_RECEIVER_PORT}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": constants.ALERT_RECEIVER_PORT}]
 
 
 def test_receivers_run_the_simplepipe_image_unprivileged_with_bounded_storage(rendering):
-    from harness.kind.image import image_tag
+    from harness.image import image_tag
 
     for objects in [_admin_objects(rendering)] + [_tenant_objects(rendering, t) for t in load_tenants()]:
         [deployment] = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == alerts.NAME]
@@ -128,7 +128,7 @@ def test_the_rendered_receiver_runs_outside_the_repository_and_records_per_recei
     port = free_port()
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     command = [part.replace(alerts.CONFIG_MOUNT, str(code)).replace(alerts.DATA_MOUNT, str(data))
-               .replace("--host=0.0.0.0", f"--host={HOST}").replace(f"--port={render.ALERT_RECEIVER_PORT}",
+               .replace("--host=0.0.0.0", f"--host={HOST}").replace(f"--port={constants.ALERT_RECEIVER_PORT}",
                                                                     f"--port={port}")
                for part in container["command"]]
     assert command[0] == "python3"
@@ -137,7 +137,7 @@ def test_the_rendered_receiver_runs_outside_the_repository_and_records_per_recei
                                                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                                               text=True))
     base = f"http://{HOST}:{port}"
-    path = render.alert_webhook_url(alice).split(f":{render.ALERT_RECEIVER_PORT}", 1)[1]
+    path = render.alert_webhook_url(alice).split(f":{constants.ALERT_RECEIVER_PORT}", 1)[1]
 
     def ready() -> bool:
         if not process.running():

@@ -8,19 +8,18 @@ go before the top-level config's. amtool then says who an alert reaches.
 from __future__ import annotations
 
 import copy
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from harness.kind import manifests, render
+from harness.kind import constants, manifests, render
 from harness.tenants import Tenant, load_tenants
+from tests.support.tools import AMTOOL
 
-AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(), reason="amtool not installed (apt: prometheus-alertmanager)")
-VALUES = yaml.safe_load((render.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
+VALUES = yaml.safe_load((constants.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
 ADMINISTRATOR = "administrator"
 
 
@@ -110,7 +109,7 @@ def test_alertmanager_selects_exactly_the_tenant_configs(rendering):
         assert _selects(spec["alertmanagerConfigSelector"], _config_of(rendering, tenant)["metadata"]["labels"])
     # The platform's own namespace is not a tenant's: nothing there is taken as a tenant's route.
     assert not _selects(spec["alertmanagerConfigNamespaceSelector"],
-                        {"kubernetes.io/metadata.name": render.MONITORING_NAMESPACE})
+                        {"kubernetes.io/metadata.name": constants.MONITORING_NAMESPACE})
 
 
 def test_a_typo_in_an_alertmanager_config_is_refused():
@@ -134,7 +133,7 @@ def test_a_tenants_alert_reaches_its_receiver_and_the_administrators_only(merged
     # bob-nightly-failing's alert, as the rule raises it: tenant and namespace stamped by the platform.
     receivers = _receivers_of(merged_config_file, alertname="SimplepipeJobFailed", tenant=tenant.name,
                               namespace=tenant.namespace, job="nightly")
-    assert receivers == [f"{tenant.namespace}/{render.ALERTMANAGER_CONFIG}/tenant", ADMINISTRATOR]
+    assert receivers == [f"{tenant.namespace}/{constants.ALERTMANAGER_CONFIG}/tenant", ADMINISTRATOR]
 
 
 @needs_amtool
@@ -156,7 +155,7 @@ def test_platform_alerts_reach_only_the_administrator(merged_config_file):
 def test_every_alert_keeps_the_namespace_label_the_routes_match_on():
     # promtool (tests/unit/test_rules_promtool.py) matches exp_labels exactly: an expected `namespace`
     # there proves the rule passes the stamped label through to the alert the operator's matcher sees.
-    from harness.tenants import REPO_ROOT
+    from harness.paths import REPO_ROOT
 
     rules = yaml.safe_load((REPO_ROOT / "dashboards" / "rules" / "simplepipe.rules.yml").read_text())
     alerts = {r["alert"] for group in rules["groups"] for r in group["rules"] if "alert" in r}
@@ -177,7 +176,7 @@ def _alertmanager_object(spec_values: dict) -> dict:
             "alertmanagerConfigNamespaceSelector": spec_values["alertmanagerConfigNamespaceSelector"],
             "alertmanagerConfigMatcherStrategy": spec_values["alertmanagerConfigMatcherStrategy"]}
     return {"apiVersion": "monitoring.coreos.com/v1", "kind": "Alertmanager",
-            "metadata": {"name": "kube-prometheus-stack-alertmanager", "namespace": render.MONITORING_NAMESPACE},
+            "metadata": {"name": "kube-prometheus-stack-alertmanager", "namespace": constants.MONITORING_NAMESPACE},
             "spec": spec}
 
 

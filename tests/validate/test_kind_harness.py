@@ -5,9 +5,10 @@ import subprocess
 
 import pytest
 
-from harness.kind import cluster, kind_cluster_reachable, pins, prerequisites
+from harness.kind import cluster, constants, pins, prerequisites
+from harness.kind.cluster import kind_cluster_reachable
 from harness.net import free_port
-from harness.tenants import REPO_ROOT
+from harness.paths import REPO_ROOT
 
 
 def test_no_kubeconfig_gives_a_one_line_reason(tmp_path, monkeypatch):
@@ -23,20 +24,20 @@ def test_unreachable_api_server_gives_a_one_line_reason(tmp_path, monkeypatch):
 apiVersion: v1
 kind: Config
 clusters:
-- name: {cluster.KUBE_CONTEXT}
+- name: {constants.KUBE_CONTEXT}
   cluster: {{server: "https://127.0.0.1:{free_port()}", insecure-skip-tls-verify: true}}
 users:
-- name: {cluster.KUBE_CONTEXT}
+- name: {constants.KUBE_CONTEXT}
   user: {{token: not-a-real-token}}
 contexts:
-- name: {cluster.KUBE_CONTEXT}
-  context: {{cluster: {cluster.KUBE_CONTEXT}, user: {cluster.KUBE_CONTEXT}}}
-current-context: {cluster.KUBE_CONTEXT}
+- name: {constants.KUBE_CONTEXT}
+  context: {{cluster: {constants.KUBE_CONTEXT}, user: {constants.KUBE_CONTEXT}}}
+current-context: {constants.KUBE_CONTEXT}
 """)
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     reachable, reason = kind_cluster_reachable(timeout=2)
     assert not reachable
-    assert reason.startswith(f"kind cluster {cluster.CLUSTER_NAME} not reachable") and "\n" not in reason
+    assert reason.startswith(f"kind cluster {constants.CLUSTER_NAME} not reachable") and "\n" not in reason
 
 
 def test_missing_tools_are_all_named_with_how_to_get_them(tmp_path, monkeypatch):

@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from harness.kind import cluster, image, pins
+from harness import image
+from harness.kind import cluster, constants
 
 FAKE_KIND = textwrap.dedent('''\
     #!{python}
@@ -62,7 +63,7 @@ def test_create_uses_kind_yaml_and_its_pinned_node_image_then_reuses(scratch):
     assert len(creates) == 1
     [create] = creates
     assert "--name=simplepipe" in create and f"--kubeconfig={scratch / 'kube' / 'config'}" in create
-    assert create[create.index("--config") + 1] == str(pins.KIND_CONFIG)
+    assert create[create.index("--config") + 1] == str(constants.KIND_CONFIG)
     # The node image comes from kind.yaml only (an --image would override it).
     assert not any(arg.startswith("--image") for arg in create)
 
@@ -108,4 +109,4 @@ def test_pods_not_running_goes_through_pytest_kinds_kubectl(scratch):
     lines = kind.pods_not_running().splitlines()
     assert lines[0].startswith("NAMESPACE") and "alice wf-1 0/2 ImagePullBackOff" in lines
     assert not any("Running" in line or "Completed" in line for line in lines)
-    assert f"context={cluster.KUBE_CONTEXT} kubeconfig={scratch / 'kube' / 'config'}" in lines
+    assert f"context={constants.KUBE_CONTEXT} kubeconfig={scratch / 'kube' / 'config'}" in lines

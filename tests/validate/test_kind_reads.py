@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from harness.kind import manifests, reads, render
+from harness.kind import constants, manifests, reads
 from harness.tenants import load_tenants
 
 TENANTS = load_tenants()
@@ -30,7 +30,7 @@ def test_each_tenant_has_a_proxy_in_monitoring_that_validates(rendering, tenant)
     proxy = [o for o in objects if o["metadata"]["name"] == reads.read_proxy_name(tenant)]
     assert sorted(o["kind"] for o in proxy) == ["Deployment", "NetworkPolicy", "Service"]
     for obj in proxy:
-        assert obj["metadata"]["namespace"] == render.MONITORING_NAMESPACE
+        assert obj["metadata"]["namespace"] == constants.MONITORING_NAMESPACE
         assert manifests.validate_object(obj, f"tenant {tenant.name}") == []
 
 
@@ -84,7 +84,7 @@ def test_the_service_reaches_the_proxy_and_only_grafana_may_call_it(rendering, t
     assert [p["name"] for p in container["ports"]] == [service["spec"]["ports"][0]["targetPort"]]
     assert f"-insecure-listen-address=0.0.0.0:{container['ports'][0]['containerPort']}" in container["args"]
     assert reads.read_proxy_url(tenant) == \
-        f"http://{service['metadata']['name']}.{render.MONITORING_NAMESPACE}.svc:{service['spec']['ports'][0]['port']}"
+        f"http://{service['metadata']['name']}.{constants.MONITORING_NAMESPACE}.svc:{service['spec']['ports'][0]['port']}"
     policy = _proxy(objects, "NetworkPolicy", tenant)
     assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
     assert policy["spec"]["ingress"][0]["from"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "grafana"}}}]

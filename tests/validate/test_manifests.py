@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.kind import manifests, render
+from harness.kind import constants, manifests, render
 from harness.kind.manifests import validate_text
-from harness.tenants import REPO_ROOT, load_tenants
+from harness.paths import REPO_ROOT
+from harness.tenants import load_tenants
 
 SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))
 
@@ -28,14 +29,14 @@ def test_tenant_manifests_validate(rendering, tenant):
 
 
 def test_tenant_base_kustomization_renders_and_validates():
-    text = render.kustomize(render.PLATFORM_DIR / render.TENANT_BASE)
+    text = render.kustomize(constants.PLATFORM_DIR / constants.TENANT_BASE)
     kinds = sorted(obj["kind"] for obj in _objects(text))
     assert kinds == ["NetworkPolicy", "Role", "Role", "RoleBinding", "ServiceAccount", "ServiceAccount"]
     assert validate_text(text, "platform/k8s/tenant") == []
 
 
 def test_dashboards_manifests_validate(rendering):
-    text = _chart_manifests(rendering, render.DASHBOARDS_CHART.as_posix())
+    text = _chart_manifests(rendering, constants.DASHBOARDS_CHART.as_posix())
     objects = _objects(text)
     assert {obj["kind"] for obj in objects} >= {"ConfigMap", "PrometheusRule"}
     assert validate_text(text, "dashboards/kubernetes") == []
@@ -50,8 +51,8 @@ def test_administrators_alert_receiver_validates(rendering):
 
 
 def test_dashboards_chart_passes_helm_templating_unchanged(rendering):
-    escaped = rendering.files[f"{render.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"]
-    raw = render.kustomize(render.DASHBOARDS_KUSTOMIZATION)
+    escaped = rendering.files[f"{constants.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"]
+    raw = render.kustomize(constants.DASHBOARDS_KUSTOMIZATION)
     assert "{{" in raw, "expected the alert annotations' {{ $labels }} templates"
     assert render.helm_unescape(escaped).endswith(raw)
 
@@ -90,7 +91,7 @@ def test_tenants_may_not_edit_monitoring_resources(rendering):
             assert "monitoring.coreos.com" not in rule["apiGroups"], role["metadata"]["name"]
             assert "*" not in rule["apiGroups"] and "*" not in rule["resources"], role["metadata"]["name"]
     # The ServiceMonitors (and their scrape credentials) are outside the tenant namespaces.
-    assert render.MONITORING_NAMESPACE not in {t.namespace for t in load_tenants()}
+    assert constants.MONITORING_NAMESPACE not in {t.namespace for t in load_tenants()}
 
 
 def test_executor_role_grants_what_argo_emissary_needs(rendering):
@@ -111,12 +112,12 @@ def test_executor_role_grants_what_argo_emissary_needs(rendering):
 @pytest.mark.parametrize("tenant", [t for t in load_tenants() if t.gc], ids=lambda t: t.name)
 def test_tenant_chart_expires_groups_on_the_schedule_of_tenants_yaml(rendering, tenant):
     objects = _objects(_chart_manifests(rendering, f"k8s/tenants/{tenant.name}/chart"))
-    cronjob = next(obj for obj in objects if obj["kind"] == "CronJob" and obj["metadata"]["name"] == render.GC_CRONJOB)
+    cronjob = next(obj for obj in objects if obj["kind"] == "CronJob" and obj["metadata"]["name"] == constants.GC_CRONJOB)
     assert cronjob["metadata"]["namespace"] == tenant.namespace
     assert cronjob["spec"]["schedule"] == tenant.gc.cron
     container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["simplepipe", "gc", "--older-than", tenant.gc.older_than]
-    from harness.kind.image import image_tag
+    from harness.image import image_tag
     assert container["image"] == image_tag()
     # The same ConfigMap and Secret the tenant's workflow steps read: its own gateway, its own credentials.
     refs = {e["name"]: e["valueFrom"] for e in container["env"]}

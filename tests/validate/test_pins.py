@@ -7,8 +7,8 @@ import copy
 import pytest
 import yaml
 
-from harness.kind import manifests, pins, render
-from harness.tenants import REPO_ROOT
+from harness.kind import constants, manifests, pins
+from harness.paths import REPO_ROOT
 
 SCHEMA_SOURCES = yaml.safe_load((REPO_ROOT / "platform" / "schemas" / "sources.yaml").read_text())
 SCENARIO = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))[0]
@@ -16,12 +16,12 @@ SCENARIO = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))[0]
 
 @pytest.fixture(scope="module")
 def helmfile(rendering) -> dict:
-    return yaml.safe_load(rendering.files[render.HELMFILE])
+    return yaml.safe_load(rendering.files[constants.HELMFILE])
 
 
 @pytest.fixture(scope="module")
 def kind_config() -> dict:
-    return yaml.safe_load(pins.KIND_CONFIG.read_text())
+    return yaml.safe_load(constants.KIND_CONFIG.read_text())
 
 
 def test_every_repository_chart_is_pinned_and_recorded(helmfile):

@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from harness.kind import artifacts, manifests, render
+from harness.kind import artifacts, constants, manifests, render
 from harness.tenants import load_tenants
 
 TENANTS = load_tenants()
@@ -20,11 +20,11 @@ def _tenant_objects(rendering, tenant) -> dict[tuple[str, str], dict]:
 
 def _minio_values(rendering) -> dict:
     """The MinIO release's values as Helm merges its files (later file's lists replace earlier ones)."""
-    helmfile = yaml.safe_load(rendering.files[render.HELMFILE])
+    helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
     release = next(r for r in helmfile["releases"] if r["name"] == "minio")
     merged: dict = {}
     for entry in release["values"]:
-        text = rendering.files.get(entry) or (render.PLATFORM_DIR / entry).read_text()
+        text = rendering.files.get(entry) or (constants.PLATFORM_DIR / entry).read_text()
         merged.update(yaml.safe_load(text))
     return merged
 
@@ -130,15 +130,15 @@ def test_the_local_runner_resolves_the_kind_repository_like_argo(rendering):
 
 
 def test_argo_server_runs_in_client_auth_mode_only():
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
     assert values["server"]["authModes"] == ["client"]
 
 
 def test_argo_namespace_admits_only_the_servers_port(rendering):
-    helmfile = yaml.safe_load(rendering.files[render.HELMFILE])
+    helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
     release = next(r for r in helmfile["releases"] if r["name"] == "argo-network")
     assert (release["namespace"], release["chart"]) == ("argo", "./k8s/argo/chart")
-    text = rendering.files[f"{render.ARGO_NETWORK_CHART.as_posix()}/templates/manifests.yaml"]
+    text = rendering.files[f"{constants.ARGO_NETWORK_CHART.as_posix()}/templates/manifests.yaml"]
     assert manifests.validate_text(text, "platform/k8s/argo") == []
     objects = manifests.load_documents(text)
     assert {o["metadata"]["namespace"] for o in objects} == {"argo"}
@@ -149,7 +149,7 @@ def test_argo_namespace_admits_only_the_servers_port(rendering):
     assert server["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "argo-workflows-server"}}
     assert [rule["ports"] for rule in server["ingress"]] == [[{"protocol": "TCP", "port": 2746}]]
     # The controller gets no rule: its metrics are off, nothing needs to reach it.
-    values = yaml.safe_load((render.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
+    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "argo-workflows.yaml").read_text())
     assert not (values["controller"].get("metricsConfig") or {}).get("enabled")
     assert len(policies) == 2
 
@@ -173,12 +173,12 @@ def test_a_tenants_tokens_reach_only_its_own_namespace(rendering, tenant):
     # In client auth mode the Argo server acts with the caller's token: the tenant's ServiceAccount
     # and the workflow pods' one must not be able to create workflows anywhere but where bound.
     objects = _tenant_objects(rendering, tenant)
-    assert objects[("ServiceAccount", render.TENANT_SERVICE_ACCOUNT)]["automountServiceAccountToken"] is False
+    assert objects[("ServiceAccount", constants.TENANT_SERVICE_ACCOUNT)]["automountServiceAccountToken"] is False
     bindings = [o for o in objects.values() if o["kind"] in ("RoleBinding", "ClusterRoleBinding")]
     assert {o["kind"] for o in bindings} == {"RoleBinding"}, "no cluster-wide grant in a tenant chart"
     by_role = {b["roleRef"]["name"]: b for b in bindings}
     tenant_subjects = by_role["simplepipe-tenant"]["subjects"]
-    assert {"kind": "ServiceAccount", "name": render.TENANT_SERVICE_ACCOUNT,
+    assert {"kind": "ServiceAccount", "name": constants.TENANT_SERVICE_ACCOUNT,
             "namespace": tenant.namespace} in tenant_subjects
     for binding in bindings:
         assert binding["metadata"]["namespace"] == tenant.namespace

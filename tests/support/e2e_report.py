@@ -1,7 +1,7 @@
 """pytest plugin: a table of the PromQL values the e2e scenarios produced, and the tenant isolation
 attack matrix (vector x backend: blocked / ALLOWED / not applicable on this backend), printed at the end.
 
-    pytest tests/e2e -p harness.e2e_report
+    pytest tests/e2e -p tests.support.e2e_report
 
 The e2e fixtures call `record(...)` for every PromQL expectation they checked and `record_attack(...)`
 for every attack vector tried between an ordered pair of tenants; without the plugin the rows are

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboards.promql import PromQLReadError, UnknownVariableError, expand, metric_names, variables_in
+from dashboards.expressions import PromQLReadError, UnknownVariableError, expand, metric_names, variables_in
 
 
 @pytest.mark.parametrize(("expr", "names"), [

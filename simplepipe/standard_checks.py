@@ -12,7 +12,7 @@ from typing import TextIO
 
 from simplepipe.errors import InvalidMetricsError
 from simplepipe.spec import MetricFamily, MetricSet, MetricType, Position
-from simplepipe.standard import Catalogue, StandardMetric, catalogue, unit_of
+from simplepipe.standard_catalogue import Catalogue, StandardMetric, catalogue, unit_of
 
 # Formats whose names are mapped onto the catalogue by --standard; the others keep the user's names.
 MAPPED_FORMATS = ("kubeflow", "seldon")

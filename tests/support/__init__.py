@@ -1,0 +1,1 @@
+"""What the tests share: fixtures' helpers, the e2e report plugin, a throwaway platform, tool paths."""
