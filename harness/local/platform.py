@@ -1,23 +1,16 @@
 """LocalPlatform: Prometheus, one Pushgateway per tenant, SeaweedFS' S3, Alertmanager and its webhook
 receiver as local processes, with workflows run by the local workflow runner (harness.runner).
 
-Everything lives in one state folder (.state/local for `make up`, a temp folder in tests):
-  config/   generated prometheus.yml, alertmanager.yml, each tenant's web config and password file, S3 identities
-  data/     Prometheus' TSDB, the Pushgateways' persistence files, SeaweedFS' volumes, Alertmanager's state
-  logs/     one log per server
-  alerts/   the notifications each tenant's (and the administrator's) receiver got, one JSON line each
-  runs/     the workflow runner's step folders
-  state.json  ports, URLs and the record of the supervisor `up` started (what `down` stops)
-  supervisor.json  what the supervisor (harness.local.supervisor) reports of each server: pid, state, restarts
-
-`up` starts the supervisor, which starts and watches the servers of `_servers()` (THE list of what
-runs) and restarts a crashed one; `down` stops the supervisor, which stops them.
+`up` starts the supervisor (harness.local.supervisor), which starts and watches the servers of
+harness.local.servers.server_table (THE list of what runs) and restarts a crashed one; `down` stops the
+supervisor, which stops them. This module holds that lifecycle; where files are is harness.local.layout,
+what is generated harness.local.configs, the record of a running platform harness.local.state, the text of
+`make status` harness.local.status, and what a tenant's namespace holds harness.local.namespaces.
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import logging
 import os
 import shutil
@@ -26,25 +19,25 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-import yaml
-
 from harness import alert_receiver, image
 from harness.errors import ProcessExitedError
-from harness.local import alertmanager, binaries, expiry, prometheus, pushgateway, seaweedfs
+from harness.local import expiry, seaweedfs, state, status
+from harness.local.configs import ConfigChanges, write_configs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
+from harness.local.layout import Endpoints, Layout
+from harness.local.namespaces import tenant_namespace
+from harness.local.servers import STOP_GRACE, ServerSpec, server_table
 from harness.local.settings import LocalSettings, Ports, duration_seconds, load_settings
-from harness.local.supervised import SPEC_FILE, STATUS_FILE, PeriodicJob, read_status
+from harness.local.supervised import PeriodicJob, SupervisorSpec, read_status
 from harness.net import HOST, http_ok, port_is_free, session
 from harness.paths import REPO_ROOT
 from harness.platform import Platform
 from harness.processes import ProcessRecord, SupervisedProcess, stop_all
 from harness.prometheus_api import PrometheusClient
 from harness.runner import RunnerContext, WorkflowRunner
-from harness.runner.artifacts import DEFAULT_REPOSITORY_ANNOTATION, REPOSITORIES_CONFIGMAP
 from harness.tenants import Tenant, load_tenants
 from harness.waiting import NotYet, WaitTimeout, wait_until
 from harness.workflows import WorkflowRun
@@ -52,25 +45,8 @@ from harness.workflows import WorkflowRun
 DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "local"
 _log = logging.getLogger("simplepipe.local")
 
-# The names a tenant's workflows find their settings under, as the kind backend creates them.
-CONFIGMAP = "simplepipe-config"
-SECRET = "simplepipe-credentials"
-ARTIFACTS_SECRET = "argo-artifacts-s3"
-ARTIFACT_REPOSITORY_KEY = "default-v1"
 # The supervisor stops every server before it exits: it gets their longest grace and this much more.
 SUPERVISOR_EXTRA_GRACE = 10.0
-
-
-@dataclass
-class ServerSpec:
-    """One server the supervisor runs: how, on which ports, and what it means for it to be ready."""
-
-    name: str
-    argv: list[str]
-    ports: dict[str, int]  # setting name -> port, for the "port in use" error
-    probe: Callable[[], bool]
-    waiting_for: str
-    stop_grace: float = 10.0
 
 
 class LocalPlatform(Platform):
@@ -84,6 +60,7 @@ class LocalPlatform(Platform):
         if ports not in ("configured", "free"):
             raise ValueError(f"ports must be 'configured' or 'free', not {ports!r}")
         self._state_dir = Path(state_dir) if state_dir is not None else DEFAULT_STATE_DIR
+        self.layout = Layout(self._state_dir)
         self.port_mode = ports
         self._tenants = tenants if tenants is not None else load_tenants()
         self.settings = settings or load_settings()
@@ -117,17 +94,14 @@ class LocalPlatform(Platform):
 
     @property
     def state_file(self) -> Path:
-        return self.state_dir / "state.json"
-
-    def _path(self, *parts: str) -> Path:
-        return self.state_dir.joinpath(*parts)
+        return self.layout.state_file
 
     @property
     def ports(self) -> Ports:
         """The running platform's ports (state.json), else those `up` would use."""
-        state = self._read_state()
-        if state.get("ports"):
-            return Ports.from_dict(state["ports"])
+        recorded = state.recorded_ports(self.layout)
+        if recorded is not None:
+            return recorded
         if self._ports is not None:
             return self._ports
         if self.port_mode == "free":
@@ -135,40 +109,31 @@ class LocalPlatform(Platform):
         return Ports.configured(self.settings, self.tenants)
 
     @property
+    def urls(self) -> Endpoints:
+        return Endpoints(self.ports)
+
+    @property
     def prometheus_url(self) -> str:
-        return f"http://{HOST}:{self.ports.prometheus}"
+        return self.urls.prometheus
 
     @property
     def scrape_interval(self) -> float:
         return duration_seconds(self.settings.scrape_interval)
 
     def pushgateway_url(self, tenant: Tenant) -> str:
-        return f"http://{HOST}:{self.ports.pushgateways[tenant.name]}"
+        return self.urls.pushgateway(tenant.name)
 
     @property
     def s3_endpoint(self) -> str:
-        return f"http://{HOST}:{self.ports.s3['s3_port']}"
+        return self.urls.s3
 
     @property
     def alertmanager_url(self) -> str:
-        return f"http://{HOST}:{self.ports.alertmanager}"
+        return self.urls.alertmanager
 
     def tenant_settings(self, tenant: Tenant) -> dict:
-        """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace:
-        Simplepipe's settings, and Argo's per-namespace artifact repository with the tenant's own S3 keys."""
-        repository = {"s3": {
-            "endpoint": self.s3_endpoint.removeprefix("http://"), "insecure": True,
-            "bucket": tenant.artifact_bucket, "region": self.settings.s3.region,
-            "accessKeySecret": {"name": ARTIFACTS_SECRET, "key": "accesskey"},
-            "secretKeySecret": {"name": ARTIFACTS_SECRET, "key": "secretkey"},
-        }}
-        return {
-            "configmaps": {CONFIGMAP: {"pushgateway-url": self.pushgateway_url(tenant)},
-                           REPOSITORIES_CONFIGMAP: {ARTIFACT_REPOSITORY_KEY: yaml.safe_dump(repository)}},
-            "secrets": {SECRET: {"username": tenant.username, "password": tenant.password},
-                        ARTIFACTS_SECRET: {"accesskey": tenant.s3_access_key, "secretkey": tenant.s3_secret_key}},
-            "annotations": {REPOSITORIES_CONFIGMAP: {DEFAULT_REPOSITORY_ANNOTATION: ARTIFACT_REPOSITORY_KEY}},
-        }
+        """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace."""
+        return tenant_namespace(tenant, self.pushgateway_url(tenant), self.s3_endpoint, self.settings.s3.region)
 
     def artifact_env(self, tenant: Tenant) -> dict[str, str]:
         """The tenant's own S3 keys, endpoint and bucket, in the variables AWS tools read."""
@@ -184,9 +149,9 @@ class LocalPlatform(Platform):
         """Start the supervisor (or reuse the running one) and wait until it reports every server ready."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         supervisor = self._adopt_supervisor()
-        state = self._read_state()
-        if supervisor is not None and state.get("ports"):
-            self._ports = Ports.from_dict(state["ports"])
+        recorded = state.recorded_ports(self.layout)
+        if supervisor is not None and recorded is not None:
+            self._ports = recorded
             added = [t for t in self.tenants if t.name not in self._ports.pushgateways]
             if added:  # a tenant added to tenants.yaml while the platform runs: its gateway starts now
                 fresh = Ports.free(added) if self.port_mode == "free" else Ports.configured(self.settings, added)
@@ -203,15 +168,15 @@ class LocalPlatform(Platform):
             self._stop_leftover_servers("the supervisor is not running")
             self._ports = Ports.free(self.tenants) if self.port_mode == "free" else \
                 Ports.configured(self.settings, self.tenants)
-            self._forget_state()
-        prometheus_config_changed = self._write_configs()
-        servers = self._servers()
+            state.forget_state(self.layout)
+        changes = self._write_configs()
+        servers = self.servers()
         running = read_status(self.state_dir).get("servers", {}) if supervisor is not None else {}
         for server in servers:  # all before starting any: fail without side effects
             if server.name not in running:
                 self._check_ports_free(server)
-        self._write_spec()
-        self._write_state(supervisor)
+        SupervisorSpec(self.port_mode, self.rule_files, self.settings, self.tenants).write(self.layout.spec_file)
+        state.write_state(self.layout, self._ports, self.settings, supervisor)
         started = supervisor is None
         try:
             if started:
@@ -224,7 +189,7 @@ class LocalPlatform(Platform):
                 if any(server.name not in running for server in servers):
                     os.kill(supervisor.pid, signal.SIGHUP)  # the supervisor starts what it does not run yet
             self._wait_supervised(supervisor, [server.name for server in servers])
-            if prometheus_config_changed and not started:
+            if changes.prometheus and not started:
                 self.say("  prometheus: configuration changed, reloading")
                 self._post(f"{self.prometheus_url}/-/reload")
             began = time.monotonic()
@@ -240,18 +205,18 @@ class LocalPlatform(Platform):
                 with _sigint_ignored():  # a second Ctrl-C must not leave half of them running
                     stop_all([supervisor], self.say)
                     self._stop_leftover_servers("the supervisor stopped")
-                self._forget_state()
+                state.forget_state(self.layout)
             raise
 
     def _start_supervisor(self) -> SupervisedProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
         supervisor = SupervisedProcess(
             "supervisor", [sys.executable, "-m", "harness.local.supervisor", "--state-dir", str(self.state_dir)],
-            self._path("logs", "supervisor.log"), stop_grace=self._supervisor_grace, env=env, cwd=REPO_ROOT)
-        self._path(STATUS_FILE).unlink(missing_ok=True)
+            self.layout.logs("supervisor.log"), stop_grace=self._supervisor_grace, env=env, cwd=REPO_ROOT)
+        self.layout.status_file.unlink(missing_ok=True)
         supervisor.start()
         self._supervisor = supervisor
-        self._write_state(supervisor)
+        state.write_state(self.layout, self._ports, self.settings, supervisor)
         self.say(f"  supervisor: started (pid {supervisor.pid}), log {supervisor.log}")
         return supervisor
 
@@ -275,18 +240,18 @@ class LocalPlatform(Platform):
             return True
 
         def give_up() -> str | None:
-            status = read_status(self.state_dir)
-            failed = [s["error"] for n, s in status.get("servers", {}).items() if n in names and s.get("state") ==
+            report = read_status(self.state_dir)
+            failed = [s["error"] for n, s in report.get("servers", {}).items() if n in names and s.get("state") ==
                       "failed" and s.get("error")]
-            if status.get("state") == "failed" or failed:
-                return status.get("error") or failed[0]
+            if report.get("state") == "failed" or failed:
+                return report.get("error") or failed[0]
             if not supervisor.alive():
                 return f"the supervisor exited; last lines of {supervisor.log}:\n{supervisor.log_tail()}"
             return None
 
         try:
             wait_until(every_server_ready, timeout=self.settings.ready_timeout + 15, poll=0.2, say=self.say,
-                       what=f"the supervisor to report every server ready ({self._path(STATUS_FILE)})",
+                       what=f"the supervisor to report every server ready ({self.layout.status_file})",
                        give_up=give_up)
         except WaitTimeout as exc:
             reason = give_up()
@@ -294,7 +259,7 @@ class LocalPlatform(Platform):
 
     @property
     def _supervisor_grace(self) -> float:
-        return max(10.0, self._s3_stop_grace) + SUPERVISOR_EXTRA_GRACE
+        return max(STOP_GRACE, self._s3_stop_grace) + SUPERVISOR_EXTRA_GRACE
 
     def periodic_jobs(self) -> list[PeriodicJob]:
         """Work the supervisor runs on a schedule once the platform is ready: (name, interval s, callable).
@@ -309,104 +274,28 @@ class LocalPlatform(Platform):
     @classmethod
     def for_supervisor(cls, state_dir: Path, say: Callable[[str], None]) -> "LocalPlatform":
         """The platform `up` wrote down in config/supervisor-spec.json (tenants, settings), with state.json's ports."""
-        state_dir = Path(state_dir)
-        spec = json.loads((state_dir / "config" / SPEC_FILE).read_text())
-        platform = cls(state_dir, ports=spec["port_mode"], tenants=[Tenant.from_dict(t) for t in spec["tenants"]],
-                       settings=LocalSettings.from_dict(spec["settings"]), rule_files=spec["rule_files"], say=say)
-        platform._ports = Ports.from_dict(platform._read_state()["ports"])
+        layout = Layout(Path(state_dir))
+        spec = SupervisorSpec.read(layout.spec_file)
+        platform = cls(layout.root, ports=spec.port_mode, tenants=spec.tenants, settings=spec.settings,
+                       rule_files=spec.rule_files, say=say)
+        platform._ports = state.recorded_ports(layout)
         return platform
 
-    def _write_spec(self) -> None:
-        """What the supervisor runs; it holds the tenants' passwords, so only we may read it."""
-        path = self._path("config", SPEC_FILE)
-        tmp = path.with_suffix(".tmp")
-        tmp.touch(mode=0o600)
-        tmp.write_text(json.dumps({
-            "port_mode": self.port_mode, "rule_files": self.rule_files, "settings": self.settings.to_dict(),
-            "tenants": [asdict(t) for t in self.tenants],  # every field, also ones added later
-        }, indent=2) + "\n")
-        tmp.chmod(0o600)
-        tmp.replace(path)
+    def servers(self) -> list[ServerSpec]:
+        """What the supervisor runs (harness.local.servers), on the ports of this `up`."""
+        return server_table(self.layout, self._ports, self.settings, self.tenants, s3_stop_grace=self._s3_stop_grace,
+                            say=self.say)
 
-    def _servers(self) -> list[ServerSpec]:
-        ports, settings = self._ports, self.settings
-        find = lambda name: binaries.find_binary(name, settings.releases, say=self.say)  # noqa: E731
-        servers = [ServerSpec(
-            "seaweedfs",
-            seaweedfs.weed_argv(find("weed"), self._path("data", "seaweedfs"), self._path("logs", "seaweedfs"),
-                                self._path("config", "s3-identities.json"), ports.s3,
-                                buckets=1 + len(self.tenants)),
-            {f"s3.{key} in platform/local/platform.yaml": port for key, port in ports.s3.items()},
-            lambda: seaweedfs.ensure_buckets(self.s3_endpoint, settings.s3,
-                                             [settings.s3.bucket] + [t.artifact_bucket for t in self.tenants]),
-            f"S3 at {self.s3_endpoint} to accept the access key and have bucket {settings.s3.bucket!r} "
-            "and each tenant's",
-            stop_grace=self._s3_stop_grace,
-        )]
-        for tenant in self.tenants:
-            port = ports.pushgateways[tenant.name]
-            url = f"http://{HOST}:{port}/-/ready"
-            servers.append(ServerSpec(
-                tenant.pushgateway_name,
-                pushgateway.pushgateway_argv(find("pushgateway"), self._path("config", tenant.name, "web-config.yml"),
-                                             self._path("data", f"{tenant.pushgateway_name}.db"), port,
-                                             persistence_interval=settings.persistence_interval),
-                {f"pushgateway.local_port of tenant {tenant.name} in platform/tenants.yaml": port},
-                lambda url=url, tenant=tenant: http_ok(url, (tenant.username, tenant.password)),
-                f"{url} to answer 200 with {tenant.name}'s credentials",
-            ))
-        receiver_url = f"http://{HOST}:{ports.alert_receiver}/-/ready"
-        servers.append(ServerSpec(
-            "alert-receiver",
-            alert_receiver.receiver_argv(self.state_dir, HOST, ports.alert_receiver,
-                                         self._path("config", "alert-receivers")),
-            {"alertmanager.receiver_port in platform/local/platform.yaml": ports.alert_receiver},
-            lambda: http_ok(receiver_url),
-            f"{receiver_url} to answer 200",
-        ))
-        servers.append(ServerSpec(
-            "alertmanager",
-            alertmanager.alertmanager_argv(find("alertmanager"), self._path("config", "alertmanager.yml"),
-                                           self._path("data", "alertmanager"), ports.alertmanager),
-            {"alertmanager.port in platform/local/platform.yaml": ports.alertmanager},
-            lambda: http_ok(f"{self.alertmanager_url}/-/ready"),
-            f"{self.alertmanager_url}/-/ready to answer 200",
-        ))
-        servers.append(ServerSpec(
-            "prometheus",
-            prometheus.prometheus_argv(find("prometheus"), self._path("config", "prometheus.yml"),
-                                       self._path("data", "prometheus"), ports.prometheus),
-            {"prometheus.port in platform/local/platform.yaml": ports.prometheus},
-            lambda: http_ok(f"{self.prometheus_url}/-/ready"),
-            f"{self.prometheus_url}/-/ready to answer 200",
-        ))
-        return servers
-
-    def _write_configs(self) -> bool:
-        """All generated files; True when prometheus.yml changed."""
-        password_files = {}
-        for tenant in self.tenants:
-            pushgateway.write_web_config(self._path("config", tenant.name, "web-config.yml"), tenant)
-            password_file = self._path("config", tenant.name, "password")
-            password_file.write_text(tenant.password)
-            password_file.chmod(0o600)
-            password_files[tenant.name] = password_file
-        if seaweedfs.write_identities(self._path("config", "s3-identities.json"), self.settings.s3, self.tenants) \
-                and self._supervised_running("seaweedfs"):
+    def _write_configs(self) -> ConfigChanges:
+        """Every generated file; reloads a running server whose file changed (weed cannot: it says so)."""
+        changes = write_configs(self.layout, self.tenants, self.settings, self._ports, self.rule_files)
+        if changes.s3_identities and self._supervised_running("seaweedfs"):
             self.say("  seaweedfs: tenants' S3 identities changed; weed reads them only at start: "
                      "`make down && make up` to give a new tenant its S3 keys and bucket")
-        alert_receiver.write_receivers(self._path("config", "alert-receivers"),
-                                       alert_receiver.receiver_names([t.name for t in self.tenants]))
-        routes = alertmanager.alertmanager_config(self.tenants, self._ports.alert_receiver)
-        if alertmanager.write_config(self._path("config", "alertmanager.yml"), routes) and \
-                self._supervised_running("alertmanager"):
+        if changes.alertmanager and self._supervised_running("alertmanager"):
             self.say("  alertmanager: routes changed, reloading")
             self._post(f"{self.alertmanager_url}/-/reload")
-        config = prometheus.prometheus_config(
-            self.tenants, self._ports.pushgateways, password_files, scrape_interval=self.settings.scrape_interval,
-            evaluation_interval=self.settings.evaluation_interval, rule_files=self.rule_files,
-            alertmanager_port=self._ports.alertmanager)
-        return prometheus.write_config(self._path("config", "prometheus.yml"), config)
+        return changes
 
     def _check_ports_free(self, server: ServerSpec) -> None:
         for setting, port in server.ports.items():
@@ -432,14 +321,14 @@ class LocalPlatform(Platform):
         if supervisor is not None:
             self.say(f"  stopping the supervisor (pid {supervisor.pid}), which stops every server")
             stop_all([supervisor], self.say)
-        elif self._read_state().get("supervisor"):
+        elif state.read_state(self.layout).get("supervisor"):
             self.say("  the supervisor has exited or is no longer the process `up` started")
         self._stop_leftover_servers("the supervisor stopped")
-        ports = self._read_state().get("ports") or (self._ports.to_dict() if self._ports else None)
+        ports = state.recorded_ports(self.layout) or self._ports
         if ports:
-            for socket_file in seaweedfs.stale_sockets(ports["s3"]):
+            for socket_file in seaweedfs.stale_sockets(ports.s3):
                 socket_file.unlink(missing_ok=True)
-        self._forget_state()
+        state.forget_state(self.layout)
 
     def _stop_leftover_servers(self, why: str) -> None:
         """The safety net: servers the supervisor recorded that still run (it was killed) and are still ours."""
@@ -461,46 +350,20 @@ class LocalPlatform(Platform):
         return http_ok(f"{self.prometheus_url}/-/ready")
 
     def status_lines(self) -> list[str]:
-        state = self._read_state()
         supervisor = self._adopt_supervisor()
-        if not state.get("supervisor"):
-            return [f"local platform: not running (no supervisor recorded in {self.state_file})"]
-        status = self.supervisor_status()
-        lines = [f"local platform: state {self.state_file}",
-                 f"  {'supervisor':<22} {'running' if supervisor else 'NOT RUNNING':<9} "
-                 f"pid {state['supervisor']['pid']:<7} {status.get('state', '?')}"
-                 + (f": {status['error'].splitlines()[0]}" if status.get("error") else "")]
-        for name, server in status.get("servers", {}).items():
-            last = f"{server['last_exit']} at {server['last_exit_time']}" if server.get("last_exit") else "-"
-            lines.append(f"  {name:<22} {server.get('state', '?'):<9} pid {str(server.get('pid') or '-'):<7} "
-                         f"restarts {server.get('restarts', 0):<3} last exit: {last}")
-        for name, job in status.get("jobs", {}).items():
-            error = f", last error: {job['last_error']}" if job.get("last_error") else ""
-            lines.append(f"  job {name:<18} every {job['interval']:g} s, {job['runs']} runs, "
-                         f"last {job.get('last_run') or '-'}{error}")
-        if supervisor is not None and status.get("servers", {}).get("prometheus", {}).get("state") == "ready":
+        supervised = self.supervisor_status()
+        targets: list[dict] | Exception | None = None
+        if supervisor is not None and supervised.get("servers", {}).get("prometheus", {}).get("state") == "ready":
             try:
-                for target in PrometheusClient(self.prometheus_url, timeout=2).targets():
-                    error = f" ({target['lastError']})" if target.get("lastError") else ""
-                    lines.append(f"  target {target['labels'].get('job'):<15} {target['health']}{error}")
+                targets = PrometheusClient(self.prometheus_url, timeout=2).targets()
             except Exception as exc:  # noqa: BLE001 - status reports, it does not fail
-                lines.append(f"  prometheus API: {exc}")
-        return lines + self.alert_lines() + self.where_lines()
+                targets = exc
+        recorded = state.read_state(self.layout)
+        lines = status.server_lines(self.layout, recorded, supervisor is not None, supervised, targets)
+        return lines if not recorded.get("supervisor") else lines + self.alert_lines() + self.where_lines()
 
     def where_lines(self) -> list[str]:
-        s3 = self.settings.s3
-        lines = [f"  Prometheus   {self.prometheus_url}"]
-        for tenant in self.tenants:
-            lines.append(f"  Pushgateway  {self.pushgateway_url(tenant)}  tenant {tenant.name} "
-                         f"(user {tenant.username}, password in platform/tenants.yaml)")
-        lines.append(f"  S3           {self.s3_endpoint}  bucket {s3.bucket}, region {s3.region} "
-                     "(administrator's access/secret key in platform/local/platform.yaml)")
-        for tenant in self.tenants:
-            lines.append(f"  S3           bucket {tenant.artifact_bucket}  tenant {tenant.name} only "
-                         f"(`make env TENANT={tenant.name}`)")
-        lines.append(f"  Alertmanager {self.alertmanager_url}  receivers write {self._path('alerts')}/<tenant>.jsonl")
-        lines.append(f"  State, logs  {self.state_dir}")
-        return lines
+        return status.where_lines(self.layout, self.urls, self.settings, self.tenants)
 
     # -- workflows (harness.runner) ---------------------------------------------------------------
     def runner(self):
@@ -508,7 +371,7 @@ class LocalPlatform(Platform):
             s3 = self.settings.s3
             self._runner = WorkflowRunner(RunnerContext(
                 s3_endpoint=self.s3_endpoint, access_key=s3.access_key, secret_key=s3.secret_key, bucket=s3.bucket,
-                region=s3.region, work_root=self._path("runs"), tenant_settings=self.tenant_settings))
+                region=s3.region, work_root=self.layout.runs, tenant_settings=self.tenant_settings))
         return self._runner
 
     def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
@@ -522,20 +385,10 @@ class LocalPlatform(Platform):
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
         return run.handle.poll()
 
-    # -- state.json --------------------------------------------------------------------------------
-    def _read_state(self) -> dict:
-        try:
-            return json.loads(self.state_file.read_text())
-        except (OSError, ValueError):
-            return {}
-
-    def _forget_state(self) -> None:
-        self.state_file.unlink(missing_ok=True)
-        self._path(STATUS_FILE).unlink(missing_ok=True)
-
+    # -- what runs now ---------------------------------------------------------------------------
     def _adopt_supervisor(self) -> SupervisedProcess | None:
         """The recorded supervisor if it still runs and is still ours."""
-        record = self._read_state().get("supervisor")
+        record = state.read_state(self.layout).get("supervisor")
         if not record:
             return None
         if self._supervisor is not None and self._supervisor.pid == record.get("pid"):
@@ -547,33 +400,11 @@ class LocalPlatform(Platform):
         adopted = []
         for name, server in (self.supervisor_status().get("servers") or {}).items():
             if server.get("record"):
-                grace = self._s3_stop_grace if name == "seaweedfs" else 10.0
+                grace = self._s3_stop_grace if name == "seaweedfs" else STOP_GRACE
                 process = SupervisedProcess.adopt(ProcessRecord.from_dict(server["record"]), stop_grace=grace)
                 if process is not None:
                     adopted.append(process)
         return adopted
-
-    def _write_state(self, supervisor: SupervisedProcess | None) -> None:
-        ports = self._ports
-        state = {
-            "platform": "local",
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "ports": ports.to_dict(),
-            "urls": {
-                "prometheus": f"http://{HOST}:{ports.prometheus}",
-                "pushgateways": {name: f"http://{HOST}:{port}" for name, port in ports.pushgateways.items()},
-                "s3": f"http://{HOST}:{ports.s3['s3_port']}",
-                "alertmanager": f"http://{HOST}:{ports.alertmanager}",
-            },
-            "s3": {"bucket": self.settings.s3.bucket, "region": self.settings.s3.region,
-                   "credentials": "platform/local/platform.yaml (s3.access_key, s3.secret_key)"},
-            "tenant_credentials": "platform/tenants.yaml",
-            "supervisor": supervisor.record().to_dict() if supervisor is not None and supervisor.pid else None,
-            "supervisor_status": STATUS_FILE,
-        }
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(state, indent=2) + "\n")
-        tmp.replace(self.state_file)
 
     def _post(self, url: str) -> None:
         session().post(url, timeout=10).raise_for_status()

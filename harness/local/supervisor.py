@@ -3,7 +3,7 @@
     python -m harness.local.supervisor --state-dir DIR
 
 `make up` starts it detached in its own session (LocalPlatform.up). It starts every server of
-LocalPlatform._servers(), waits until each is ready, then watches them: a server that exits without
+LocalPlatform.servers(), waits until each is ready, then watches them: a server that exits without
 being asked to is restarted after a backoff (platform.yaml `supervisor:`, 1 s doubling to 30 s, reset
 once it has been ready for a minute). It runs the platform's periodic jobs (LocalPlatform.periodic_jobs)
 once every server is ready. Everything it knows goes to DIR/supervisor.json, written atomically:
@@ -55,7 +55,7 @@ def _now() -> str:
 class _Slot:
     """One supervised server: its definition and what the status file says of it."""
 
-    server: object  # harness.local.platform.ServerSpec
+    server: object  # harness.local.servers.ServerSpec
     log: Path
     process: SupervisedProcess | None = None
     state: str = "starting"
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         supervisor = Supervisor(args.state_dir / STATUS_FILE, lambda: [], args.state_dir / "logs", ready_timeout=0)
         supervisor._fail(f"supervisor: cannot read what to run from {args.state_dir}: {exc}")
         return 1
-    supervisor = Supervisor(args.state_dir / STATUS_FILE, lambda: platform()._servers(), args.state_dir / "logs",
+    supervisor = Supervisor(args.state_dir / STATUS_FILE, lambda: platform().servers(), args.state_dir / "logs",
                             ready_timeout=first.settings.ready_timeout, backoff=first.settings.supervisor,
                             jobs=lambda: platform().periodic_jobs(), say=say)
     return supervisor.run()

@@ -15,7 +15,8 @@ import pytest
 
 from load.nothing_lost import gateway_groups
 from load.plan import LOAD_JOB
-from load.run import LoadOptions, run_load
+from load.options import LoadOptions
+from load.run import run_load
 from load.targets import tenant_targets
 
 pytestmark = [pytest.mark.timeout(240)]

@@ -5,7 +5,7 @@ import pytest
 
 from load import payloads
 from load.report import PushStats
-from load.run import LoadResult
+from load.result import LoadResult
 
 
 def _samples(exposition: bytes) -> list[float]:

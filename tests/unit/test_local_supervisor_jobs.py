@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from harness.local.platform import ServerSpec
+from harness.local.servers import ServerSpec
 from harness.local.settings import duration_seconds
 from harness.local.supervised import PeriodicJob
 from harness.local.supervisor import Supervisor

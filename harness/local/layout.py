@@ -1,0 +1,90 @@
+"""Where one local platform keeps everything, below its state folder (.state/local for `make up`, a temp
+folder in tests), and the URLs of its servers on this machine.
+
+  config/   generated prometheus.yml, alertmanager.yml, each tenant's web config and password file, S3
+            identities, the receivers' names, the supervisor's spec
+  data/     Prometheus' TSDB, the Pushgateways' persistence files, SeaweedFS' volumes, Alertmanager's state
+  logs/     one log per server, and the supervisor's
+  alerts/   the notifications each receiver got, one JSON line each (harness.alert_receiver)
+  runs/     the workflow runner's step folders
+  state.json       ports, URLs and the record of the supervisor `up` started (what `down` stops)
+  supervisor.json  what the supervisor reports of each server: pid, state, restarts
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.local.settings import Ports
+from harness.local.supervised import SPEC_FILE, STATUS_FILE
+from harness.net import HOST
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def config(self, *parts: str) -> Path:
+        return self.path("config", *parts)
+
+    def data(self, *parts: str) -> Path:
+        return self.path("data", *parts)
+
+    def logs(self, *parts: str) -> Path:
+        return self.path("logs", *parts)
+
+    @property
+    def state_file(self) -> Path:
+        return self.path("state.json")
+
+    @property
+    def status_file(self) -> Path:
+        return self.path(STATUS_FILE)
+
+    @property
+    def spec_file(self) -> Path:
+        return self.config(SPEC_FILE)
+
+    @property
+    def alerts(self) -> Path:
+        return self.path("alerts")
+
+    @property
+    def runs(self) -> Path:
+        return self.path("runs")
+
+    # Per tenant.
+    def web_config(self, tenant: str) -> Path:
+        return self.config(tenant, "web-config.yml")
+
+    def password_file(self, tenant: str) -> Path:
+        return self.config(tenant, "password")
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The servers' URLs on this machine, from the ports they listen on."""
+
+    ports: Ports
+
+    @property
+    def prometheus(self) -> str:
+        return f"http://{HOST}:{self.ports.prometheus}"
+
+    def pushgateway(self, tenant: str) -> str:
+        return f"http://{HOST}:{self.ports.pushgateways[tenant]}"
+
+    @property
+    def s3(self) -> str:
+        return f"http://{HOST}:{self.ports.s3['s3_port']}"
+
+    @property
+    def alertmanager(self) -> str:
+        return f"http://{HOST}:{self.ports.alertmanager}"
+
+    @property
+    def alert_receiver(self) -> str:
+        return f"http://{HOST}:{self.ports.alert_receiver}"

@@ -1,0 +1,80 @@
+"""THE list of what a local platform runs: one ServerSpec per server, in start order, for the supervisor."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from harness import alert_receiver
+from harness.local import alertmanager, binaries, prometheus, pushgateway, seaweedfs
+from harness.local.layout import Endpoints, Layout
+from harness.local.settings import LocalSettings, Ports
+from harness.net import HOST, http_ok
+from harness.tenants import Tenant
+
+# A server's stop grace unless it needs its own (SeaweedFS: harness.local.seaweedfs).
+STOP_GRACE = 10.0
+
+
+@dataclass
+class ServerSpec:
+    """One server the supervisor runs: how, on which ports, and what it means for it to be ready."""
+
+    name: str
+    argv: list[str]
+    ports: dict[str, int]  # setting name -> port, for the "port in use" error
+    probe: Callable[[], bool]
+    waiting_for: str
+    stop_grace: float = STOP_GRACE
+
+
+def server_table(layout: Layout, ports: Ports, settings: LocalSettings, tenants: list[Tenant], *,
+                 s3_stop_grace: float, say: Callable[[str], None]) -> list[ServerSpec]:
+    """S3 first (the runner's artifacts), the tenants' gateways, the alert receiver, Alertmanager, and
+    Prometheus last (it scrapes and alerts into everything before it)."""
+    urls = Endpoints(ports)
+    find = lambda name: binaries.find_binary(name, settings.releases, say=say)  # noqa: E731
+    servers = [ServerSpec(
+        "seaweedfs",
+        seaweedfs.weed_argv(find("weed"), layout.data("seaweedfs"), layout.logs("seaweedfs"),
+                            layout.config("s3-identities.json"), ports.s3, buckets=1 + len(tenants)),
+        {f"s3.{key} in platform/local/platform.yaml": port for key, port in ports.s3.items()},
+        lambda: seaweedfs.ensure_buckets(urls.s3, settings.s3,
+                                         [settings.s3.bucket] + [t.artifact_bucket for t in tenants]),
+        f"S3 at {urls.s3} to accept the access key and have bucket {settings.s3.bucket!r} and each tenant's",
+        stop_grace=s3_stop_grace,
+    )]
+    for tenant in tenants:
+        ready = f"{urls.pushgateway(tenant.name)}/-/ready"
+        servers.append(ServerSpec(
+            tenant.pushgateway_name,
+            pushgateway.pushgateway_argv(find("pushgateway"), layout.web_config(tenant.name),
+                                         layout.data(f"{tenant.pushgateway_name}.db"), ports.pushgateways[tenant.name],
+                                         persistence_interval=settings.persistence_interval),
+            {f"pushgateway.local_port of tenant {tenant.name} in platform/tenants.yaml": ports.pushgateways[tenant.name]},
+            lambda url=ready, tenant=tenant: http_ok(url, (tenant.username, tenant.password)),
+            f"{ready} to answer 200 with {tenant.name}'s credentials",
+        ))
+    servers.append(ServerSpec(
+        "alert-receiver",
+        alert_receiver.receiver_argv(layout.root, HOST, ports.alert_receiver, layout.config("alert-receivers")),
+        {"alertmanager.receiver_port in platform/local/platform.yaml": ports.alert_receiver},
+        lambda: http_ok(f"{urls.alert_receiver}/-/ready"),
+        f"{urls.alert_receiver}/-/ready to answer 200",
+    ))
+    servers.append(ServerSpec(
+        "alertmanager",
+        alertmanager.alertmanager_argv(find("alertmanager"), layout.config("alertmanager.yml"),
+                                       layout.data("alertmanager"), ports.alertmanager),
+        {"alertmanager.port in platform/local/platform.yaml": ports.alertmanager},
+        lambda: http_ok(f"{urls.alertmanager}/-/ready"),
+        f"{urls.alertmanager}/-/ready to answer 200",
+    ))
+    servers.append(ServerSpec(
+        "prometheus",
+        prometheus.prometheus_argv(find("prometheus"), layout.config("prometheus.yml"), layout.data("prometheus"),
+                                   ports.prometheus),
+        {"prometheus.port in platform/local/platform.yaml": ports.prometheus},
+        lambda: http_ok(f"{urls.prometheus}/-/ready"),
+        f"{urls.prometheus}/-/ready to answer 200",
+    ))
+    return servers
