@@ -12,7 +12,11 @@ from pathlib import Path
 
 from harness.platform import Platform
 from harness.prometheus_api import PrometheusClient, PrometheusError
-from harness.scenario import (
+from harness.tenants import Tenant, load_tenants, tenant_by_name
+from harness.waiting import NotYet, WaitTimeout, holds_within, wait_until
+from harness.workflows import WorkflowRun
+from tests.support import e2e_report
+from tests.support.scenario import (
     SCENARIOS_DIR,
     ExpectedValue,
     PromQLExpectation,
@@ -21,10 +25,6 @@ from harness.scenario import (
     load_scenario,
     load_scenarios,
 )
-from harness.tenants import Tenant, load_tenants, tenant_by_name
-from harness.waiting import NotYet, WaitTimeout, holds_within, wait_until
-from harness.workflows import WorkflowRun
-from tests.support import e2e_report
 
 log = logging.getLogger("simplepipe.e2e")
 
@@ -217,9 +217,9 @@ class Then:
         return self
 
     def every_panel_shows_its_data(self, window_seconds: float = 900.0) -> "Then":
-        """Every dashboard panel shows what the submitted scenarios' tenants produce (dashboards.live), once
+        """Every dashboard panel shows what the submitted scenarios' tenants produce (tests.support.dashboards_live), once
         Prometheus has scraped it."""
-        from dashboards.live import check_all_panels
+        from tests.support.dashboards_live import check_all_panels
 
         scenarios = [s.scenario for s in self.given.submissions]
 

@@ -24,7 +24,6 @@ from botocore.exceptions import ClientError
 from harness.errors import UnavailableError
 from harness.kind import constants
 from harness.prometheus_api import PrometheusClient
-from harness.scenario import load_scenario
 from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import wait_until
 from simplepipe.pushgateway import Pushgateway
@@ -32,6 +31,7 @@ from simplepipe.sdk import BackgroundPusher
 from tests.support import e2e_report
 from tests.support.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
 from tests.support.promql import non_empty
+from tests.support.scenario import load_scenario
 
 pytestmark = [pytest.mark.timeout(300)]
 

@@ -1,4 +1,4 @@
-"""dashboards.live against a real Prometheus scraping real Pushgateways that hold scenario-like data.
+"""tests.support.dashboards_live against a real Prometheus scraping real Pushgateways that hold scenario-like data.
 
 Given two tenants' gateways scraped like the platform does (honor_labels, tenant stamped by
 metric relabelling) and the groups the four scenarios push, when Prometheus has scraped them,
@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from dashboards.build import PACKAGE_DIR, RULES_FILE
-from dashboards.live import check_all_panels
 from dashboards.panel_queries import load_rendered
 from harness.local.binaries import installed
 from harness.local.prometheus import prometheus_argv, prometheus_config, write_config
@@ -24,10 +23,11 @@ from harness.local.pushgateway import pushgateway_argv
 from harness.net import HOST, free_port, http_ok
 from harness.processes import SupervisedProcess
 from harness.prometheus_api import PrometheusClient
-from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 from harness.tenants import Tenant
 from harness.waiting import NotYet, holds_within
+from tests.support.dashboards_live import check_all_panels
 from tests.support.promql import non_empty
+from tests.support.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 
 PROMETHEUS = installed("prometheus")
 PUSHGATEWAY = installed("pushgateway")

@@ -1,6 +1,6 @@
 """Live check: every dashboard panel shows the data the scenarios that ran produce, from a running Prometheus.
 
-The e2e tests call `check_all_panels(prometheus_url, scenarios)` after the scenarios ran. Who produces
+The e2e tests (and tests/integration/test_dashboards_live_synthetic.py) call `check_all_panels(prometheus_url, scenarios)` after the scenarios ran. Who produces
 what comes from the scenarios' expect.yaml (a tenant produces the metrics its scenarios' queries select)
 and from the platform (every tenant has its Pushgateway's and scrape series; a tenant with scenarios also
 its groups' push_time_seconds, one without has none that the check can count on):
@@ -30,8 +30,8 @@ from dashboards.panel_queries import (
     variable_values,
 )
 from harness.prometheus_api import PrometheusClient, PrometheusQueryError
-from harness.scenario import Scenario, load_scenarios
 from simplepipe.standard_catalogue import catalogue
+from tests.support.scenario import Scenario, load_scenarios
 
 DEFAULT_WINDOW_SECONDS = 3600.0
 # The series every tenant that pushed anything has, whatever it pushed: the gateway's and the scrape's own.
