@@ -18,12 +18,13 @@ import yaml
 
 from harness import alert_receiver
 from harness.errors import UnavailableError
-from harness.kind import alerts, cluster, constants, manifests, prerequisites, render
+from harness.kind import alerts, cluster, constants, prerequisites, render
 from harness.kind.platform import KindPlatform
 from harness.net import HOST, free_port
 from harness.processes import ChildProcess, stop_all
 from harness.tenants import Tenant, load_tenants
 from harness.waiting import wait_until
+from tests.support import manifests
 
 VALUES = yaml.safe_load((constants.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
 

@@ -5,8 +5,9 @@ import copy
 
 import pytest
 
-from harness.kind import constants, manifests, reads
+from harness.kind import constants, reads
 from harness.tenants import load_tenants
+from tests.support import manifests
 
 TENANTS = load_tenants()
 
