@@ -118,3 +118,9 @@ def cycles(edges: list[Import]) -> list[list[str]]:
 
 def within(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
+
+
+def with_packages(module: str) -> set[str]:
+    """A module and the packages Python imports first to reach it (`a.b.c` -> a, a.b, a.b.c)."""
+    parts = module.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
