@@ -104,11 +104,6 @@ def _shown(url: str) -> str:
     return redact(url)
 
 
-def normalize_url(url: str | None) -> str:
-    """The gateway's base URL without credentials (see GatewayAddress.parse)."""
-    return GatewayAddress.parse(url).url
-
-
 def timeout_seconds(value: object) -> float:
     """A timeout: a finite number of seconds > 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:

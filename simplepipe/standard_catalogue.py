@@ -13,7 +13,6 @@ import yaml
 from simplepipe.errors import SimplepipeError
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "standard.yaml"
-SCHEMA_FILE = Path(__file__).resolve().parent / "standard.schema.json"
 TYPES = ("gauge", "counter", "histogram")
 # Unit words a name may end with; a standard name's stem is its name without `_total` and these.
 UNIT_SUFFIXES = ("seconds", "milliseconds", "microseconds", "minutes", "hours", "days", "ms", "secs", "s",
