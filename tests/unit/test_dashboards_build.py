@@ -9,10 +9,10 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from dashboards import build, kubernetes
 from dashboards.boards import run_times
-from dashboards.expressions import metric_names
 from dashboards.panel_queries import load_rendered, panel_queries, panels
 from dashboards.rules import rule_groups
 from simplepipe.standard_catalogue import CATALOGUE_FILE, catalogue, load_catalogue
+from tests.support.promql_expressions import metric_names
 
 # What dashboards and rules may read: the standard catalogue's series and the platform's own.
 KNOWN_METRICS = catalogue().known_series()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboards.expressions import PromQLReadError, UnknownVariableError, expand, metric_names, variables_in
+from dashboards.expressions import UnknownVariableError, expand, variables_in
+from tests.support.promql_expressions import PromQLReadError, metric_names
 
 
 @pytest.mark.parametrize(("expr", "names"), [
