@@ -1,15 +1,10 @@
-"""Grafana variables in PromQL: which an expression uses, and the expression as Grafana sends it."""
+"""Grafana variables in PromQL: the expression as Grafana sends it, every variable replaced by its value."""
 from __future__ import annotations
 
 import re
 
 # Names start with a letter or '_': `$1` in label_replace is a regex group, not a variable.
 _VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\$([A-Za-z_]\w*)|\[\[([A-Za-z_]\w*)\]\]")
-
-
-def variables_in(expr: str) -> set[str]:
-    """Names of the Grafana variables an expression uses (`tenant`, `__rate_interval`...)."""
-    return {next(g for g in m.groups() if g) for m in _VARIABLE.finditer(expr)}
 
 
 class UnknownVariableError(KeyError):

@@ -135,10 +135,6 @@ class Catalogue:
     def with_panel(self) -> list[StandardMetric]:
         return [m for m in self.metrics if m.panel]
 
-    def known_series(self) -> frozenset[str]:
-        """Every series name dashboards and rules may read: the catalogue's and the platform's own."""
-        return frozenset(n for m in self.metrics for n in m.sample_names()) | {p.name for p in self.platform}
-
     def as_json(self) -> str:
         """The entries as a JSON list (`simplepipe standard --format json`)."""
         return json.dumps([m.as_dict() for m in self.metrics], indent=2) + "\n"
