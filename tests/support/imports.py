@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 PACKAGES = ("simplepipe", "harness", "dashboards", "load", "tests")
@@ -45,6 +46,7 @@ def _resolve(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+@cache  # read once per run: the layering and entry-point tests walk the same graph
 def imports(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[Import]:
     known = modules(root, packages)
     found: list[Import] = []

@@ -4,11 +4,11 @@ only from tests/: code that only tests use belongs in tests/support/.
 Entry points are what a user, a user's code or CI runs: the `python -m` modules and the module files named in
 the Makefile, .ci/run, .github/workflows/ and simplepipe/Dockerfile; pyproject's [project.scripts]; a top-level
 package's __main__ (`python -m simplepipe`); and the SDK: the simplepipe modules README.md and docs/*.md tell
-users to import (`from simplepipe import standard_metrics`). From there a module
-is reached through imports (any import in a reached module, read with `ast`; importing `a.b.c` also runs
-a and a.b; `-m pkg` runs pkg.__main__), or because a reached module runs it: a string that is exactly a
-project module's name (`[sys.executable, "-m", "harness.local.supervisor"]`) or a file name ending in .py
-(`Path(__file__).with_name("locustfile.py")`, a sibling first, else every project file of that name).
+users to import (`from simplepipe import standard_metrics`). From there a module is reached through imports
+(any import in a reached module, read with `ast`; importing `a.b.c` also runs a and a.b; `-m pkg` runs
+pkg.__main__), or because a reached module runs it: a string that is exactly a project module's name
+(`[sys.executable, "-m", "harness.local.supervisor"]`) or a file name ending in .py
+(`Path(__file__).with_name("locustfile.py")`: a sibling first, else every project file of that name).
 Nothing under tests/ counts."""
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ import ast
 import re
 import tomllib
 from pathlib import Path
-
-import pytest
 
 from harness.paths import REPO_ROOT
 from tests.support.imports import imports, module_name, modules, with_packages
@@ -56,17 +54,18 @@ def sdk_modules(root: Path, known: dict[str, Path]) -> set[str]:
         if not doc.is_file():
             continue
         for package, names, module in SDK_IMPORT.findall(doc.read_text(encoding="utf-8")):
-            found.add(module or package)
-            found |= {f"{package}.{n.split()[0]}" for n in names.split(",") if n.strip()} if package else set()
+            if module:  # import simplepipe.x
+                found.add(module)
+                continue
+            found.add(package)  # from simplepipe import x, y as z: x and y where they are modules
+            found |= {f"{package}.{name.split()[0]}" for name in names.split(",") if name.strip()}
     return {name for name in found if name in known}
 
 
-def runs(module: str, known: dict[str, Path]) -> set[str]:
-    """The project modules a module runs by name or by file: its string constants that name one."""
+def runs(module: str, known: dict[str, Path], by_file: dict[str, list[str]]) -> set[str]:
+    """The project modules a module runs by name or by file (`by_file`: file name -> modules): its string
+    constants that name one."""
     path = known[module]
-    by_file: dict[str, list[str]] = {}
-    for name, other in known.items():
-        by_file.setdefault(other.name, []).append(name)
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
@@ -83,8 +82,12 @@ def unreached(root: Path) -> list[str]:
     """The product modules no entry point reaches, sorted."""
     known = modules(root, PRODUCT)
     edges: dict[str, set[str]] = {}
-    for edge in imports(root, PRODUCT):
-        edges.setdefault(edge.importer, set()).add(edge.imported)
+    for edge in imports(root):
+        if edge.importer in known:
+            edges.setdefault(edge.importer, set()).add(edge.imported)
+    by_file: dict[str, list[str]] = {}
+    for name, path in known.items():
+        by_file.setdefault(path.name, []).append(name)
     reached: set[str] = set()
     todo = [m for name in entry_points(root, known) for m in with_packages(name)]
     while todo:
@@ -92,7 +95,7 @@ def unreached(root: Path) -> list[str]:
         if module in reached or module not in known:
             continue
         reached.add(module)
-        for other in edges.get(module, set()) | runs(module, known):
+        for other in edges.get(module, set()) | runs(module, known, by_file):
             todo.extend(with_packages(other))
     return sorted(set(known) - reached)
 
@@ -109,9 +112,9 @@ def test_a_module_only_tests_import_is_named(tmp_path):
         "Makefile": "load:\n\t$(PY) -m load.run --platform $(PLATFORM)\ntest:\n\t$(PY) -m pytest -p tests.x\n",
         "pyproject.toml": '[project.scripts]\nsimplepipe = "simplepipe.cli:main"\n',
         "simplepipe/Dockerfile": "RUN cp /src/simplepipe/app.py /app/app.py\n",
-        "simplepipe/__init__.py": "", "simplepipe/cli.py": "", "simplepipe/app.py": "from simplepipe import cli\n",
-        "simplepipe/unused.py": "", "simplepipe/__main__.py": "from simplepipe.cli import main\n",
-        "simplepipe/helpers.py": "", "docs/sdk.md": "```python\nfrom simplepipe import cli, helpers as h\n```\n",
+        "simplepipe/__init__.py": "", "simplepipe/cli.py": "", "simplepipe/app.py": "", "simplepipe/__main__.py": "",
+        "simplepipe/unused.py": "", "simplepipe/helpers.py": "",
+        "docs/sdk.md": "```python\nimport simplepipe\nfrom simplepipe import MetricCollector, helpers as h\n```\n",
         "load/__init__.py": "",
         "load/run.py": "import sys\nfrom pathlib import Path\nfrom load import plan\n"
                        "LOCUSTFILE = Path(__file__).with_name('locustfile.py')\n"
