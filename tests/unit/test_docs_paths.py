@@ -19,7 +19,6 @@ it (if any) must be defined at that module's top level (a def, class, assignment
 from __future__ import annotations
 
 import ast
-import fnmatch
 import inspect
 import re
 import subprocess
