@@ -13,8 +13,8 @@ import yaml
 from e2e_story import Given
 
 from harness.net import free_port
-from harness.scenario import SCENARIOS_DIR
 from harness.tenants import TENANTS_FILE, load_tenants
+from tests.support.scenario import SCENARIOS_DIR
 from tests.support.tenants import one_more_tenant
 from tests.support.throwaway import throwaway_platform
 
