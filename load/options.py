@@ -41,7 +41,6 @@ class LoadOptions:
     growth_sizes: list[int] = field(default_factory=lambda: [1, 1000, 10000])
     growth_probes: int = 30
     pacing: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PACING))
-    prometheus_timeout: float = 30.0
     pictures: bool = True
 
     @property

@@ -234,8 +234,8 @@ def run_workflows_shape(platform: Platform, targets: dict[str, TenantTarget], pi
     report(f"nothing lost: {len(result.groups)} groups, last recorded push of each, "
            f"in the tenants' Pushgateways and one scrape later in Prometheus")
     result.losses = check_pushgateways(result.groups, targets, run_id)
-    prometheus = PrometheusClient(platform.prometheus_url, timeout=30.0)
-    result.losses += check_prometheus(result.groups, prometheus.query, run_id, timeout=options.prometheus_timeout)
+    prometheus = PrometheusClient(platform.prometheus_url, timeout=10.0)
+    result.losses += check_prometheus(result.groups, prometheus.query, run_id, timeout=platform.settle_seconds)
     for loss in result.losses:
         report(f"  LOST {loss}")
     report(f"  {result.lost} of {len(result.groups)} groups lost")
