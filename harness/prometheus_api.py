@@ -17,6 +17,10 @@ from urllib3.util import Retry
 from harness.net import session
 
 
+# An instant vector: (labels, value) per series.
+Series = list[tuple[dict[str, str], float]]
+
+
 class PrometheusError(Exception):
     """Prometheus was unreachable or refused a request (the message has its error)."""
 
@@ -67,6 +71,10 @@ class PrometheusClient:
         if result and "values" in result[0]:
             raise PrometheusQueryError(f"{promql!r} returns a range vector; use an instant vector query")
         return result
+
+    def series(self, promql: str) -> Series:
+        """Instant query as (labels, value) pairs (the load's freshness and tenant-scale probes, the tests)."""
+        return [(dict(r["metric"]), float(r["value"][1])) for r in self.query(promql)]
 
     def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict]:
         """Range query: `{"metric": {...}, "values": [[t, "v"], ...]}` per series."""

@@ -16,7 +16,7 @@ from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import NotYet, WaitTimeout, holds_within, wait_until
 from harness.workflows import WorkflowRun
 from tests.support import e2e_report
-from tests.support.promql import instant_series, prometheus_alerts
+from tests.support.promql import prometheus_alerts
 from tests.support.scenario import (
     SCENARIOS_DIR,
     ExpectedValue,
@@ -114,7 +114,7 @@ class When:
             run = platform.refresh(submission.run)
             for query, expectation in list(waiting.items()):
                 try:
-                    series = instant_series(self.prometheus, query)
+                    series = self.prometheus.series(query)
                 except PrometheusError as exc:  # keep watching; the deadline decides
                     last[query] = str(exc)
                     continue
@@ -190,7 +190,7 @@ class Then:
             problems.clear()
             seen.clear()
             try:
-                mine = [(labels, v) for labels, v in instant_series(self.prometheus, query)
+                mine = [(labels, v) for labels, v in self.prometheus.series(query)
                         if labels.get("argo_workflow") in runs]
             except PrometheusError as exc:  # keep polling until the deadline
                 mine = []
@@ -256,7 +256,7 @@ class Then:
 
         def holds() -> bool:
             try:
-                series = instant_series(self.prometheus, expectation.query)
+                series = self.prometheus.series(expectation.query)
                 problem = expectation.mismatch(series, runs)
             except PrometheusError as exc:  # e.g. restarting: keep polling until the deadline
                 series, problem = [], str(exc)

@@ -30,7 +30,7 @@ from simplepipe.pushgateway import Pushgateway
 from simplepipe.sdk import BackgroundPusher
 from tests.support import e2e_report
 from tests.support.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
-from tests.support.promql import instant_series, non_empty, wait_for
+from tests.support.promql import non_empty, wait_for
 from tests.support.scenario import load_scenario
 
 pytestmark = [pytest.mark.timeout(300)]
@@ -134,9 +134,9 @@ def push_platform_series(platform, attacker: Tenant, victim: Tenant) -> Attempt:
         wait_for(prometheus, f'isolation_control{{probe="{probe}"}}', non_empty, platform.settle_seconds,
                  what="scraped")
         time.sleep(EVALUATIONS_WAIT_SECONDS)
-        stored = instant_series(prometheus, f'{{probe="{probe}", __name__=~"up|ALERTS|ALERTS_FOR_STATE|scrape_.+"}}')
-        down = instant_series(prometheus, f'up{{tenant="{victim.name}"}} == 0')
-        alerts = instant_series(prometheus, f'ALERTS{{alertname="SimplepipePushgatewayDown", tenant="{victim.name}"}}')
+        stored = prometheus.series(f'{{probe="{probe}", __name__=~"up|ALERTS|ALERTS_FOR_STATE|scrape_.+"}}')
+        down = prometheus.series(f'up{{tenant="{victim.name}"}} == 0')
+        alerts = prometheus.series(f'ALERTS{{alertname="SimplepipePushgatewayDown", tenant="{victim.name}"}}')
     finally:
         _delete(url, job, attacker)
     return Attempt(not stored and not down and not alerts,

@@ -24,7 +24,7 @@ from harness.net import port_is_free
 from harness.prometheus_api import PrometheusClient
 from harness.tenants import tenant_by_name
 from simplepipe.pushgateway import Pushgateway
-from tests.support.promql import assert_labels, assert_targets_up, has_value, instant_series, wait_for
+from tests.support.promql import assert_labels, assert_targets_up, has_value, wait_for
 from tests.support.throwaway import throwaway_platform
 
 pytestmark = [pytest.mark.timeout(300)]
@@ -72,7 +72,7 @@ def creds(name: str) -> tuple[str, str]:
 def test_prometheus_scrapes_every_tenants_gateway(local_platform, prometheus):
     assert_targets_up(prometheus, [t.scrape_job for t in local_platform.tenants])
     for tenant in local_platform.tenants:
-        series = instant_series(prometheus, f'up{{job="{tenant.scrape_job}"}}')
+        series = prometheus.series(f'up{{job="{tenant.scrape_job}"}}')
         assert [value for _, value in series] == [1.0]
         assert_labels(series, tenant=tenant.name, namespace=tenant.namespace)
 
@@ -99,7 +99,7 @@ def test_bob_cannot_push_series_attributed_to_alice(local_platform, prometheus, 
 
     series = wait_for(prometheus, f'{metric}{{job="{job}"}}', has_value(1), local_platform.settle_seconds)
     assert_labels(series, tenant="bob", namespace="bob")
-    assert instant_series(prometheus, f'{{__name__="{metric}", tenant="alice"}} or '
+    assert prometheus.series(f'{{__name__="{metric}", tenant="alice"}} or '
                                       f'{{__name__="{metric}", namespace="alice"}}') == []
 
 

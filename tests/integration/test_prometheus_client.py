@@ -8,7 +8,7 @@ from scripted_server import ScriptedServer
 
 from harness.net import free_port
 from harness.prometheus_api import PrometheusClient, PrometheusQueryError, PrometheusUnreachableError
-from tests.support.promql import PromQLTimeoutError, has_value, instant_series, wait_for
+from tests.support.promql import PromQLTimeoutError, has_value, wait_for
 
 
 def answer(data) -> str:
@@ -34,7 +34,7 @@ def test_an_instant_query_at_a_time_is_a_post_with_prometheus_parameters():
 def test_a_scalar_answer_is_one_series_without_labels():
     scalar = {"resultType": "scalar", "result": [12.5, "3"]}
     with ScriptedServer([(200, answer(scalar))]) as server:
-        assert instant_series(PrometheusClient(server.url), "scalar(vector(3))") == [({}, 3.0)]
+        assert PrometheusClient(server.url).series("scalar(vector(3))") == [({}, 3.0)]
 
 
 def test_range_queries_and_label_values_send_prometheus_parameters():

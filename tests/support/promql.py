@@ -6,17 +6,10 @@ import logging
 import math
 from typing import Callable
 
-from harness.prometheus_api import PrometheusClient, PrometheusError
+from harness.prometheus_api import PrometheusClient, PrometheusError, Series
 from harness.waiting import NotYet, WaitTimeout, wait_until
 
-Series = list[tuple[dict[str, str], float]]
-
 _log = logging.getLogger("simplepipe.promql")
-
-
-def instant_series(client: PrometheusClient, promql: str) -> Series:
-    """Instant query as (labels, value) pairs."""
-    return [(dict(r["metric"]), float(r["value"][1])) for r in client.query(promql)]
 
 
 def prometheus_alerts(client: PrometheusClient) -> list[dict]:
@@ -40,7 +33,7 @@ def wait_for(client: PrometheusClient, promql: str, predicate: Callable[[Series]
     On timeout raises PromQLTimeoutError naming the query, `what` was expected and the last result."""
     def check() -> Series | None:
         try:
-            series = instant_series(client, promql)
+            series = client.series(promql)
         except PrometheusError as exc:
             raise NotYet(str(exc)) from None
         if predicate(series):
