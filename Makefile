@@ -1,6 +1,8 @@
 # Simplepipe: product, reference platform and test harness.
 #   make install          .venv with everything (and, unless PLATFORM=kind, Debian's servers where apt is available)
 #   make up / e2e / down  the platform and the end-to-end scenarios (PLATFORM=local|kind)
+#   make submit TENANT=alice WORKFLOW=FILE [ARGS="-p k=v"]   run a workflow as a tenant and watch it
+#   make list|get|logs|watch|delete TENANT=alice [NAME=wf] [ARGS=--metrics|--follow]   a tenant's workflows
 #   make test             unit, integration, offline validation and local e2e tests
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -13,7 +15,7 @@ STAMP := $(VENV)/.installed
 HARNESS := $(PY) -m harness --platform $(PLATFORM)
 
 .PHONY: help install system-packages test unit integration e2e validate bench up down status env \
-        dashboards snapshot load image lint clean
+        submit list get logs watch delete dashboards snapshot load image lint clean
 
 help:
 	@grep -E '^#   ' Makefile | sed 's/^#   //'
@@ -61,6 +63,18 @@ status: $(STAMP)
 
 env: $(STAMP)
 	@$(HARNESS) env $(TENANT)
+
+# A tenant's Argo verbs (python -m harness submit --help: flags and exit codes; docs/tenant-cli.md).
+submit: $(STAMP)
+	@test -n "$(WORKFLOW)" || { echo "make submit TENANT=alice WORKFLOW=scenarios/alice-app/workflow.yaml" >&2; exit 2; }
+	@$(HARNESS) submit --tenant $(TENANT) $(WORKFLOW) --watch $(ARGS)
+
+list: $(STAMP)
+	@$(HARNESS) list --tenant $(TENANT) $(ARGS)
+
+get logs watch delete: $(STAMP)
+	@test -n "$(NAME)" || { echo "make $@ TENANT=alice NAME=<workflow> (make list TENANT=alice)" >&2; exit 2; }
+	@$(HARNESS) $@ --tenant $(TENANT) $(NAME) $(ARGS)
 
 e2e: $(STAMP)
 	SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
