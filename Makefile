@@ -76,9 +76,19 @@ get logs watch delete: $(STAMP)
 	@test -n "$(NAME)" || { echo "make $@ TENANT=alice NAME=<workflow> (make list TENANT=alice)" >&2; exit 2; }
 	@$(HARNESS) $@ --tenant $(TENANT) $(NAME) $(ARGS)
 
+# The scenarios against the running platform, then its report (.state/<platform>/e2e/index.html) opened in
+# headless Chromium; the report's path is the last line.
+E2E_REPORT := .state/$(PLATFORM)/e2e
 e2e: $(STAMP)
-	SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
-	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p tests.support.e2e_report
+	@rm -rf $(E2E_REPORT)
+	@SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
+	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p tests.support.e2e_report; status=$$?; \
+	if [ -f $(E2E_REPORT)/index.html ]; then \
+	  SIMPLEPIPE_E2E_REPORT=$(E2E_REPORT) $(PY) -m pytest -p no:cacheprovider -q tests/e2e/test_report_in_browser.py \
+	    || status=1; \
+	  echo "e2e report: $(E2E_REPORT)/index.html"; \
+	else echo "e2e report: none written (the run ended before its platform fixture did)"; status=1; fi; \
+	exit $$status
 
 # The kind backend packs dashboards/kubernetes into a chart: render it again with them.
 dashboards: $(STAMP)
