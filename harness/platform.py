@@ -87,8 +87,9 @@ class Platform(abc.ABC):
 
     @abc.abstractmethod
     def workflow(self, tenant: Tenant, name: str) -> WorkflowRun:
-        """Workflow `name` of the tenant (`argo get`), each step with its log; WorkflowNotFoundError when the
-        tenant's namespace has none of that name (another tenant's workflow included)."""
+        """Workflow `name` of the tenant (`argo get`; locally with its step logs, `step_logs` reads them on any
+        backend); WorkflowNotFoundError when the tenant's namespace has none of that name (another tenant's
+        workflow included)."""
 
     @abc.abstractmethod
     def delete_workflow(self, tenant: Tenant, name: str) -> None:

@@ -64,7 +64,7 @@ def page(*, platform: str, started: float, values: list, matrix: tuple[list[str]
     else:
         parts.append("<p>No attack vector was tried (tests/e2e/test_tenant_isolation.py did not run).</p>")
     parts += [f"<p class='fail'>{_e(line)}</p>" for line in allowed]
-    parts.append("<h2>Alert deliveries per receiver</h2>")
+    parts.append("<h2>Alert deliveries per receiver (during this run)</h2>")
     for receiver, got in deliveries.items():
         if isinstance(got, str):
             parts.append(f"<h3>{_e(receiver)}</h3><p class='muted'>{_e(got)}</p>")

@@ -101,9 +101,10 @@ def write_report(platform, folder: Path | None = None) -> Path:
     folder = Path(folder) if folder is not None else Path(platform.state_dir) / REPORT_DIR
     folder.mkdir(parents=True, exist_ok=True)
     deliveries: dict[str, list[dict] | str] = {}
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(_SESSION["started"])))
     for receiver in alert_receiver.receiver_names([t.name for t in platform.tenants]):
-        try:
-            deliveries[receiver] = platform.alert_deliveries(receiver)
+        try:  # this run's: the receivers keep every notification the platform ever sent them
+            deliveries[receiver] = [d for d in platform.alert_deliveries(receiver) if str(d.get("received")) >= since]
         except Exception as exc:  # noqa: BLE001 - a receiver that cannot be read is reported, not fatal
             deliveries[receiver] = f"not readable: {exc}"
     drawn, problems = _dashboards(platform, folder / "dashboards")
