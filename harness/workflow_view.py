@@ -140,8 +140,6 @@ def _attach(run: WorkflowRun, nodes: dict[str, Node], name: str) -> None:
     if parent is None:
         parent = nodes[parent_name] = Node(parent_name, display_name(parent_name), kind)
         _attach(run, nodes, parent_name)
-    elif parent.kind == "Pod":  # never: a pod has no children; keep the record as drawn
-        return
     if all(child.name != name for child in parent.children):
         parent.children.append(nodes[name])
 

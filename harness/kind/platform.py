@@ -11,6 +11,7 @@ import atexit
 import copy
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -46,7 +47,7 @@ class KindPlatform(Platform):
         self._state_dir = Path(state_dir) if state_dir is not None else STATE_DIR
         self._api_client: Any = None
         self._forwards: dict[str, tuple[ChildProcess, int]] = {}
-        self._argo: dict[str, ArgoServer] = {}  # per tenant, with its token
+        self._argo: dict[str, tuple[ArgoServer, float]] = {}  # per tenant: with its token, when it was minted
         atexit.register(self.close)
 
     @property
@@ -216,13 +217,18 @@ class KindPlatform(Platform):
         return parse_deliveries(result.stdout, last)
 
     # -- workflows: through the Argo server with the tenant's own token (harness.kind.argo_server) -------
+    # A minted token lives this long; it is renewed well before (an e2e session outlasts one).
+    TOKEN_SECONDS = 3600
+
     def argo_server(self, tenant: Tenant) -> ArgoServer:
         """The Argo server as `tenant`: $ARGO_TOKEN when set (a tenant's own token, as the argo CLI reads it),
-        else a short-lived token of the tenant's ServiceAccount (minted with the administrator's kubeconfig)."""
-        if tenant.name not in self._argo:
-            token = os.environ.get("ARGO_TOKEN") or self.tenant_token(tenant)
-            self._argo[tenant.name] = ArgoServer(cluster.service_urls()["argo-server"], token)
-        return self._argo[tenant.name]
+        else a token of the tenant's ServiceAccount minted with the administrator's kubeconfig (renewed)."""
+        server, minted = self._argo.get(tenant.name, (None, 0.0))
+        if server is None or (not os.environ.get("ARGO_TOKEN") and time.monotonic() - minted > self.TOKEN_SECONDS / 2):
+            token = os.environ.get("ARGO_TOKEN") or self.tenant_token(tenant, seconds=self.TOKEN_SECONDS)
+            server, minted = ArgoServer(cluster.service_urls()["argo-server"], token), time.monotonic()
+            self._argo[tenant.name] = (server, minted)
+        return server
 
     def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
         body = copy.deepcopy(manifest)
