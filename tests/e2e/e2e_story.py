@@ -142,6 +142,7 @@ class When:
     def finished(self) -> "When":
         for submission in self.given.submissions:
             submission.run = self.given.platform.wait(submission.run, submission.scenario.timeout_seconds)
+            e2e_report.record_run(submission.scenario.name, submission.tenant.name, submission.run)
             log.info("%s: workflow %s finished: %s %s", submission.scenario.name, submission.run.name,
                      submission.run.phase, submission.run.message)
         return self
