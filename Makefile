@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 HARNESS := $(PY) -m harness --platform $(PLATFORM)
 
 .PHONY: help install system-packages test unit integration e2e validate bench up down status env \
-        dashboards snapshot load image lint clean
+        dashboards snapshot load image lint clean charts
 
 help:
 	@grep -E '^#   ' Makefile | sed 's/^#   //'
@@ -46,6 +46,12 @@ integration: $(STAMP)
 
 validate: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider -q tests/validate
+
+# The pinned upstream charts of platform/charts.yaml, assembled and verified into .cache/charts (ignored by git):
+# from git mirrors (CHART_MIRRORS=<folder of <owner>+<name>/repo>) or GitHub's archive of each tag.
+CHART_MIRRORS ?=
+charts: $(STAMP)
+	$(PY) -m harness.kind.charts $(if $(CHART_MIRRORS),--mirrors $(CHART_MIRRORS),--download)
 
 bench: $(STAMP)
 	$(PY) -m load.bench

@@ -54,13 +54,12 @@ def _values(name: str) -> dict:
 
 def node_ports() -> dict[str, int]:
     """The NodePort of each published service, read from the values files that set them."""
-    stack, argo, minio = _values("kube-prometheus-stack"), _values("argo-workflows"), _values("minio")
+    stack, argo, s3 = _values("kube-prometheus-stack"), _values("argo-workflows"), _values("seaweedfs")
     return {
         "grafana": int(stack["grafana"]["service"]["nodePort"]),
         "prometheus": int(stack["prometheus"]["service"]["nodePort"]),
         "argo-server": int(argo["server"]["serviceNodePort"]),
-        "minio": int(minio["service"]["nodePort"]),
-        "minio-console": int(minio["consoleService"]["nodePort"]),
+        "s3": int(s3["allInOne"]["service"]["nodePorts"]["s3"]),
     }
 
 
@@ -77,10 +76,9 @@ def pushgateway_scrape_interval() -> float:
 
 def credentials() -> dict[str, tuple[str, str]]:
     """Demo logins of the published UIs, from the values files."""
-    stack, minio = _values("kube-prometheus-stack"), _values("minio")
+    stack = _values("kube-prometheus-stack")
     return {
         "grafana": (stack["grafana"]["adminUser"], stack["grafana"]["adminPassword"]),
-        "minio-console": (minio["rootUser"], minio["rootPassword"]),
     }
 
 

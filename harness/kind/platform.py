@@ -25,7 +25,7 @@ from harness.waiting import NotYet, WaitTimeout, wait_until
 from harness.workflows import Phase, StepResult, WorkflowRun
 
 ARGO_GROUP, ARGO_VERSION, WORKFLOWS = "argoproj.io", "v1alpha1", "workflows"
-PLATFORM_NAMESPACES = (MONITORING_NAMESPACE, "argo", "minio")
+PLATFORM_NAMESPACES = (MONITORING_NAMESPACE, "argo", "seaweedfs")
 STATE_DIR = REPO_ROOT / ".state" / "kind"
 
 
@@ -173,10 +173,10 @@ class KindPlatform(Platform):
         return f"http://{HOST}:{tenant.local_port}"
 
     def artifact_env(self, tenant: Tenant) -> dict[str, str]:
-        # MinIO's S3 NodePort on this machine, with the tenant's own MinIO user (its policy: its bucket only).
-        # MinIO runs without a configured region and accepts any; AWS tools need one.
+        # SeaweedFS' S3 NodePort on this machine, with the tenant's own identity (its bucket only).
+        # SeaweedFS accepts any region; AWS tools need one.
         return {"AWS_ACCESS_KEY_ID": tenant.s3_access_key, "AWS_SECRET_ACCESS_KEY": tenant.s3_secret_key,
-                "AWS_ENDPOINT_URL": cluster.service_urls()["minio"], "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": cluster.service_urls()["s3"], "AWS_DEFAULT_REGION": "us-east-1",
                 "SIMPLEPIPE_ARTIFACT_BUCKET": tenant.artifact_bucket}
 
     def env_notes(self, tenant: Tenant) -> list[str]:

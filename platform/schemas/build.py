@@ -166,6 +166,8 @@ def build_prometheus_operator() -> None:
 _CRD_FILES = {
     "AlertmanagerConfig": ("alertmanagerconfig.json", "monitoring.coreos.com_alertmanagerconfigs.yaml"),
     "Alertmanager": ("alertmanager.json", "monitoring.coreos.com_alertmanagers.yaml"),
+    "ServiceMonitor": ("servicemonitor.json", "monitoring.coreos.com_servicemonitors.yaml"),
+    "PrometheusRule": ("prometheusrule.json", "monitoring.coreos.com_prometheusrules.yaml"),
 }
 
 

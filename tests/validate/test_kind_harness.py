@@ -102,7 +102,7 @@ def test_kubectl_may_be_one_minor_behind_the_pinned_node():
 
 def test_published_services_have_host_urls():
     urls = cluster.service_urls()
-    assert set(urls) == {"grafana", "prometheus", "argo-server", "minio", "minio-console"}
+    assert set(urls) == {"grafana", "prometheus", "argo-server", "s3"}
     assert all(url.startswith("http://127.0.0.1:") for url in urls.values())
 
 
