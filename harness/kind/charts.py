@@ -176,14 +176,15 @@ class Mirrors:
 class GitHubArchives:
     """GitHub's archive of a tag (what `git archive` of that tag gives), downloaded once per repository and tag."""
 
-    def __init__(self, scratch: Path):
+    def __init__(self, scratch: Path, url_template: str = GITHUB_ARCHIVE):
         self.scratch = scratch
+        self.url_template = url_template
 
     def extract(self, source: Source, paths: list[str], into: Path) -> None:
         name = source.repository.split("/")[1]
         unpacked = self.scratch / f"{name}-{source.tag}"
         if not unpacked.is_dir():
-            url = GITHUB_ARCHIVE.format(repository=source.repository, tag=source.tag)
+            url = self.url_template.format(repository=source.repository, tag=source.tag)
             print(f"    download {url}", flush=True)
             try:
                 with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:

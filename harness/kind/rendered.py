@@ -253,6 +253,8 @@ def render_release(release: Release, api_versions: list[str], kube: str) -> list
             if doc.get("kind") not in CLUSTER_SCOPED and isinstance(metadata, dict):
                 metadata.setdefault("namespace", release.namespace)
             hook = ((metadata or {}).get("annotations") or {}).get(HOOK_ANNOTATION) if isinstance(metadata, dict) else None
+            if hook == "test":
+                continue  # `helm test` objects: helmfile sync never installs them
             objects.append(RenderedObject(release.key, template, doc, hook))
     return objects
 

@@ -1,9 +1,7 @@
-"""What our values put verbatim into the charts' objects is schema-valid.
+"""What our values put verbatim into the charts' objects is schema-valid, and the values the platform relies on.
 
-helm cannot run here, so the charts are not rendered; but these values are copied
-as-is into objects (the Pushgateway chart's ServiceMonitor and NetworkPolicy, Argo's
-workflow defaults), and those objects are rebuilt here the way the pinned charts'
-templates build them, then validated.
+These run without the chart cache (CI's .ci/run); tests/validate/test_rendered_cluster.py checks the same
+objects as Helm renders them from the verified charts.
 """
 from __future__ import annotations
 
