@@ -6,6 +6,7 @@ the object and the field; tests/validate runs them and shows each one failing on
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -417,3 +418,46 @@ def pod_gc_problems(cluster: RenderedCluster) -> list[str]:
         return [f"{where}.deleteDelayDuration {pod_gc.get('deleteDelayDuration')} is not shorter than {shortest}'s "
                 f"`for` ({waits[shortest]:.0f} s)"]
     return []
+
+
+# -- values keys -------------------------------------------------------------------------------------------
+def _template_text(chart_dir: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in chart_dir.rglob("*")
+                     if p.suffix in (".yaml", ".yml", ".tpl", ".txt") and "templates" in p.parts)
+
+
+def _unknown_keys(values: dict, defaults: object, path: str, templates: str) -> list[str]:
+    unknown = []
+    for key, value in values.items():
+        here = f"{path}.{key}" if path else str(key)
+        if isinstance(defaults, dict) and not defaults and path:
+            continue  # a free-form map of the chart (annotations, extraEnv, ...): any key goes
+        if isinstance(defaults, dict) and key in defaults:
+            if isinstance(value, dict) and isinstance(defaults[key], dict):
+                unknown += _unknown_keys(value, defaults[key], here, templates)
+            continue
+        # Not defaulted, but a template reads it (a default the chart only documents in a comment).
+        if not re.search(rf"\.Values\.{re.escape(here)}(?![\w-])", templates):
+            unknown.append(here)
+    return unknown
+
+
+def _defaults(chart_dir: Path) -> dict:
+    path = chart_dir / "values.yaml"
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+
+def values_key_problems(chart_dir: Path, values: dict, release: str) -> list[str]:
+    """Keys of our values that the chart neither defaults in its values.yaml (for a subchart's section, the
+    subchart's) nor reads in a template: a typo or a key of another chart version, which Helm ignores silently."""
+    subcharts = {p.name: p for p in (chart_dir / "charts").iterdir()} if (chart_dir / "charts").is_dir() else {}
+    parent_defaults, parent_templates = _defaults(chart_dir), _template_text(chart_dir)
+    own = {k: v for k, v in values.items() if k not in subcharts}
+    unknown = _unknown_keys(own, parent_defaults, "", parent_templates)
+    for name, sub in subcharts.items():
+        if isinstance(values.get(name), dict):
+            # A subchart's section: its own keys, or the parent's (kube-prometheus-stack reads grafana.* too).
+            of_sub = {f"{name}.{key}" for key in _unknown_keys(values[name], _defaults(sub), "", _template_text(sub))}
+            unknown += sorted(of_sub & set(_unknown_keys({name: values[name]}, parent_defaults, "", parent_templates)))
+    return [f"{release}: values key {key} is neither in {chart_dir.name}'s values.yaml nor read by its templates"
+            for key in unknown]

@@ -276,3 +276,25 @@ def test_pods_kept_longer_than_the_alert_waits_fail(cluster, pod_gc, expected):
             obj["data"]["config"] = yaml.safe_dump(config)
     [problem] = checks.pod_gc_problems(tampered(cluster, change))
     assert expected in problem
+
+
+# -- values keys ---------------------------------------------------------------------------------------------------
+UPSTREAM = [r for r in rendered.load_releases() if ".cache" in r.chart.parts]
+
+
+@pytest.mark.parametrize("release", UPSTREAM, ids=lambda r: r.name)
+def test_every_values_key_is_one_the_pinned_chart_knows(cluster, release):
+    assert checks.values_key_problems(release.chart, rendered.release_values(release), release.key) == []
+
+
+@pytest.mark.parametrize("release_name, typo", [
+    ("kube-prometheus-stack", {"prometheus": {"prometheusSpec": {"retentionn": "1d"}}}),
+    ("kube-prometheus-stack", {"grafana": {"adminPasword": "x"}}),
+    ("seaweedfs", {"allInOne": {"s3": {"enableAuthh": True}}}),
+    ("argo-workflows", {"controller": {"workflowDefault": {}}}),
+])
+def test_a_values_key_no_template_reads_fails(cluster, release_name, typo):
+    release = next(r for r in UPSTREAM if r.name == release_name)
+    values = rendered.merge(rendered.release_values(release), typo)
+    [problem] = checks.values_key_problems(release.chart, values, release.key)
+    assert problem.startswith(f"{release.key}: values key ") and "neither in" in problem
