@@ -68,9 +68,12 @@ status: $(STAMP)
 env: $(STAMP)
 	@$(HARNESS) env $(TENANT)
 
+# E2E_SELECT narrows the run (a pytest -k expression, e.g. "test_scenarios and alice").
+E2E_SELECT ?=
 e2e: $(STAMP)
 	SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
-	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p tests.support.e2e_report
+	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)$(if $(E2E_SELECT), and ($(E2E_SELECT)))" \
+	  -p tests.support.e2e_report
 
 # The kind backend packs dashboards/kubernetes into a chart: render it again with them.
 dashboards: $(STAMP)

@@ -83,6 +83,7 @@ class KindPlatform(Platform):
         written = render.write()
         print(f"==> rendered {len(written)} tenant-derived files from platform/tenants.yaml "
               "(helmfile.yaml, k8s/tenants/, k8s/dashboards/)", flush=True)
+        cluster.ensure_charts(say=lambda line: print(line, flush=True))
         kind = cluster.KindCluster(tools)
         kind.create()
         image.build_and_load(tools, kind)
