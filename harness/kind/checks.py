@@ -145,11 +145,17 @@ def schema_problems(cluster: RenderedCluster, kubernetes_version: str = manifest
                 leaf = _deepest(error)
                 problems.append(f"{o.release}: {o.ref}: {'.'.join(map(str, leaf.absolute_path)) or '(object)'}: "
                                 f"{leaf.message[:300]}")
-        elif "." in key[0].split("/")[0] and not key[0].endswith("k8s.io/v1"):
+        elif not _built_in_group(key[0]):
             problems.append(f"{o.release}: {o.ref}: no CRD of the rendered charts serves {key[0]} {key[1]}")
         else:
             problems += [f"{o.release}: {p}" for p in manifests.validate_object(o.obj, o.template)]
     return problems
+
+
+def _built_in_group(api_version: str) -> bool:
+    """Kubernetes' own API groups: the core group, unqualified ones (apps, batch, ...) and *.k8s.io."""
+    group = api_version.rpartition("/")[0]
+    return "." not in group or group.endswith(".k8s.io")
 
 
 def _deepest(error):

@@ -12,6 +12,7 @@ is compared with it: objects that differ are listed with the reason.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import shutil
 import sys
@@ -162,7 +163,7 @@ def merge(into: dict, new: dict) -> dict:
 def release_values(release: Release) -> dict:
     merged: dict = {}
     for entry in release.values:
-        merge(merged, yaml.safe_load(Path(entry).read_text()) or {} if isinstance(entry, Path) else entry)
+        merge(merged, yaml.safe_load(Path(entry).read_text()) or {} if isinstance(entry, Path) else copy.deepcopy(entry))
     for name, value in release.sets:
         merge(merged, helm_engine.parse_set(f"{name}={value}"))
     return merged

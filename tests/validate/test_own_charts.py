@@ -57,3 +57,13 @@ def test_the_engine_takes_the_node_version_and_the_clusters_api_versions(tmp_pat
     without = helm_engine.render(chart, {}, name="c", namespace="n", kube_version="v1.30.2", api_versions=[])
     assert yaml.safe_load(with_crd["capabilities/templates/cm.yaml"])["data"] == {"kube": "v1.36.1", "monitors": "true"}
     assert yaml.safe_load(without["capabilities/templates/cm.yaml"])["data"] == {"kube": "v1.30.2", "monitors": "false"}
+
+
+def test_values_merge_like_helm_files_in_order_then_set(tmp_path):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("server: {port: 1, args: [a, b]}\nkeep: yes\n")
+    second.write_text("server: {args: [c]}\n")
+    release = rendered.Release(name="r", namespace="n", chart=tmp_path, values=(first, second, {"extra": {"x": 1}}),
+                               sets=(("server.port", 2), ("extra.y", "z")))
+    assert rendered.release_values(release) == {"server": {"port": 2, "args": ["c"]}, "keep": True,
+                                                "extra": {"x": 1, "y": "z"}}
