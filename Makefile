@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 HARNESS := $(PY) -m harness --platform $(PLATFORM)
 
 .PHONY: help install system-packages test unit integration e2e validate bench up down status env \
-        submit list get logs watch delete dashboards snapshot load image lint clean
+        submit list get logs watch delete dashboards snapshot load image lint clean charts
 
 help:
 	@grep -E '^#   ' Makefile | sed 's/^#   //'
@@ -49,6 +49,12 @@ integration: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider -q tests/validate
 
+# The pinned upstream charts of platform/charts.yaml, assembled and verified into .cache/charts (ignored by git):
+# from git mirrors (CHART_MIRRORS=<folder of <owner>+<name>/repo>) or GitHub's archive of each tag.
+CHART_MIRRORS ?=
+charts: $(STAMP)
+	$(PY) -m harness.kind.charts $(if $(CHART_MIRRORS),--mirrors $(CHART_MIRRORS),--download)
+
 bench: $(STAMP)
 	$(PY) -m load.bench
 
@@ -78,11 +84,14 @@ get logs watch delete: $(STAMP)
 
 # The scenarios against the running platform, then its report (.state/<platform>/e2e/index.html) opened in
 # headless Chromium; the report's path is the last line.
+# E2E_SELECT narrows the run (a pytest -k expression, e.g. "test_scenarios and alice").
 E2E_REPORT := .state/$(PLATFORM)/e2e
+E2E_SELECT ?=
 e2e: $(STAMP)
 	@rm -rf $(E2E_REPORT)
 	@SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
-	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p tests.support.e2e_report; status=$$?; \
+	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)$(if $(E2E_SELECT), and ($(E2E_SELECT)))" \
+	  -p tests.support.e2e_report; status=$$?; \
 	if [ -f $(E2E_REPORT)/index.html ]; then \
 	  SIMPLEPIPE_E2E_REPORT=$(E2E_REPORT) $(PY) -m pytest -p no:cacheprovider -q tests/e2e/test_report_in_browser.py \
 	    || status=1; \

@@ -15,8 +15,9 @@ from typing import Iterator
 import yaml
 
 from harness.errors import PlatformError
-from harness.kind import pins
-from harness.kind.constants import CLUSTER_NAME, HELMFILE, KIND_CONFIG, KUBE_CONTEXT, PLATFORM_DIR, VALUES_DIR
+from harness.kind import charts, pins
+from harness.kind.constants import (ARGO_FULL_CRDS, ARGO_RELEASE, CLUSTER_NAME, HELMFILE, KIND_CONFIG, KUBE_CONTEXT,
+                                    PLATFORM_DIR, VALUES_DIR)
 from harness.net import http_ok
 from simplepipe.gc import parse_duration
 
@@ -54,13 +55,12 @@ def _values(name: str) -> dict:
 
 def node_ports() -> dict[str, int]:
     """The NodePort of each published service, read from the values files that set them."""
-    stack, argo, minio = _values("kube-prometheus-stack"), _values("argo-workflows"), _values("minio")
+    stack, argo, s3 = _values("kube-prometheus-stack"), _values("argo-workflows"), _values("seaweedfs")
     return {
         "grafana": int(stack["grafana"]["service"]["nodePort"]),
         "prometheus": int(stack["prometheus"]["service"]["nodePort"]),
         "argo-server": int(argo["server"]["serviceNodePort"]),
-        "minio": int(minio["service"]["nodePort"]),
-        "minio-console": int(minio["consoleService"]["nodePort"]),
+        "s3": int(s3["allInOne"]["service"]["nodePorts"]["s3"]),
     }
 
 
@@ -77,10 +77,9 @@ def pushgateway_scrape_interval() -> float:
 
 def credentials() -> dict[str, tuple[str, str]]:
     """Demo logins of the published UIs, from the values files."""
-    stack, minio = _values("kube-prometheus-stack"), _values("minio")
+    stack = _values("kube-prometheus-stack")
     return {
         "grafana": (stack["grafana"]["adminUser"], stack["grafana"]["adminPassword"]),
-        "minio-console": (minio["rootUser"], minio["rootPassword"]),
     }
 
 
@@ -201,10 +200,33 @@ class KindCluster:
         keep = [line for line in lines[1:] if line.split()[3:4] not in (["Running"], ["Completed"])]
         return "\n".join(lines[:1] + keep) if keep else "(every pod is Running or Completed)"
 
+    def apply_argo_crds(self, timeout: float = 300) -> None:
+        """Argo's full CRDs from the verified chart, server-side (too large for client-side apply): what the
+        chart's own hook Job would download from GitHub inside the cluster (values/argo-workflows.yaml)."""
+        crds = charts.load_lock()[ARGO_RELEASE].cache_dir() / ARGO_FULL_CRDS
+        if not sorted(crds.glob("*.yaml")):
+            raise ClusterError(f"no Argo CRDs in {crds}; run `python -m harness.kind.charts`")
+        run([self.tools.get("kubectl") or "kubectl", "--context", KUBE_CONTEXT, "apply", "--server-side",
+             "--force-conflicts", "-f", str(crds)], f"apply Argo's CRDs from {crds.relative_to(crds.parents[3])}",
+            timeout=timeout)
+
     def sync(self, timeout: float = 1800) -> None:
-        """helmfile sync: every release in `needs:` order, each waited for (helmDefaults.wait)."""
+        """helmfile sync: every release in `needs:` order, each waited for (helmDefaults.wait); Argo's CRDs first."""
+        self.apply_argo_crds()
         run([self.tools["helmfile"], "--file", str(PLATFORM_DIR / HELMFILE), "--kube-context", KUBE_CONTEXT,
              "sync"], "install the charts (helmfile sync; the first run pulls every image)", timeout=timeout)
+
+
+def ensure_charts(say=print) -> None:
+    """The verified chart cache helmfile installs from: checked, and filled from GitHub where it is not."""
+    lock = charts.load_lock()
+    if not charts.verify_cache(lock):
+        say("==> chart cache verified against platform/charts.yaml")
+        return
+    say("==> assemble the pinned charts into .cache/charts (GitHub archives of their tags) and verify them")
+    problems = charts.fill(lock, charts.default_mirrors(), download=True, say=say)
+    if problems:
+        raise ClusterError("the pinned charts could not be assembled: " + "; ".join(problems))
 
 
 def kind_cluster_reachable(timeout: float = 5.0) -> tuple[bool, str]:

@@ -1,22 +1,25 @@
 """What the kind backend pins, and the checks that nothing is left floating.
 
-- Charts: every repository chart of the helmfile has an exact version (no range, no
-  `~`/`^`), equal to the one platform/charts.yaml records with the chart's appVersion.
+- Charts: every release installs either one of our charts (platform/k8s/...) or an upstream chart from the
+  verified cache, by its folder .cache/charts/<name>-<version> named in the lock (platform/charts.yaml,
+  harness/kind/charts.py); no release names a chart repository (whose contents could change under a version).
 - Node image: every node of platform/kind.yaml names a kindest/node image by tag AND
   digest; its tag is the Kubernetes version `make validate` checks built-in objects for.
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
 from harness.errors import PlatformError
-from harness.kind.constants import CHARTS_FILE, KIND_CONFIG
+from harness.kind.charts import LockedChart, load_lock
+from harness.kind.constants import CHART_CACHE, KIND_CONFIG, PLATFORM_DIR
 
-EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 NODE_IMAGE = re.compile(r"^kindest/node:v(?P<version>\d+\.\d+\.\d+)@sha256:[0-9a-f]{64}$")
+# How the helmfile (in platform/) names a cached chart.
+CACHE_PREFIX = PurePosixPath("..") / CHART_CACHE.relative_to(PLATFORM_DIR.parent).as_posix()
 
 
 class UnpinnedError(PlatformError, ValueError):
@@ -27,39 +30,38 @@ def is_local_chart(chart: str) -> bool:
     return chart.startswith(("./", "../"))
 
 
-def unpinned_charts(helmfile: dict) -> list[str]:
-    """One line per repository chart of a parsed helmfile whose version is not exact."""
+def is_cached_chart(chart: str) -> bool:
+    return PurePosixPath(chart).parent == CACHE_PREFIX
+
+
+def chart_problems(helmfile: dict, lock: dict[str, LockedChart] | None = None) -> list[str]:
+    """One line per release whose chart is neither ours nor a locked chart of the cache."""
+    lock = load_lock() if lock is None else lock
+    folders = {chart.directory_name: chart for chart in lock.values()}
     problems = []
     for release in helmfile.get("releases") or []:
-        chart = str(release.get("chart", ""))
-        if is_local_chart(chart):
-            continue
-        version = str(release.get("version", "")).strip()
-        if not EXACT_VERSION.match(version):
-            shown = f"version {version!r}" if version else "no version"
-            problems.append(f"release {release.get('name')}: chart {chart} has {shown}; pin an exact x.y.z")
+        chart, name = str(release.get("chart", "")), release.get("name")
+        if "version" in release:
+            problems.append(f"release {name}: `version:` has no effect on a chart folder; the lock "
+                            f"(platform/charts.yaml) holds the version")
+        if not is_local_chart(chart):
+            problems.append(f"release {name}: chart {chart!r} comes from a chart repository; install the "
+                            f"verified copy {CACHE_PREFIX}/<name>-<version> locked in platform/charts.yaml")
+        elif is_cached_chart(chart) and PurePosixPath(chart).name not in folders:
+            known = ", ".join(sorted(folders))
+            problems.append(f"release {name}: {chart} is no chart of platform/charts.yaml (locked: {known})")
+        elif is_cached_chart(chart) and not release.get("skipDeps"):
+            problems.append(f"release {name}: {chart} needs `skipDeps: true` (its subcharts are in the cache; "
+                            "helmfile would download them again)")
     return problems
 
 
-def recorded_charts(path: Path = CHARTS_FILE) -> dict[str, dict]:
-    """platform/charts.yaml: chart -> {version, appVersion}."""
-    return yaml.safe_load(path.read_text())
-
-
-def unrecorded_charts(helmfile: dict, charts: dict[str, dict]) -> list[str]:
-    """Repository charts whose helmfile version differs from (or is missing in) charts.yaml."""
-    problems = []
-    for release in helmfile.get("releases") or []:
-        chart = str(release.get("chart", ""))
-        if is_local_chart(chart):
-            continue
-        recorded = charts.get(chart)
-        if recorded is None:
-            problems.append(f"release {release.get('name')}: {chart} is not in {CHARTS_FILE.name}")
-        elif str(recorded["version"]) != str(release.get("version")):
-            problems.append(f"release {release.get('name')}: {chart} {release.get('version')} in the helmfile, "
-                            f"{recorded['version']} in {CHARTS_FILE.name}")
-    return problems
+def release_chart(helmfile: dict, release_name: str, lock: dict[str, LockedChart] | None = None) -> LockedChart:
+    """The locked chart a release installs."""
+    lock = load_lock() if lock is None else lock
+    folders = {chart.directory_name: chart for chart in lock.values()}
+    release = next(r for r in helmfile["releases"] if r["name"] == release_name)
+    return folders[PurePosixPath(release["chart"]).name]
 
 
 def node_image_problems(kind_config: dict) -> list[str]:

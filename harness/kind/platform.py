@@ -30,7 +30,7 @@ from harness.waiting import NotYet, WaitTimeout, wait_until
 from harness.workflow_view import display_name
 from harness.workflows import WorkflowRun
 
-PLATFORM_NAMESPACES = (MONITORING_NAMESPACE, "argo", "minio")
+PLATFORM_NAMESPACES = (MONITORING_NAMESPACE, "argo", "seaweedfs")
 STATE_DIR = REPO_ROOT / ".state" / "kind"
 
 
@@ -79,6 +79,7 @@ class KindPlatform(Platform):
         written = render.write()
         print(f"==> rendered {len(written)} tenant-derived files from platform/tenants.yaml "
               "(helmfile.yaml, k8s/tenants/, k8s/dashboards/)", flush=True)
+        cluster.ensure_charts(say=lambda line: print(line, flush=True))
         kind = cluster.KindCluster(tools)
         kind.create()
         image.build_and_load(tools, kind)
@@ -169,10 +170,10 @@ class KindPlatform(Platform):
         return f"http://{HOST}:{tenant.local_port}"
 
     def artifact_env(self, tenant: Tenant) -> dict[str, str]:
-        # MinIO's S3 NodePort on this machine, with the tenant's own MinIO user (its policy: its bucket only).
-        # MinIO runs without a configured region and accepts any; AWS tools need one.
+        # SeaweedFS' S3 NodePort on this machine, with the tenant's own identity (its bucket only).
+        # SeaweedFS accepts any region; AWS tools need one.
         return {"AWS_ACCESS_KEY_ID": tenant.s3_access_key, "AWS_SECRET_ACCESS_KEY": tenant.s3_secret_key,
-                "AWS_ENDPOINT_URL": cluster.service_urls()["minio"], "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": cluster.service_urls()["s3"], "AWS_DEFAULT_REGION": "us-east-1",
                 "SIMPLEPIPE_ARTIFACT_BUCKET": tenant.artifact_bucket}
 
     def env_notes(self, tenant: Tenant) -> list[str]:

@@ -132,9 +132,45 @@ def missing(names: tuple[str, ...] = tuple(TOOLS)) -> list[str]:
     return [line for line in map(problem, names) if line is not None]
 
 
+# What `make e2e PLATFORM=kind` shells out to beyond the cluster tools (and the venv's own): the load smoke's
+# ceiling runs wrk (load/ceiling.py). The Makefile installs no system package for PLATFORM=kind.
+E2E_TOOLS = {"wrk": "Debian/Ubuntu: `sudo apt-get install wrk` (load/ceiling.py measures the push ceiling with it)"}
+VENV_TOOLS = ("kubectl", "locust")
+
+
+def e2e_missing() -> list[str]:
+    """One line per tool `make e2e PLATFORM=kind` needs that is not there (the cluster tools included)."""
+    lines = missing()
+    lines += [f"{name}: not found on PATH; {how}" for name, how in E2E_TOOLS.items() if shutil.which(name) is None]
+    lines += [f"{name}: not in .venv/bin; run `make install PLATFORM=kind`" for name in VENV_TOOLS
+              if not (REPO_ROOT / ".venv" / "bin" / name).exists()]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m harness.kind.prerequisites [--e2e]`: every missing tool, one line each; exit 1 if any."""
+    import argparse  # reason: the CLI only
+
+    parser = argparse.ArgumentParser(prog="python -m harness.kind.prerequisites", description=main.__doc__)
+    parser.add_argument("--e2e", action="store_true", help="also what `make e2e PLATFORM=kind` shells out to")
+    args = parser.parse_args(argv)
+    lines = e2e_missing() if args.e2e else missing()
+    for line in lines:
+        print(line)
+    if not lines:
+        print("every tool is there: " + ", ".join([*TOOLS, *(E2E_TOOLS if args.e2e else ())]))
+    return 1 if lines else 0
+
+
 def require(names: tuple[str, ...] = tuple(TOOLS)) -> dict[str, str]:
     """Paths of the named tools; raises MissingToolsError listing every problem at once."""
     problems = missing(names)
     if problems:
         raise MissingToolsError("the kind platform needs:\n  " + "\n  ".join(problems))
     return {name: find(name) for name in names}  # type: ignore[misc]
+
+
+if __name__ == "__main__":
+    import sys  # reason: the CLI only
+
+    sys.exit(main())

@@ -146,7 +146,7 @@ def tenant_overlay(tenant: Tenant) -> dict[str, str]:
                 "name": "simplepipe-credentials",
                 "literals": [f"username={tenant.username}", f"password={tenant.password}"],
             },
-            # The tenant's own S3 keys, named by its artifact-repositories ConfigMap (never MinIO's root keys).
+            # The tenant's own S3 keys, named by its artifact-repositories ConfigMap (never the administrator's).
             {"name": artifacts.SECRET, "literals": artifacts.secret_literals(tenant)},
         ],
     }
@@ -301,12 +301,12 @@ def helmfile(tenants: list[Tenant], base_text: str) -> str:
     )
 
 
-def minio_tenant_values_file(tenants: list[Tenant]) -> str:
-    """platform/values/minio-tenants.yaml: each tenant's bucket, policy and user (harness/kind/artifacts.py)."""
+def seaweedfs_tenant_values_file(tenants: list[Tenant]) -> str:
+    """platform/values/seaweedfs-tenants.yaml: each tenant's bucket (harness/kind/artifacts.py)."""
     problems = [problem for tenant in tenants for problem in artifacts.key_problems(tenant)]
     if problems:
         raise RenderError(f"{TENANTS_FILE_NAME}: {problems[0]}")
-    return GENERATED + dump(artifacts.minio_tenant_values(tenants))
+    return GENERATED + dump(artifacts.seaweedfs_tenant_values(tenants))
 
 
 @dataclass(frozen=True)
@@ -343,7 +343,8 @@ def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DI
                 files[(TENANTS_DIR / tenant.name / name).as_posix()] = text
     files.update(dashboards_chart(kustomize(DASHBOARDS_KUSTOMIZATION)))
     files[HELMFILE] = helmfile(tenants, (platform_dir / HELMFILE_BASE).read_text())
-    files[artifacts.MINIO_TENANT_VALUES] = minio_tenant_values_file(tenants)
+    files[artifacts.SEAWEEDFS_TENANT_VALUES] = seaweedfs_tenant_values_file(tenants)
+    files.update(artifacts.identities_chart(tenants))
     files.update(argo_network_chart(kustomize(platform_dir / ARGO_NETWORK)))
     files.update(alerts.administrator_chart())
     return Rendering(files)

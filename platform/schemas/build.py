@@ -170,22 +170,24 @@ def build_prometheus_operator() -> None:
 _CRD_FILES = {
     "AlertmanagerConfig": ("alertmanagerconfig.json", "monitoring.coreos.com_alertmanagerconfigs.yaml"),
     "Alertmanager": ("alertmanager.json", "monitoring.coreos.com_alertmanagers.yaml"),
+    "ServiceMonitor": ("servicemonitor.json", "monitoring.coreos.com_servicemonitors.yaml"),
+    "PrometheusRule": ("prometheusrule.json", "monitoring.coreos.com_prometheusrules.yaml"),
 }
 
 
 def build_crd(version: str, crd_yaml: Path) -> None:
-    """The schema of a CRD's served version, from the CRD manifest itself (prometheus-operator's)."""
+    """The schema of a CRD's served version, from the CRD manifest itself (prometheus-operator's), with the
+    transform `make validate` applies to the CRDs the rendered charts install (harness/kind/crd_schemas.py)."""
+    from harness.kind import crd_schemas  # the installed project (make install); used by maintainers only
+
     loader = type("CrdLoader", (yaml.SafeLoader,), {})
     # PyYAML reads a bare `=` (the matchType enum) as YAML 1.1's value tag; it is the string "=".
     loader.add_constructor("tag:yaml.org,2002:value", lambda load, node: load.construct_scalar(node))
     crd = yaml.load(crd_yaml.read_text(), Loader=loader)  # noqa: S506 - a SafeLoader subclass
-    kind, group = crd["spec"]["names"]["kind"], crd["spec"]["group"]
-    [served] = [v for v in crd["spec"]["versions"] if v.get("served")]
-    schema = _strict(served["schema"]["openAPIV3Schema"])
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    api_version = f"{group}/{served['name']}"
+    kind = crd["spec"]["names"]["kind"]
+    [(api_version, _)] = crd_schemas.served_versions(crd)
     schema_file, crd_file = _CRD_FILES[kind]
-    _write(schema_file[: -len(".json")], _finish(schema, api_version, kind))
+    _write(schema_file[: -len(".json")], crd_schemas.from_crd(crd, api_version))
     _record({schema_file: {"project": "prometheus-operator/prometheus-operator", "version": version,
                            "path": f"example/prometheus-operator-crd/{crd_file}", "kind": f"{api_version} {kind}"}})
 

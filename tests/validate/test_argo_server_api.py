@@ -10,7 +10,7 @@ import re
 import pytest
 
 from harness.kind import render
-from tests.support import manifests
+from harness.kind import manifests
 from harness.kind.argo_server import KUBERNETES_ACCESS, OPERATIONS, ArgoServer, Request
 from harness.kind.constants import SCHEMAS_DIR, TENANT_SERVICE_ACCOUNT
 from harness.paths import REPO_ROOT

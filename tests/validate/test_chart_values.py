@@ -1,9 +1,7 @@
-"""What our values put verbatim into the charts' objects is schema-valid.
+"""What our values put verbatim into the charts' objects is schema-valid, and the values the platform relies on.
 
-helm cannot run here, so the charts are not rendered; but these values are copied
-as-is into objects (the Pushgateway chart's ServiceMonitor and NetworkPolicy, Argo's
-workflow defaults), and those objects are rebuilt here the way the pinned charts'
-templates build them, then validated.
+These run without the chart cache (CI's .ci/run); tests/validate/test_rendered_cluster.py checks the same
+objects as Helm renders them from the verified charts.
 """
 from __future__ import annotations
 
@@ -12,7 +10,7 @@ import yaml
 
 from harness.kind import constants, pins
 from harness.tenants import load_tenants
-from tests.support import manifests
+from harness.kind import manifests
 
 
 def _helmfile_release(rendering, name: str) -> dict:
@@ -95,11 +93,9 @@ def test_argo_has_no_default_artifact_repository_with_shared_keys():
     assert "artifactRepositoryRef" not in values  # would create ConfigMaps in `argo` itself
 
 
-def _chart_version(rendering, chart: str) -> tuple[int, ...]:
+def _chart_version(rendering, release: str) -> tuple[int, ...]:
     helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
-    versions = {str(r["version"]) for r in helmfile["releases"] if r["chart"] == chart}
-    assert len(versions) == 1, f"{chart}: one pinned version expected, got {versions}"
-    return tuple(int(part) for part in versions.pop().split("."))
+    return tuple(int(part) for part in pins.release_chart(helmfile, release).version.split("."))
 
 
 @pytest.mark.parametrize("tenant", load_tenants(), ids=lambda t: t.name)
@@ -108,7 +104,7 @@ def test_pushgateway_scrape_gets_the_gateways_own_basic_auth(rendering, tenant):
     # (user/password) into serviceMonitor.namespace from the FIRST basicAuthUsers entry
     # and references it in the ServiceMonitor; older charts scrape without credentials
     # (401). The chart bcrypts the password itself, so it must be the plain one.
-    assert _chart_version(rendering, "prometheus-community/prometheus-pushgateway") >= (3, 1, 0)
+    assert _chart_version(rendering, f"pushgateway-{tenant.name}") >= (3, 1, 0)
     values = _merged_values(_helmfile_release(rendering, f"pushgateway-{tenant.name}"))
     assert values["serviceMonitor"]["enabled"] is True
     assert not values["serviceMonitor"].get("basicAuth"), "would replace the chart's generated scrape Secret"
@@ -132,23 +128,3 @@ def test_argo_workflows_relies_on_tenant_rbac_not_the_charts():
     assert not values["server"].get("authMode"), "deprecated single mode, also rendered by the chart"
     # Also the steps' main containers' default: the locally loaded Simplepipe image must not be pulled.
     assert values["images"]["pullPolicy"] == "IfNotPresent"
-
-
-def test_minio_node_port_services_reach_the_container_ports():
-    # minio chart: with type NodePort and a nodePort, the Service template omits
-    # targetPort, which then defaults to `port`; the container listens on
-    # minioAPIPort/minioConsolePort (chart defaults "9000"/"9001", not overridden here).
-    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "minio.yaml").read_text())
-    assert str(values["service"]["port"]) == str(values.get("minioAPIPort", "9000"))
-    assert str(values["consoleService"]["port"]) == str(values.get("minioConsolePort", "9001"))
-    assert values["mode"] == "standalone"
-    assert values["users"] == []  # no default `console` user with a well-known password
-
-
-def test_minio_images_are_the_charts_own_tags_pinned_by_digest():
-    values = yaml.safe_load((constants.PLATFORM_DIR / "values" / "minio.yaml").read_text())
-    app_version = pins.recorded_charts()["minio/minio"]["appVersion"]
-    for key in ("image", "mcImage"):
-        tag, _, digest = str(values[key]["tag"]).partition("@sha256:")
-        assert tag.startswith("RELEASE.") and len(digest) == 64, f"{key}: want <tag>@sha256:<digest>"
-    assert values["image"]["tag"].startswith(app_version + "@")

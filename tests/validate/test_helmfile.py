@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from harness.kind import cluster, constants, render
+from harness.kind import charts, cluster, constants, pins, render
 
 
 @pytest.fixture(scope="module")
@@ -12,24 +12,14 @@ def helmfile(rendering) -> dict:
     return yaml.safe_load(rendering.files[constants.HELMFILE])
 
 
-def _is_local(chart: str) -> bool:
-    return chart.startswith("./") or chart.startswith("../")
-
-
-def test_every_repository_chart_comes_from_a_declared_repository(helmfile):
-    repositories = {repo["name"] for repo in helmfile["repositories"]}
+def test_every_local_chart_is_ours_or_a_locked_upstream_chart(helmfile, rendering):
+    lock = {chart.directory_name for chart in charts.load_lock().values()}
     for release in helmfile["releases"]:
         chart = release["chart"]
-        if _is_local(chart):
-            continue
-        assert chart.split("/")[0] in repositories, f"{release['name']}: unknown repository in {chart}"
-
-
-def test_every_local_chart_exists_in_the_rendering(helmfile, rendering):
-    for release in helmfile["releases"]:
-        if _is_local(release["chart"]):
-            chart_yaml = f"{release['chart'][2:]}/Chart.yaml"
-            assert chart_yaml in rendering.files, f"{release['name']}: no chart at {release['chart']}"
+        if pins.is_cached_chart(chart):
+            assert chart.rsplit("/", 1)[1] in lock, f"{release['name']}: {chart} is not locked"
+        else:
+            assert f"{chart[2:]}/Chart.yaml" in rendering.files, f"{release['name']}: no chart at {chart}"
 
 
 def test_every_needs_names_a_release(helmfile):
@@ -45,7 +35,7 @@ def test_needs_order_crds_and_services_first(helmfile):
         if name.startswith("pushgateway-"):
             assert "monitoring/kube-prometheus-stack" in wanted  # ServiceMonitor CRD
             assert f"simplepipe/tenant-{name[len('pushgateway-'):]}" in wanted  # namespace
-    assert "minio/minio" in needs["argo-workflows"]  # default artifact repository
+    assert "seaweedfs/seaweedfs" in needs["argo-workflows"]  # default artifact repository
     assert "monitoring/kube-prometheus-stack" in needs["simplepipe-dashboards"]  # PrometheusRule CRD
 
 

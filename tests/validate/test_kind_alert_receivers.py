@@ -25,7 +25,7 @@ from harness.net import HOST, free_port
 from harness.processes import ChildProcess, stop_all
 from harness.tenants import Tenant, load_tenants
 from harness.waiting import wait_until
-from tests.support import manifests
+from harness.kind import manifests
 
 VALUES = yaml.safe_load((constants.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
 

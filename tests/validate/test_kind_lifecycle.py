@@ -110,3 +110,23 @@ def test_pods_not_running_goes_through_pytest_kinds_kubectl(scratch):
     assert lines[0].startswith("NAMESPACE") and "alice wf-1 0/2 ImagePullBackOff" in lines
     assert not any("Running" in line or "Completed" in line for line in lines)
     assert f"context={constants.KUBE_CONTEXT} kubeconfig={scratch / 'kube' / 'config'}" in lines
+
+
+def test_sync_applies_argos_crds_from_the_verified_chart_before_helmfile(scratch):
+    from harness.kind import charts
+
+    if not charts.cache_present():
+        pytest.skip("no chart cache (.cache/charts): `make charts` assembles it from GitHub or git mirrors")
+    calls = scratch / "calls.txt"
+    tools = {}
+    for name in ("kubectl", "helmfile"):
+        tool = scratch / name
+        tool.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {calls}\n")
+        tool.chmod(0o755)
+        tools[name] = str(tool)
+    kind_path, _ = _fake_kind(scratch)
+    cluster.KindCluster({"kind": kind_path, **tools}).sync()
+    kubectl, helmfile = calls.read_text().splitlines()
+    crds = charts.load_lock()[constants.ARGO_RELEASE].cache_dir() / constants.ARGO_FULL_CRDS
+    assert kubectl == f"kubectl --context {constants.KUBE_CONTEXT} apply --server-side --force-conflicts -f {crds}"
+    assert helmfile.startswith("helmfile --file") and helmfile.endswith("sync")

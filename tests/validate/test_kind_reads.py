@@ -7,7 +7,7 @@ import pytest
 
 from harness.kind import constants, reads
 from harness.tenants import Tenant, load_tenants
-from tests.support import manifests
+from harness.kind import manifests
 
 TENANTS = load_tenants()
 

@@ -7,9 +7,9 @@ import copy
 import pytest
 import yaml
 
-from harness.kind import constants, pins
+from harness.kind import charts, constants, pins
 from harness.paths import REPO_ROOT
-from tests.support import manifests
+from harness.kind import manifests
 
 SCHEMA_SOURCES = yaml.safe_load((REPO_ROOT / "platform" / "schemas" / "sources.yaml").read_text())
 SCENARIO = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))[0]
@@ -25,26 +25,23 @@ def kind_config() -> dict:
     return yaml.safe_load(constants.KIND_CONFIG.read_text())
 
 
-def test_every_repository_chart_is_pinned_and_recorded(helmfile):
-    assert pins.unpinned_charts(helmfile) == []
-    assert pins.unrecorded_charts(helmfile, pins.recorded_charts()) == []
+def test_every_release_installs_our_chart_or_a_locked_cached_one(helmfile):
+    assert pins.chart_problems(helmfile) == []
+    cached = [r["name"] for r in helmfile["releases"] if pins.is_cached_chart(r["chart"])]
+    assert {"kube-prometheus-stack", "argo-workflows", "seaweedfs", "pushgateway-alice"} <= set(cached)
 
 
-@pytest.mark.parametrize("version", [">=1.0", "~1.0.18", "^1.0.0", "1.0", "1.0.x", ""])
-def test_a_chart_version_range_is_refused(helmfile, version):
+@pytest.mark.parametrize("tamper, expected", [
+    (lambda r: r.update(chart="argo/argo-workflows"), "comes from a chart repository"),
+    (lambda r: r.update(chart="../.cache/charts/argo-workflows-1.0.19"), "is no chart of platform/charts.yaml"),
+    (lambda r: r.update(version="~1.0.18"), "`version:` has no effect"),
+    (lambda r: r.pop("skipDeps"), "needs `skipDeps: true`"),
+], ids=["repository", "unlocked-version", "version-range", "dependency-build"])
+def test_a_release_outside_the_lock_is_refused(helmfile, tamper, expected):
     floating = copy.deepcopy(helmfile)
-    release = next(r for r in floating["releases"] if r["chart"] == "argo/argo-workflows")
-    release["version"] = version
-    problems = pins.unpinned_charts(floating)
-    assert len(problems) == 1 and "argo-workflows" in problems[0] and "pin an exact" in problems[0]
-
-
-def test_a_chart_bumped_without_its_record_is_refused(helmfile):
-    bumped = copy.deepcopy(helmfile)
-    next(r for r in bumped["releases"] if r["chart"] == "argo/argo-workflows")["version"] = "1.0.19"
-    assert pins.unpinned_charts(bumped) == []
-    [problem] = pins.unrecorded_charts(bumped, pins.recorded_charts())
-    assert "1.0.19 in the helmfile" in problem
+    tamper(next(r for r in floating["releases"] if r["name"] == "argo-workflows"))
+    problems = pins.chart_problems(floating)
+    assert len(problems) == 1 and "release argo-workflows" in problems[0] and expected in problems[0]
 
 
 def test_node_image_is_pinned_by_digest(kind_config):
@@ -68,14 +65,14 @@ def test_an_unpinned_node_image_is_refused(kind_config, image, tmp_path):
 
 
 def test_argo_schema_is_from_the_argo_version_the_chart_deploys():
-    deployed = pins.recorded_charts()["argo/argo-workflows"]["appVersion"]
+    deployed = charts.load_lock()["argo-workflows"].app_version
     for schema in ("workflow.json", "workflowtemplate.json", "argo-server-api.json"):
         assert SCHEMA_SOURCES[schema]["project"] == "argoproj/argo-workflows"
         assert SCHEMA_SOURCES[schema]["version"] == deployed, f"{schema}: rebuild it (platform/schemas/build.py)"
 
 
 def test_monitoring_schemas_are_from_the_operator_the_chart_deploys():
-    deployed = pins.recorded_charts()["prometheus-community/kube-prometheus-stack"]["appVersion"]
+    deployed = charts.load_lock()["kube-prometheus-stack"].app_version
     for schema in ("servicemonitor.json", "prometheusrule.json", "alertmanagerconfig.json", "alertmanager.json"):
         assert SCHEMA_SOURCES[schema]["version"] == deployed
 

@@ -1,15 +1,17 @@
-"""Per-tenant artifacts and submission on kind: MinIO users/policies, Argo repositories, the Argo server."""
+"""Per-tenant artifacts and submission on kind: SeaweedFS identities and buckets, Argo repositories, the Argo server."""
 from __future__ import annotations
 
 import base64
 import copy
+import json
 
 import pytest
 import yaml
 
+from harness import s3_identities
 from harness.kind import artifacts, constants, render
 from harness.tenants import load_tenants
-from tests.support import manifests
+from harness.kind import manifests
 
 TENANTS = load_tenants()
 
@@ -19,70 +21,66 @@ def _tenant_objects(rendering, tenant) -> dict[tuple[str, str], dict]:
     return {(o["kind"], o["metadata"]["name"]): o for o in manifests.load_documents(text)}
 
 
-def _minio_values(rendering) -> dict:
-    """The MinIO release's values as Helm merges its files (later file's lists replace earlier ones)."""
-    helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
-    release = next(r for r in helmfile["releases"] if r["name"] == "minio")
-    merged: dict = {}
-    for entry in release["values"]:
-        text = rendering.files.get(entry) or (constants.PLATFORM_DIR / entry).read_text()
-        merged.update(yaml.safe_load(text))
-    return merged
+def _identities(rendering) -> dict:
+    """The S3 identities the seaweedfs pod loads: the `s3-identities` release's Secret, as rendered."""
+    text = rendering.files[f"{constants.S3_IDENTITIES_CHART.as_posix()}/templates/manifests.yaml"]
+    [secret] = manifests.load_documents(text)
+    return json.loads(secret["stringData"][artifacts.IDENTITIES_SECRET_KEY])
+
+
+def _buckets(rendering) -> list[str]:
+    values = yaml.safe_load(rendering.files[artifacts.SEAWEEDFS_TENANT_VALUES])
+    return [b["name"] for b in values["allInOne"]["s3"]["createBuckets"]]
 
 
 def test_two_tenants_at_least():
     assert len(TENANTS) >= 2, "isolation checks need two tenants"
 
 
-def test_minio_release_gets_one_bucket_policy_and_user_per_tenant(rendering):
-    values = _minio_values(rendering)
-    assert [b["name"] for b in values["buckets"]] == [t.artifact_bucket for t in TENANTS]
-    assert {u["accessKey"]: u["secretKey"] for u in values["users"]} == {
-        t.s3_access_key: t.s3_secret_key for t in TENANTS}
-    assert len({p["name"] for p in values["policies"]}) == len(TENANTS)
+def test_seaweedfs_gets_one_bucket_and_identity_per_tenant(rendering):
+    assert _buckets(rendering) == [t.artifact_bucket for t in TENANTS]
+    keys = {c["accessKey"]: c["secretKey"] for i in _identities(rendering)["identities"] for c in i["credentials"]}
+    assert {t.s3_access_key: t.s3_secret_key for t in TENANTS}.items() <= keys.items()
+    helmfile = yaml.safe_load(rendering.files[constants.HELMFILE])
+    release = next(r for r in helmfile["releases"] if r["name"] == "seaweedfs")
+    assert release["values"] == ["values/seaweedfs.yaml", artifacts.SEAWEEDFS_TENANT_VALUES]
+    assert "seaweedfs/s3-identities" in release["needs"]
 
 
-def test_each_tenants_policy_names_only_its_own_bucket(rendering):
-    values = _minio_values(rendering)
-    assert artifacts.policy_problems(values, TENANTS) == []
-    policies = {p["name"]: p for p in values["policies"]}
+def test_each_tenants_identity_reaches_only_its_own_bucket(rendering):
+    config = _identities(rendering)
+    assert s3_identities.identity_problems(config, TENANTS) == []
     for tenant in TENANTS:
-        user = next(u for u in values["users"] if u["accessKey"] == tenant.s3_access_key)
-        resources = {r for s in policies[user["policy"]]["statements"] for r in s["resources"]}
-        assert resources == {f"arn:aws:s3:::{tenant.artifact_bucket}", f"arn:aws:s3:::{tenant.artifact_bucket}/*"}
+        [identity] = [i for i in config["identities"] if i["name"] == f"tenant-{tenant.name}"]
+        assert {a.split(":", 1)[1] for a in identity["actions"]} == {tenant.artifact_bucket}
 
 
-def test_a_policy_granting_another_tenants_bucket_fails_the_check(rendering):
+@pytest.mark.parametrize("tamper", ["other-bucket", "unscoped", "admin", "missing"])
+def test_an_identity_reaching_beyond_the_tenants_bucket_fails_the_check(rendering, tamper):
     alice, bob = TENANTS[0], TENANTS[1]
-    values = copy.deepcopy(_minio_values(rendering))
-    policy = next(p for p in values["policies"] if p["name"] == artifacts.policy_name(alice))
-    policy["statements"][0]["resources"].append(f"arn:aws:s3:::{bob.artifact_bucket}/*")
-    problems = artifacts.policy_problems(values, TENANTS)
-    assert len(problems) == 1
-    assert alice.name in problems[0] and bob.artifact_bucket in problems[0]
-
-
-@pytest.mark.parametrize("tamper", ["wildcard-bucket", "builtin-policy", "other-tenants-policy", "s3-star"])
-def test_other_ways_to_widen_a_tenants_keys_fail_the_check(rendering, tamper):
-    alice, bob = TENANTS[0], TENANTS[1]
-    values = copy.deepcopy(_minio_values(rendering))
-    user = next(u for u in values["users"] if u["accessKey"] == alice.s3_access_key)
-    policy = next(p for p in values["policies"] if p["name"] == user["policy"])
-    if tamper == "wildcard-bucket":
-        policy["statements"][0]["resources"] = ["arn:aws:s3:::argo-artifacts-*/*"]
-    elif tamper == "builtin-policy":
-        user["policy"] = "readwrite"
-    elif tamper == "other-tenants-policy":
-        user["policy"] = artifacts.policy_name(bob)
+    config = copy.deepcopy(_identities(rendering))
+    [identity] = [i for i in config["identities"] if i["name"] == f"tenant-{alice.name}"]
+    if tamper == "other-bucket":
+        identity["actions"].append(f"Read:{bob.artifact_bucket}")
+    elif tamper == "unscoped":
+        identity["actions"].append("Write")
+    elif tamper == "admin":
+        identity["actions"].append("Admin")
     else:
-        policy["statements"][0]["actions"] = ["s3:*"]
-    assert artifacts.policy_problems(values, TENANTS) != []
+        config["identities"].remove(identity)
+    problems = s3_identities.identity_problems(config, TENANTS)
+    assert len(problems) == 1 and f"tenant {alice.name}" in problems[0]
+
+
+def test_the_same_identity_model_as_the_local_backend(rendering):
+    # The local backend's -s3.config lists the same actions per tenant (harness/local/seaweedfs.py).
+    from harness.local import seaweedfs as local_seaweedfs
+    assert tuple(local_seaweedfs.TENANT_ACTIONS) == s3_identities.TENANT_ACTIONS
 
 
 @pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
-def test_no_tenant_namespace_holds_the_minio_root_credentials(rendering, tenant):
-    minio = yaml.safe_load(artifacts.MINIO_VALUES.read_text())
-    root = {str(minio["rootUser"]), str(minio["rootPassword"])}
+def test_no_tenant_namespace_holds_the_administrators_s3_keys(rendering, tenant):
+    root = set(artifacts.ADMINISTRATOR_KEYS)
     for (kind, name), obj in _tenant_objects(rendering, tenant).items():
         if kind == "Secret":
             values = {base64.b64decode(v).decode() for v in obj.get("data", {}).values()}
@@ -91,7 +89,7 @@ def test_no_tenant_namespace_holds_the_minio_root_credentials(rendering, tenant)
             values = {line.split(":", 1)[-1].strip() for v in obj.get("data", {}).values() for line in v.splitlines()}
         else:
             continue
-        assert not values & root, f"{kind}/{name} in {tenant.namespace} holds MinIO root credentials"
+        assert not values & root, f"{kind}/{name} in {tenant.namespace} holds the administrator's S3 keys"
 
 
 @pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
@@ -102,14 +100,14 @@ def test_each_tenants_artifact_repository_names_its_own_bucket_and_secret(render
     key = config["metadata"]["annotations"][artifacts.DEFAULT_REPOSITORY_ANNOTATION]
     s3 = yaml.safe_load(config["data"][key])["s3"]
     assert s3["bucket"] == tenant.artifact_bucket
-    assert s3["endpoint"] == artifacts.minio_endpoint()
+    assert s3["endpoint"] == artifacts.s3_endpoint()
     secret = objects[("Secret", s3["accessKeySecret"]["name"])]
     assert s3["secretKeySecret"]["name"] == secret["metadata"]["name"]
     data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
     assert data[s3["accessKeySecret"]["key"]] == tenant.s3_access_key
     assert data[s3["secretKeySecret"]["key"]] == tenant.s3_secret_key
-    # The keys are a MinIO user whose policy is the tenant's own (checked above).
-    assert tenant.s3_access_key in {u["accessKey"] for u in _minio_values(rendering)["users"]}
+    # The keys are an S3 identity limited to the tenant's bucket (checked above).
+    assert s3_identities.identity_problems(_identities(rendering), [tenant]) == []
     assert manifests.validate_object(config, "artifact-repositories") == []
     assert manifests.validate_object(secret, "argo-artifacts-s3") == []
 
@@ -156,17 +154,17 @@ def test_argo_namespace_admits_only_the_servers_port(rendering):
 
 
 @pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
-def test_make_env_on_kind_gives_the_tenants_own_minio_user_and_bucket(rendering, tenant):
+def test_make_env_on_kind_gives_the_tenants_own_s3_identity_and_bucket(rendering, tenant):
     from harness.kind import cluster
     from harness.kind.platform import KindPlatform
     env = KindPlatform(tenants=TENANTS).tenant_env(tenant)
-    values = _minio_values(rendering)
-    user = next(u for u in values["users"] if u["accessKey"] == env["AWS_ACCESS_KEY_ID"])
-    assert (user["secretKey"], user["policy"]) == (env["AWS_SECRET_ACCESS_KEY"], artifacts.policy_name(tenant))
+    [identity] = [i for i in _identities(rendering)["identities"]
+                  if {"accessKey": env["AWS_ACCESS_KEY_ID"], "secretKey": env["AWS_SECRET_ACCESS_KEY"]}
+                  in i["credentials"]]
+    assert identity["name"] == f"tenant-{tenant.name}"
     assert env["SIMPLEPIPE_ARTIFACT_BUCKET"] == tenant.artifact_bucket
-    assert env["AWS_ENDPOINT_URL"] == cluster.service_urls()["minio"]
-    minio = yaml.safe_load(artifacts.MINIO_VALUES.read_text())
-    assert minio["rootPassword"] not in env.values()
+    assert env["AWS_ENDPOINT_URL"] == cluster.service_urls()["s3"]
+    assert artifacts.ADMINISTRATOR_KEYS[1] not in env.values()
 
 
 @pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
@@ -195,11 +193,11 @@ def test_a_tenants_tokens_reach_only_its_own_namespace(rendering, tenant):
     ("carol-artifacts", "has space; rm -rf", "s3.secret_key"),
     ("{{ .Values }}", "long-enough-secret", "s3.access_key"),
 ])
-def test_keys_minio_or_its_user_job_would_refuse_stop_the_rendering(access_key, secret_key, field):
+def test_keys_seaweedfs_would_refuse_or_mangle_stop_the_rendering(access_key, secret_key, field):
     from harness.tenants import Tenant
     carol = Tenant(name="carol", namespace="carol", username="carol", password="carol-demo-password",
                    local_port=19199, s3_access_key=access_key, s3_secret_key=secret_key)
     with pytest.raises(render.RenderError) as raised:
-        render.minio_tenant_values_file([*TENANTS, carol])
+        render.seaweedfs_tenant_values_file([*TENANTS, carol])
     assert "tenant carol" in str(raised.value) and field in str(raised.value)
     assert "rm -rf" not in str(raised.value), "a key is never printed"

@@ -1,0 +1,94 @@
+"""The connections the platform needs and the ones its tenancy forbids, as data (harness/kind/reachability.py
+decides them on the rendered cluster; `python -m harness.kind.network_flows` prints the table).
+
+Add an expectation by adding a Flow: source and destination are "<namespace>/<workload>" (a rendered
+workload, a pod the operator or Argo makes, see checks.runtime_objects) or "node".
+"""
+from __future__ import annotations
+
+import sys
+
+from harness.kind import alerts, artifacts, reads
+from harness.kind.constants import ALERT_RECEIVER_PORT, ARGO_NAMESPACE, MONITORING_NAMESPACE, PUSHGATEWAY_PORT
+from harness.kind.reachability import Flow
+from harness.tenants import Tenant, load_tenants
+
+STEP = "<workflow step>"
+PROMETHEUS = f"{MONITORING_NAMESPACE}/prometheus-kube-prometheus-stack-prometheus"
+ALERTMANAGER = f"{MONITORING_NAMESPACE}/alertmanager-kube-prometheus-stack-alertmanager"
+GRAFANA = f"{MONITORING_NAMESPACE}/kube-prometheus-stack-grafana"
+S3 = f"{artifacts.S3_NAMESPACE}/seaweedfs-all-in-one"
+ARGO_SERVER, ARGO_SERVER_PORT = f"{ARGO_NAMESPACE}/argo-workflows-server", 2746
+ARGO_CONTROLLER, ARGO_CONTROLLER_METRICS_PORT = f"{ARGO_NAMESPACE}/argo-workflows-workflow-controller", 9090
+PROMETHEUS_PORT = 9090
+
+
+def _step(tenant: Tenant) -> str:
+    return f"{tenant.namespace}/{STEP}"
+
+
+def _gateway(tenant: Tenant) -> str:
+    return f"{tenant.namespace}/{tenant.pushgateway_name}"
+
+
+def required(tenants: list[Tenant]) -> list[Flow]:
+    """What the e2e scenarios and the platform itself need."""
+    flows = [Flow(f"{MONITORING_NAMESPACE}/{reads.read_proxy_name(t)}", PROMETHEUS, PROMETHEUS_PORT, True,
+                  f"{t.name}'s read proxy queries Prometheus") for t in tenants[:1]]
+    flows += [Flow(ALERTMANAGER, f"{MONITORING_NAMESPACE}/{alerts.NAME}", ALERT_RECEIVER_PORT, True,
+                   "Alertmanager notifies the administrator's receiver"),
+              Flow("node", ARGO_SERVER, ARGO_SERVER_PORT, True, "the Argo UI/API through its NodePort")]
+    for t in tenants:
+        flows += [
+            Flow(PROMETHEUS, _gateway(t), PUSHGATEWAY_PORT, True, f"Prometheus scrapes {t.name}'s Pushgateway"),
+            Flow(_step(t), _gateway(t), PUSHGATEWAY_PORT, True, f"{t.name}'s steps push to its own Pushgateway"),
+            Flow(_step(t), S3, artifacts.S3_PORT, True, f"{t.name}'s steps keep artifacts in S3"),
+            Flow(GRAFANA, f"{MONITORING_NAMESPACE}/{reads.read_proxy_name(t)}", reads.PROM_LABEL_PROXY_PORT, True,
+                 f"Grafana's {t.name} organisation reads through its proxy"),
+        ]
+        if not t.alert_webhook_url:
+            flows.append(Flow(ALERTMANAGER, f"{t.namespace}/{alerts.NAME}", ALERT_RECEIVER_PORT, True,
+                              f"Alertmanager notifies {t.name}'s receiver"))
+    return flows
+
+
+def forbidden(tenants: list[Tenant]) -> list[Flow]:
+    """What the tenancy model forbids (docs/tenancy.md): one tenant's pods reaching another's, or the parts
+    of the platform that act for every tenant."""
+    flows = []
+    for attacker in tenants:
+        flows.append(Flow(_step(attacker), ARGO_CONTROLLER, ARGO_CONTROLLER_METRICS_PORT, False,
+                          f"{attacker.name}'s steps never talk to the workflow controller"))
+        flows.append(Flow(_step(attacker), f"{MONITORING_NAMESPACE}/{alerts.NAME}", ALERT_RECEIVER_PORT, False,
+                          f"{attacker.name} cannot post into the administrator's receiver"))
+        for victim in tenants:
+            if victim == attacker:
+                continue
+            flows += [
+                Flow(_step(attacker), _gateway(victim), PUSHGATEWAY_PORT, False,
+                     f"{attacker.name} pushes into {victim.name}'s Pushgateway"),
+                Flow(_step(attacker), f"{victim.namespace}/{alerts.NAME}", ALERT_RECEIVER_PORT, False,
+                     f"{attacker.name} forges alerts into {victim.name}'s receiver"),
+                Flow(_step(attacker), f"{MONITORING_NAMESPACE}/{reads.read_proxy_name(victim)}",
+                     reads.PROM_LABEL_PROXY_PORT, False, f"{attacker.name} reads {victim.name}'s series"),
+                Flow(_gateway(attacker), _gateway(victim), PUSHGATEWAY_PORT, False,
+                     f"{attacker.name}'s Pushgateway pod reaches {victim.name}'s"),
+            ]
+    return flows
+
+
+def expected(tenants: list[Tenant] | None = None) -> list[Flow]:
+    tenants = load_tenants() if tenants is None else tenants
+    return required(tenants) + forbidden(tenants)
+
+
+def main() -> int:
+    from harness.kind import reachability, rendered  # reason: the CLI only; rendering needs the chart cache
+
+    verdicts = reachability.evaluate(rendered.render_cluster(), expected())
+    print(reachability.table(verdicts))
+    return 1 if reachability.problems(verdicts) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
