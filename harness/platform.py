@@ -85,6 +85,11 @@ class Platform(abc.ABC):
     def scrape_interval(self) -> float:
         """Seconds between two scrapes of a tenant's Pushgateway (the platform's configuration)."""
 
+    def alert_delays(self) -> dict[str, str]:
+        """The settings between a push and its alert's notification (scrape and evaluation intervals,
+        Alertmanager's group_wait), as `make load` reports them beside the freshness it measured."""
+        return {"scrape interval": f"{self.scrape_interval:g}s"}
+
     @property
     def settle_seconds(self) -> float:
         """How long a pushed value may take to show in PromQL before a wait gives up: one scrape normally,

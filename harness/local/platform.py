@@ -24,7 +24,7 @@ from typing import Callable
 
 from harness import alert_receiver, image
 from harness.errors import ProcessExitedError
-from harness.local import expiry, seaweedfs, state, status
+from harness.local import alertmanager, expiry, seaweedfs, state, status
 from harness.local.configs import ConfigChanges, write_configs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
 from harness.local.layout import Endpoints, Layout
@@ -119,6 +119,11 @@ class LocalPlatform(Platform):
     @property
     def scrape_interval(self) -> float:
         return duration_seconds(self.settings.scrape_interval)
+
+    def alert_delays(self) -> dict[str, str]:
+        return {"scrape interval": self.settings.scrape_interval,
+                "evaluation interval": self.settings.evaluation_interval,
+                "group_wait": alertmanager.ROUTE_TIMING["group_wait"]}
 
     def pushgateway_url(self, tenant: Tenant) -> str:
         return self.urls.pushgateway(tenant.name)

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from e2e_story import Given
 
-from harness.scenario import SCENARIOS_DIR
 from harness.tenants import TENANTS_FILE, load_tenants
+from tests.support.scenario import SCENARIOS_DIR
 from tests.support.tenants import one_more_tenant
 from tests.support.throwaway import throwaway_platform
 

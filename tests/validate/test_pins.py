@@ -7,8 +7,9 @@ import copy
 import pytest
 import yaml
 
-from harness.kind import constants, manifests, pins
+from harness.kind import constants, pins
 from harness.paths import REPO_ROOT
+from tests.support import manifests
 
 SCHEMA_SOURCES = yaml.safe_load((REPO_ROOT / "platform" / "schemas" / "sources.yaml").read_text())
 SCENARIO = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))[0]
