@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import config_files
+from harness import config_files, ports
 from harness.paths import REPO_ROOT
 from simplepipe.errors import UsageError
 from simplepipe.gc import parse_duration
@@ -38,13 +38,16 @@ class Tenant:
     namespace: str
     username: str
     password: str
-    local_port: int
+    local_port: int  # the local backend's Pushgateway port (kind: `make env`'s port-forward), configured or derived
     # The tenant's own S3 identity: reaches only artifact_bucket (derived demo values unless tenants.yaml has s3:).
     s3_access_key: str = ""
     s3_secret_key: str = ""
     gc: GcSchedule | None = None  # None: the tenant's groups are never expired
     # kind: the tenant's own alert webhook (tenants.yaml `alerts.webhook_url`); "" = its in-namespace default.
     alert_webhook_url: str = ""
+    # Where local_port comes from, for messages: "platform/tenants.yaml: tenants[1].pushgateway.local_port",
+    # or the entry it was derived for; "" for a tenant made in code.
+    local_port_from: str = ""
 
     def __post_init__(self) -> None:
         if not self.s3_access_key or not self.s3_secret_key:
@@ -84,28 +87,59 @@ def demo_s3_credentials(name: str) -> tuple[str, str]:
 
 def load_tenants(path: Path = TENANTS_FILE) -> list[Tenant]:
     data = config_files.load(path, config_files.TENANTS_SCHEMA, TenantsFileError)
-    default_gc = gc_schedule(data.get("gc"), f"{config_files.shown(path)}: gc", None)
+    shown = config_files.shown(path)
+    default_gc = gc_schedule(data.get("gc"), f"{shown}: gc", None)
+    local_ports = _local_ports(data["tenants"], shown)
     tenants = []
     for index, e in enumerate(data["tenants"]):
-        gc = gc_schedule(e.get("gc", "default"), f"{config_files.shown(path)}: tenants[{index}].gc", default_gc)
+        gc = gc_schedule(e.get("gc", "default"), f"{shown}: tenants[{index}].gc", default_gc)
         tenants.append(Tenant(name=e["name"], namespace=e.get("namespace", e["name"]),
                               username=e["pushgateway"]["username"], password=e["pushgateway"]["password"],
-                              local_port=e["pushgateway"]["local_port"],
+                              local_port=local_ports[index][0], local_port_from=local_ports[index][1],
                               s3_access_key=(e.get("s3") or {}).get("access_key", ""),
                               s3_secret_key=(e.get("s3") or {}).get("secret_key", ""), gc=gc,
                               alert_webhook_url=(e.get("alerts") or {}).get("webhook_url", "")))
-    # What a schema cannot say: each tenant needs its own name, namespace, gateway port and S3 key,
+    # What a schema cannot say: each tenant needs its own name, namespace and S3 key (ports: _local_ports),
     # and no tenant may take the administrator's name.
     for index, tenant in enumerate(tenants):
         if tenant.name in RESERVED_NAMES:
-            raise TenantsFileError(f"{config_files.shown(path)}: tenants[{index}].name: {tenant.name!r} is reserved "
+            raise TenantsFileError(f"{shown}: tenants[{index}].name: {tenant.name!r} is reserved "
                                    "for the platform's administrator")
-    for field in ("name", "namespace", "local_port", "s3_access_key"):
+    for field in ("name", "namespace", "s3_access_key"):
         values = [getattr(t, field) for t in tenants]
         duplicates = sorted({str(v) for v in values if values.count(v) > 1})
         if duplicates:
-            raise TenantsFileError(f"{config_files.shown(path)}: tenants share {field}: {', '.join(duplicates)}")
+            raise TenantsFileError(f"{shown}: tenants share {field}: {', '.join(duplicates)}")
     return tenants
+
+
+def _local_ports(entries: list[dict], shown: str) -> list[tuple[int, str]]:
+    """Each entry's (local port, where it comes from). A configured port must lie outside the kernel's
+    ephemeral range and be the only one of its value; an entry without one gets a port derived from its
+    name (harness.ports.derived_port), in file order, apart from every configured one."""
+    ephemeral = ports.ephemeral_range()
+    configured = [(f"{shown}: tenants[{index}].pushgateway.local_port", e["pushgateway"]["local_port"])
+                  for index, e in enumerate(entries) if "local_port" in e["pushgateway"]]
+    hint = ", or leave local_port out to get one derived from the tenant's name"
+    problems = [problem for where, port in configured if (problem := ports.ephemeral_problem(where, port, ephemeral,
+                                                                                               hint))]
+    problems += ports.shared_port_problems(configured)
+    if problems:
+        raise TenantsFileError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    taken = {port for _, port in configured}
+    resolved = []
+    for index, e in enumerate(entries):
+        if "local_port" in e["pushgateway"]:
+            resolved.append((e["pushgateway"]["local_port"], f"{shown}: tenants[{index}].pushgateway.local_port"))
+            continue
+        port = ports.derived_port(e["name"], taken, ephemeral)
+        if port is None:
+            raise TenantsFileError(f"{shown}: tenants[{index}].pushgateway: no local_port, and no port of "
+                                   f"{ports.DERIVED_PORTS.start}-{ports.DERIVED_PORTS.stop - 1} is left to derive one "
+                                   "from (all taken or ephemeral): configure local_port")
+        taken.add(port)
+        resolved.append((port, f"{shown}: tenants[{index}].pushgateway.local_port (left out; derived from the name)"))
+    return resolved
 
 
 def gc_schedule(value, where: str, default: GcSchedule | None) -> GcSchedule | None:

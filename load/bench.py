@@ -1,12 +1,17 @@
 """`make bench`: Simplepipe against the reference client (prometheus_client), from one run against
 one local Pushgateway it starts itself. Prints two ratios:
 
-(a) SDK pushes/s ÷ bare `push_to_gateway` pushes/s, same 2-metric payload (target >= 1.0);
-(b) time to validate + serialize 10,000 metrics ÷ `generate_latest` of an equivalent registry (target <= 1.5).
+(a) SDK pushes/s ÷ bare `push_to_gateway` pushes/s, same 2-metric payload (target >= 1.25);
+(b) time to validate + serialize 10,000 metrics ÷ `generate_latest` of an equivalent registry (target <= 1.0).
+
+Each timed section of (b) starts with a garbage collection: the reference registry (10,000 gauges, built just
+before) and each round's leftovers would otherwise be collected on the clock of whichever section runs next.
+The collections a section's own allocations cause are part of its time.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import tempfile
 import time
@@ -23,7 +28,7 @@ from simplepipe.formats import from_data
 
 # The SDK's pooled connection keeps it ahead of push_to_gateway also with every hostile-input check on.
 PUSH_TARGET = 1.25
-SERIALIZE_TARGET = 1.5
+SERIALIZE_TARGET = 1.0
 READY_TIMEOUT = 15.0
 
 
@@ -59,9 +64,11 @@ def bench_serialize(metrics: int, rounds: int) -> tuple[float, float]:
         Gauge(f"metric_{i}", f"Metric number {i}", ["model"], registry=registry).labels(model="resnet").set(i * 0.5)
     ours = theirs = float("inf")
     for _ in range(rounds):
+        gc.collect()
         start = time.perf_counter()
         body = from_data(items, "simplepipe", "bench").to_exposition()
         ours = min(ours, time.perf_counter() - start)
+        gc.collect()
         start = time.perf_counter()
         reference = generate_latest(registry)
         theirs = min(theirs, time.perf_counter() - start)

@@ -94,7 +94,13 @@ class MetricFamily:
     type: MetricType
     help: str = ""
     series: list[Series] = field(default_factory=list)
-    declared_at: Position = Position()
+    # (item, line) of its first declaration. A tuple of ints, which the garbage collector stops tracking, not
+    # the caller's Position: one kept per family would be one more long-lived tracked object per metric.
+    declared: tuple[int | None, int | None] = (None, None)
+
+    @property
+    def declared_at(self) -> Position:
+        return Position(*self.declared)
 
     def sample_names(self) -> tuple[str, ...]:
         if self.type is MetricType.HISTOGRAM:
@@ -152,7 +158,7 @@ class MetricSet:
         self.format: str | None = None
         self._families: dict[str, MetricFamily] = {}
         self._sample_owner: dict[str, str] = {}
-        self._series_at: dict[tuple, Position] = {}
+        self._series_at: dict[str, tuple[int | None, int | None]] = {}  # series -> (item, line) first seen
 
     # -- reading ---------------------------------------------------------------------------
     def __iter__(self) -> Iterator[MetricFamily]:
@@ -250,7 +256,7 @@ class MetricSet:
             if help_text and not family.help:
                 family.help = help_text
             return family
-        family = MetricFamily(name, metric_type, help_text or "", [], at)
+        family = MetricFamily(name, metric_type, help_text or "", [], (at.item, at.line))
         owners = self._sample_owner
         samples = family.sample_names()
         for sample in samples:
@@ -312,15 +318,22 @@ class MetricSet:
         return text
 
     def _append(self, family: MetricFamily, series: Series, at: Position) -> Series:
-        key = (family.name, frozenset(series.labels.items()))
+        labels = series.labels
+        if labels:
+            series.label_text = ",".join([f'{k}="{escape_label_value(v)}"' for k, v in labels.items()])
+        # The series as one string, its labels in name order. Like the tuple stored for it, a str leaves the
+        # garbage collector nothing to track: long-lived tracked objects per series make it run full collections.
+        if len(labels) < 2:
+            key = f"{family.name}{{{series.label_text}}}"
+        else:
+            in_name_order = ",".join([f'{k}="{escape_label_value(labels[k])}"' for k in sorted(labels)])
+            key = f"{family.name}{{{in_name_order}}}"
         first = self._series_at.get(key)
         if first is not None:
-            where = f"item {first.item}" if first.item is not None else f"line {first.line}"
+            where = f"item {first[0]}" if first[0] is not None else f"line {first[1]}"
             raise self.error(f"duplicate series: {where} already has metric {family.name!r} with the same labels "
-                             f"{series.labels or '{}'}", at, family.name, "labels")
-        self._series_at[key] = at
-        if series.labels:
-            series.label_text = ",".join([f'{k}="{escape_label_value(v)}"' for k, v in series.labels.items()])
+                             f"{labels or '{}'}", at, family.name, "labels")
+        self._series_at[key] = (at.item, at.line)
         family.series.append(series)
         return series
 

@@ -12,10 +12,17 @@ from harness.local.settings import S3Settings
 from harness.net import HOST
 from harness.tenants import Tenant
 
-# Weed's filer drains its gRPC streams for ~15 s on SIGTERM: wait for that when the data is kept
-# (make down), not for a throwaway platform on free ports in a temp folder (tests), which is killed sooner.
-STOP_GRACE_SECONDS = 25.0
-THROWAWAY_STOP_GRACE_SECONDS = 3.0
+# How long `weed server` gets after SIGTERM before SIGKILL. On SIGTERM (also SIGINT, SIGALRM) weed runs
+# its parts' shutdown hooks newest first: filer, volume, master. The filer's hook begins with a gRPC
+# GracefulStop that waits for every open stream, and two never end: the filer's own metadata
+# aggregator and the S3 gateway each follow the filer's metadata over SubscribeLocalMetadata. So it
+# always runs to its timeout (15 s in weed 4.48), which no flag of `weed server` sets (`weed mini`
+# cuts it to 1 s for the same reason), and only then do the volume and master hooks run.
+# Waiting buys nothing: an acknowledged S3 write is already written to the volume's .dat and .idx
+# and the filer's leveldb journal (write(2), no buffer in the process), which SIGKILL does not undo.
+# The grace lets requests in flight at SIGTERM finish. docs/local-platform.md#stopping-seaweedfs.
+STOP_GRACE_SECONDS = 1.0
+THROWAWAY_STOP_GRACE_SECONDS = STOP_GRACE_SECONDS  # tests stop it as `make down` does
 
 
 # What a tenant may do, each scoped to its own bucket with SeaweedFS' "<Action>:<bucket>" form.
@@ -82,14 +89,26 @@ def s3_client(endpoint: str, s3: S3Settings, keys: tuple[str, str] | None = None
                                       retries={"max_attempts": 1}))
 
 
+# An object in the administrator's bucket, read back by every readiness probe: after a restart weed's
+# S3 answers before its volume server has reported its volumes to the master, and until then reading
+# an object fails (InternalError, "volume N not found") although nothing is lost.
+READY_PROBE_KEY = ".simplepipe/s3-ready"
+
+
 def ensure_buckets(endpoint: str, s3: S3Settings, buckets: list[str]) -> bool:
-    """Create the buckets that do not exist yet (as the administrator); True once all are there (S3's probe)."""
+    """Create the buckets that do not exist yet (as the administrator) and read the probe object back;
+    True once both work (S3's readiness probe)."""
     client = s3_client(endpoint, s3)
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     for bucket in buckets:
         if bucket not in existing:
             client.create_bucket(Bucket=bucket)
             client.head_bucket(Bucket=bucket)
+    try:
+        client.get_object(Bucket=s3.bucket, Key=READY_PROBE_KEY)["Body"].read()
+    except client.exceptions.NoSuchKey:  # a new store: written once, then read like any object
+        client.put_object(Bucket=s3.bucket, Key=READY_PROBE_KEY, Body=b"written by make up's readiness probe\n")
+        client.get_object(Bucket=s3.bucket, Key=READY_PROBE_KEY)["Body"].read()
     return True
 
 

@@ -45,12 +45,13 @@ def server_table(layout: Layout, ports: Ports, settings: LocalSettings, tenants:
     )]
     for tenant in tenants:
         ready = f"{urls.pushgateway(tenant.name)}/-/ready"
+        port_setting = tenant.local_port_from or f"pushgateway.local_port of tenant {tenant.name}"
         servers.append(ServerSpec(
             tenant.pushgateway_name,
             pushgateway.pushgateway_argv(find("pushgateway"), layout.web_config(tenant.name),
                                          layout.data(f"{tenant.pushgateway_name}.db"), ports.pushgateways[tenant.name],
                                          persistence_interval=settings.persistence_interval),
-            {f"pushgateway.local_port of tenant {tenant.name} in platform/tenants.yaml": ports.pushgateways[tenant.name]},
+            {port_setting: ports.pushgateways[tenant.name]},
             lambda url=ready, tenant=tenant: http_ok(url, (tenant.username, tenant.password)),
             f"{ready} to answer 200 with {tenant.name}'s credentials",
         ))

@@ -8,6 +8,7 @@ from harness import config_files
 from harness.local.errors import SettingsError
 from harness.net import free_ports
 from harness.paths import REPO_ROOT
+from harness.ports import DERIVED_PORTS, ephemeral_problem, ephemeral_range, shared_port_problems
 from harness.tenants import Tenant
 from simplepipe.errors import UsageError
 from simplepipe.gc import parse_duration
@@ -61,6 +62,14 @@ class LocalSettings:
     releases: dict[str, Release]
     persistence_interval: str = "5s"  # a Prometheus duration, as the Pushgateway's flag takes it
     supervisor: SupervisorSettings = SupervisorSettings()
+    source: str = "platform/local/platform.yaml"  # the file, as errors name it
+
+    def port_settings(self) -> list[tuple[str, int]]:
+        """Every port this file configures, as (file: path, port), in the file's order."""
+        return [(f"{self.source}: {key}", port) for key, port in (
+            ("prometheus.port", self.prometheus_port), ("alertmanager.port", self.alertmanager_port),
+            ("alertmanager.receiver_port", self.alert_receiver_port),
+            *((f"s3.{key}", port) for key, port in self.s3_ports.items()))]
 
     def to_dict(self) -> dict:
         """Plain data, for the supervisor process to run the same platform (LocalSettings.from_dict)."""
@@ -89,7 +98,7 @@ def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
     data = config_files.load(path, config_files.LOCAL_PLATFORM_SCHEMA, SettingsError)
     prometheus, s3 = data["prometheus"], data["s3"]
     gateway, supervisor = data.get("pushgateway") or {}, data.get("supervisor") or {}
-    return LocalSettings(
+    settings = LocalSettings(
         prometheus_port=prometheus["port"],
         scrape_interval=prometheus["scrape_interval"],
         evaluation_interval=prometheus.get("evaluation_interval", prometheus["scrape_interval"]),
@@ -105,7 +114,34 @@ def load_settings(path: Path = SETTINGS_FILE) -> LocalSettings:
                   for name, r in (data.get("releases") or {}).items()},
         persistence_interval=gateway.get("persistence_interval", "5s"),
         supervisor=SupervisorSettings(**{key: duration_seconds(value) for key, value in supervisor.items()}),
+        source=config_files.shown(path),
     )
+    _check_ports(settings)
+    return settings
+
+
+def _check_ports(settings: LocalSettings) -> None:
+    """platform.yaml's ports: outside the kernel's ephemeral range, each its own, and outside the range
+    tenants without a configured port get theirs from (so that theirs never equals one of these)."""
+    ephemeral = ephemeral_range()
+    problems = [problem for where, port in settings.port_settings()
+                if (problem := ephemeral_problem(where, port, ephemeral))]
+    problems += [f"{where} {port} is inside {DERIVED_PORTS.start}-{DERIVED_PORTS.stop - 1}, where tenants without "
+                 "pushgateway.local_port get theirs (harness/ports.py): choose another port"
+                 for where, port in settings.port_settings() if port in DERIVED_PORTS]
+    problems += shared_port_problems(settings.port_settings())
+    if problems:
+        raise SettingsError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+
+
+def check_tenant_ports(settings: LocalSettings, tenants: list[Tenant]) -> None:
+    """No tenant's local port is one of platform.yaml's (tenants.yaml alone cannot tell); the error names both."""
+    configured = {port: where for where, port in settings.port_settings()}
+    for tenant in tenants:
+        if tenant.local_port in configured:
+            where = tenant.local_port_from or f"pushgateway.local_port of tenant {tenant.name}"
+            raise SettingsError(f"{where} {tenant.local_port} is also {configured[tenant.local_port]}: "
+                                "each setting needs a port of its own")
 
 
 @dataclass(frozen=True)
@@ -121,6 +157,8 @@ class Ports:
 
     @classmethod
     def configured(cls, settings: LocalSettings, tenants: list[Tenant]) -> "Ports":
+        """platform.yaml's and tenants.yaml's ports; SettingsError when a tenant's is one of platform.yaml's."""
+        check_tenant_ports(settings, tenants)
         return cls(settings.prometheus_port, {t.name: t.local_port for t in tenants}, dict(settings.s3_ports),
                    settings.alertmanager_port, settings.alert_receiver_port)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
 import signal
 import sys
 import threading
@@ -99,6 +100,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._signalled: int | None = None  # set by the signal handler; the main loop acts on it
         self._reconcile = False
+        self._wakeup: int | None = None  # read end of the signal wake-up pipe, once the handlers are installed
 
     def say(self, line: str) -> None:
         try:
@@ -131,8 +133,15 @@ class Supervisor:
             if ready:
                 self.say("every server is ready")
                 self._start_jobs()
-            time.sleep(POLL_SECONDS)
+            self._pause()
         return self._shutdown()
+
+    def _pause(self) -> None:
+        """POLL_SECONDS, cut short by a signal: `make down` does not wait for the next poll."""
+        if self._wakeup is None:
+            time.sleep(POLL_SECONDS)
+        elif select.select([self._wakeup], [], [], POLL_SECONDS)[0]:
+            os.read(self._wakeup, 512)
 
     def _install_signal_handlers(self) -> None:
         def stop(signum, frame):
@@ -144,6 +153,10 @@ class Supervisor:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGHUP, reconcile)
+        # Python runs the handlers between the main loop's polls; the wake-up fd ends the poll's wait.
+        self._wakeup, wakeup_write = os.pipe()
+        os.set_blocking(wakeup_write, False)
+        signal.set_wakeup_fd(wakeup_write)
 
     def _shutdown(self) -> int:
         failed = self.state == "failed"

@@ -13,7 +13,6 @@ import shutil
 import pytest
 import yaml
 
-from harness.net import free_port
 from harness.tenants import TENANTS_FILE, load_tenants
 from tests.e2e.e2e_story import Given
 from tests.support.scenario import SCENARIOS_DIR
@@ -23,7 +22,7 @@ from tests.support.throwaway import throwaway_platform
 pytestmark = [pytest.mark.timeout(300)]
 
 CAROL = {"name": "carol", "namespace": "carol",
-         "pushgateway": {"username": "carol", "password": "carol-test-password", "local_port": None}}
+         "pushgateway": {"username": "carol", "password": "carol-test-password"}}  # local_port: derived
 
 # Carol's report job writes Simplepipe JSON; a Simplepipe step pushes it, as in alice-app.
 CAROL_WORKFLOW = {
@@ -92,7 +91,6 @@ def three_tenants(tmp_path_factory):
     document = yaml.safe_load(TENANTS_FILE.read_text())
     name = one_more_tenant(load_tenants()).name
     carol = as_added(CAROL, name)
-    carol["pushgateway"]["local_port"] = free_port()
     tenants_file.write_text(yaml.safe_dump({"tenants": [*document["tenants"], carol]}, sort_keys=False))
     scenarios = tmp / "scenarios"
     shutil.copytree(SCENARIOS_DIR, scenarios)

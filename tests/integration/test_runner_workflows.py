@@ -48,9 +48,9 @@ def s3(tmp_path_factory):
     seaweedfs.write_identities(root / "s3.json", settings, [TENANT, OTHER])
     ports = Ports.free([]).s3
     endpoint = f"http://{HOST}:{ports['s3_port']}"
-    # Its data is throw-away here: weed's ~15 s drain on SIGTERM is not waited for.
+    # Stopped as `make down` stops it (harness.local.seaweedfs.STOP_GRACE_SECONDS).
     argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports, buckets=3)
-    weed = SupervisedProcess("seaweedfs", argv, root / "weed.log", stop_grace=seaweedfs.THROWAWAY_STOP_GRACE_SECONDS)
+    weed = SupervisedProcess("seaweedfs", argv, root / "weed.log", stop_grace=seaweedfs.STOP_GRACE_SECONDS)
     try:
         with weed:
             buckets = [BUCKET, TENANT.artifact_bucket, OTHER.artifact_bucket]

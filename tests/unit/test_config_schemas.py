@@ -109,9 +109,9 @@ def test_an_error_in_a_committed_file_is_named_relative_to_the_repository():
     (load_tenants, TenantsFileError, _with(TENANTS, "tenants", []), "tenants: [] should be non-empty"),
     (load_tenants, TenantsFileError, _with(TENANTS, "tenants.0.alerts", {"webhook_url": "alert-receiver:8080"}),
      "tenants[0].alerts.webhook_url: 'alert-receiver:8080' is not an http:// or https:// URL"),
-    # Beyond the schema: tenants must not share a gateway port.
+    # Beyond the schema: tenants must not share a gateway port (more in test_port_rules.py).
     (load_tenants, TenantsFileError, _with(TENANTS, "tenants.1.pushgateway.local_port", 19091),
-     "tenants share local_port: 19091"),
+     "tenants[1].pushgateway.local_port 19091 is also "),
     (load_settings, SettingsError, _with(SETTINGS, "prometheus.port", 70000),
      "prometheus.port: 70000 is greater than the maximum of 65535"),
     (load_settings, SettingsError, _with(SETTINGS, "prometheus.scrape_interval", "2 seconds"),

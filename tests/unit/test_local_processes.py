@@ -28,7 +28,7 @@ def test_a_process_ignoring_sigterm_is_killed_and_reaped(tmp_path):
     said: list[str] = []
     stop_all([process], said.append)
     assert not process.alive()
-    assert any("ignored SIGTERM" in line for line in said)
+    assert any("still running 0.5 s after SIGTERM: killing it" in line for line in said)
 
 
 def test_a_record_is_adopted_only_while_it_is_the_same_process(tmp_path):

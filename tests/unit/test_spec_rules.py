@@ -5,7 +5,7 @@ import pytest
 
 from simplepipe.errors import InvalidMetricsError
 from simplepipe.formats import from_data
-from simplepipe.spec import MetricSet, MetricType, exposed_name, format_value
+from simplepipe.spec import MetricSet, MetricType, Position, exposed_name, format_value
 
 
 def refused(items, *fragments):
@@ -87,6 +87,22 @@ def test_duplicate_series_refused_and_distinct_labels_allowed():
 
 def test_label_order_does_not_make_a_distinct_series():
     refused([g(labels={"a": "1", "b": "2"}), g(labels={"b": "2", "a": "1"})], "duplicate series")
+    refused([g(labels={"a": "1", "b": "2", "c": ""}), g(labels={"b": "2", "a": "1"})], "duplicate series: item 0")
+
+
+def test_values_that_spell_other_labels_make_distinct_series():
+    # Escaped, a value cannot pass for a label boundary: a="x",b="y" and a='x",b="y' are two series.
+    metrics = from_data([g(labels={"a": "x", "b": "y"}), g(labels={"a": 'x",b="y'}), g(labels={"a": "x\\"}),
+                         g(labels={"a": "x", "b": "y\n"}), g(labels={"a": "x", "b": "y", "c": "z"})])
+    assert metrics.series_count == 5
+
+
+def test_a_duplicate_series_names_where_it_was_first_by_line_too():
+    metrics = MetricSet("metrics.prom")
+    metrics.add_gauge("m", 1, {"a": "1", "b": "2"}, at=Position(line=2))
+    with pytest.raises(InvalidMetricsError, match="line 3.*duplicate series: line 2 already has metric 'm'"):
+        metrics.add_gauge("m", 2, {"b": "2", "a": "1"}, at=Position(line=3))
+    assert metrics["m"].declared_at == Position(line=2)
 
 
 @pytest.mark.parametrize("raw, expected", [("NaN", math.nan), ("+Inf", math.inf), ("-Inf", -math.inf),
