@@ -83,11 +83,6 @@ class LocalPlatform(Platform):
         except (OSError, ValueError):
             pass
 
-    @property
-    def _s3_stop_grace(self) -> float:
-        return seaweedfs.STOP_GRACE_SECONDS if self.port_mode == "configured" else \
-            seaweedfs.THROWAWAY_STOP_GRACE_SECONDS
-
     # -- where things are ------------------------------------------------------------------------
     @property
     def tenants(self) -> list[Tenant]:
@@ -269,7 +264,7 @@ class LocalPlatform(Platform):
 
     @property
     def _supervisor_grace(self) -> float:
-        return max(STOP_GRACE, self._s3_stop_grace) + SUPERVISOR_EXTRA_GRACE
+        return max(STOP_GRACE, seaweedfs.STOP_GRACE_SECONDS) + SUPERVISOR_EXTRA_GRACE
 
     def periodic_jobs(self) -> list[PeriodicJob]:
         """Work the supervisor runs on a schedule once the platform is ready: (name, interval s, callable).
@@ -293,8 +288,7 @@ class LocalPlatform(Platform):
 
     def servers(self) -> list[ServerSpec]:
         """What the supervisor runs (harness.local.servers), on the ports of this `up`."""
-        return server_table(self.layout, self._ports, self.settings, self.tenants, s3_stop_grace=self._s3_stop_grace,
-                            say=self.say)
+        return server_table(self.layout, self._ports, self.settings, self.tenants, say=self.say)
 
     def _write_configs(self) -> ConfigChanges:
         """Every generated file; reloads a running server whose file changed (weed cannot: it says so)."""
@@ -475,7 +469,7 @@ class LocalPlatform(Platform):
         adopted = []
         for name, server in (self.supervisor_status().get("servers") or {}).items():
             if server.get("record"):
-                grace = self._s3_stop_grace if name == "seaweedfs" else STOP_GRACE
+                grace = seaweedfs.STOP_GRACE_SECONDS if name == "seaweedfs" else STOP_GRACE
                 process = SupervisedProcess.adopt(ProcessRecord.from_dict(server["record"]), stop_grace=grace)
                 if process is not None:
                     adopted.append(process)

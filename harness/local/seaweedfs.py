@@ -22,7 +22,6 @@ from harness.tenants import Tenant
 # and the filer's leveldb journal (write(2), no buffer in the process), which SIGKILL does not undo.
 # The grace lets requests in flight at SIGTERM finish. docs/local-platform.md#stopping-seaweedfs.
 STOP_GRACE_SECONDS = 1.0
-THROWAWAY_STOP_GRACE_SECONDS = STOP_GRACE_SECONDS  # tests stop it as `make down` does
 
 
 # What a tenant may do, each scoped to its own bucket with SeaweedFS' "<Action>:<bucket>" form.

@@ -28,7 +28,7 @@ class ServerSpec:
 
 
 def server_table(layout: Layout, ports: Ports, settings: LocalSettings, tenants: list[Tenant], *,
-                 s3_stop_grace: float, say: Callable[[str], None]) -> list[ServerSpec]:
+                 say: Callable[[str], None]) -> list[ServerSpec]:
     """S3 first (the runner's artifacts), the tenants' gateways, the alert receiver, Alertmanager, and
     Prometheus last (it scrapes and alerts into everything before it)."""
     urls = Endpoints(ports)
@@ -41,7 +41,7 @@ def server_table(layout: Layout, ports: Ports, settings: LocalSettings, tenants:
         lambda: seaweedfs.ensure_buckets(urls.s3, settings.s3,
                                          [settings.s3.bucket] + [t.artifact_bucket for t in tenants]),
         f"S3 at {urls.s3} to accept the access key and have bucket {settings.s3.bucket!r} and each tenant's",
-        stop_grace=s3_stop_grace,
+        stop_grace=seaweedfs.STOP_GRACE_SECONDS,
     )]
     for tenant in tenants:
         ready = f"{urls.pushgateway(tenant.name)}/-/ready"
