@@ -24,7 +24,7 @@ import yaml
 
 from harness.errors import PlatformError
 from harness.image import image_tag
-from harness.kind import alerts, artifacts, prerequisites, reads
+from harness.kind import alerts, artifacts, prerequisites, reads, tenant_resources
 from harness.kind.constants import (ALERTMANAGER_CONFIG, ARGO_NETWORK, ARGO_NETWORK_CHART, DASHBOARDS_CHART,
                                     DASHBOARDS_KUSTOMIZATION, GC_CRONJOB, GENERATED, HELMFILE, HELMFILE_BASE,
                                     MONITORING_NAMESPACE, PLATFORM_DIR, PUSHGATEWAY_PORT, TENANT_BASE, TENANT_LABEL,
@@ -74,7 +74,7 @@ def gc_cronjob(tenant: Tenant) -> dict:
         "image": image_tag(),
         "command": ["simplepipe", "gc", "--older-than", tenant.gc.older_than],
         "env": env,
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+        "resources": tenant_resources.of(tenant_resources.GC),
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},
     }
@@ -266,6 +266,8 @@ def _pushgateway_values(tenant: Tenant) -> dict:
         },
         # Only the tenant's own pods and Prometheus reach the gateway.
         "networkPolicy": {"customSelectors": [{"podSelector": {}}, prometheus]},
+        # platform/tenant-resources.yaml, the one table of what a tenant's containers may take.
+        "resources": tenant_resources.of(tenant_resources.PUSHGATEWAY),
     }
 
 
