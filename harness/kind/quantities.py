@@ -1,6 +1,7 @@
 """Kubernetes resource quantities ("250m", "1", "64Mi", "1G") as numbers, and back, for summing requests."""
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -27,7 +28,7 @@ def value(quantity: str | int | float) -> Decimal:
 
 def millicores(quantity: str | int | float) -> int:
     """A CPU quantity in millicores ("250m" -> 250, "1" -> 1000), rounded up as the scheduler does."""
-    return int(-(-value(quantity) * 1000 // 1))
+    return math.ceil(value(quantity) * 1000)
 
 
 def mebibytes(quantity: str | int | float) -> float:
