@@ -71,6 +71,7 @@ class TenantScale:
     per_tenant: dict[str, Footprint] = field(default_factory=dict)     # tenant -> its two releases
     per_tenant_bytes: dict[str, int] = field(default_factory=dict)     # tenant -> YAML of its rendered objects
     base: Footprint = field(default_factory=Footprint)                # every release no tenant adds
+    optional: dict[str, Footprint] = field(default_factory=dict)      # releases under a condition (make load's)
     clashes: list[str] = field(default_factory=list)                  # objects rendered twice under one name
     kinds: dict[str, int] = field(default_factory=dict)               # the first tenant's objects by kind
 
@@ -105,8 +106,10 @@ def measure(count: int, say: Callable[[str], None] = print) -> TenantScale:
     with tempfile.TemporaryDirectory(prefix="simplepipe-kind-scale-") as scratch:
         platform = scratch_platform(rendering, Path(scratch))
         started = time.perf_counter()
-        cluster = rendered.render_cluster(rendered.load_releases(platform / HELMFILE))
+        releases = rendered.load_releases(platform / HELMFILE)
+        cluster = rendered.render_cluster(releases)
         scale.cluster_seconds = time.perf_counter() - started
+    optional = {r.key for r in releases if r.condition}
     scale.objects, scale.releases = len(cluster.objects), len({o.release for o in cluster.objects})
     by_release = footprint.by_release(cluster)
     tenant_keys = set()
@@ -117,7 +120,9 @@ def measure(count: int, say: Callable[[str], None] = print) -> TenantScale:
         scale.per_tenant_bytes[tenant.name] = sum(len(dump(o.obj).encode()) for o in cluster.objects
                                                   if o.release in keys)
     for key, found in by_release.items():
-        if key not in tenant_keys:
+        if key in optional:
+            scale.optional[key] = found
+        elif key not in tenant_keys:
             scale.base = scale.base.add(found)
     scale.clashes = clashes(cluster)
     first = tenant_releases(tenants[0])
@@ -156,12 +161,14 @@ def report(scale: TenantScale, node: Amount) -> list[str]:
         "",
         f"  {'requests':<44} {'CPU':>10} {'memory':>11}   limits",
         _row("kind's own pods (kube-system)", system, None),
-        _row(f"platform base ({scale.releases - 2 * scale.tenants} releases)", base.steady, base.limits,
-             len(base.unlimited)),
+        _row(f"platform base ({scale.releases - 2 * scale.tenants - len(scale.optional)} releases)", base.steady,
+             base.limits, len(base.unlimited)),
         _row("per tenant", tenant.steady, tenant.limits),
         _row("per tenant, while its gc CronJob runs", tenant.transient, None, prefix="+"),
         _row(f"{scale.tenants} tenants", tenant.steady * scale.tenants, tenant.limits * scale.tenants),
     ]
+    lines += [_row(f"{key} (make load only)", found.steady, found.limits)
+              for key, found in scale.optional.items()]
     if base.unrequested:
         lines += ["", f"  base containers without a CPU or memory request ({len(base.unrequested)}; they use the "
                       "node unaccounted):"]
