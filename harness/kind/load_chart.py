@@ -67,7 +67,7 @@ runId: chart-default
 holdSeconds: 3600
 """
 VALUES_SCHEMA = {
-    "$schema": "https://json-schema.org/draft-07/schema#",
+    "$schema": "http://json-schema.org/draft-07/schema#",
     "title": "simplepipe-load values",
     "type": "object",
     "required": ["workers", "users", "spawnRate", "runTime", "runId", "holdSeconds"],
