@@ -48,7 +48,7 @@ MONITORING_NAMESPACE = "monitoring"
 TENANT_RELEASES_NAMESPACE = "simplepipe"
 # The in-cluster load's release and namespace; the helmfile installs it only with this condition set.
 LOAD_RELEASE = LOAD_NAMESPACE = "simplepipe-load"
-LOAD_CONDITION = "load.enabled"
+LOAD_CONDITION = "clusterLoad.enabled"
 
 # -- what each tenant namespace holds --------------------------------------------------------------------
 PUSHGATEWAY_PORT = 9091

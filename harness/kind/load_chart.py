@@ -1,6 +1,6 @@
 """The in-cluster load generator: platform/k8s/load/chart, rendered from platform/tenants.yaml like the other charts,
 installed only by `make load PLATFORM=kind LOAD_ARGS="--workers N"` (the `simplepipe-load` release of the helmfile,
-`condition: load.enabled`) and removed after the run (harness/kind/load_release.py).
+`condition: clusterLoad.enabled`) and removed after the run (harness/kind/load_release.py).
 
 In the namespace `simplepipe-load`: Locust's master (a Job: it runs once, in headless mode, `--expect-workers N`, and
 keeps its results for the harness to copy), the Service its workers connect to, the workers (a Deployment of N

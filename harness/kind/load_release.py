@@ -2,7 +2,7 @@
 for until Locust's master has finished, its results copied back, removed (`make load PLATFORM=kind
 LOAD_ARGS="--workers N"`; load/cluster_run.py drives it, harness/kind/load_chart.py renders it).
 
-    helmfile --file platform/helmfile.yaml --state-values-set load.enabled=true --selector name=simplepipe-load \\
+    helmfile --file platform/helmfile.yaml --state-values-set clusterLoad.enabled=true --selector name=simplepipe-load \\
         sync --values <run values>      (and `destroy` with the same selection after the run)
 
 The master keeps its folder (/data) after Locust ends (load/in_cluster.py); its `done.json` says the run is over,

@@ -77,7 +77,7 @@ def test_passwords_are_only_in_the_secret_and_the_targets_name_their_files():
 
 def test_the_helmfile_installs_the_load_only_under_its_condition(rendering):
     helmfile = yaml.safe_load(rendering.files[HELMFILE])
-    assert helmfile["values"] == [{"load": {"enabled": False}}]
+    assert helmfile["values"] == [{LOAD_CONDITION.split(".")[0]: {"enabled": False}}]
     [release] = [r for r in helmfile["releases"] if r["name"] == LOAD_RELEASE]
     assert release["condition"] == LOAD_CONDITION and release["namespace"] == LOAD_NAMESPACE
     assert not [r["name"] for r in helmfile["releases"] if f"{LOAD_NAMESPACE}/{LOAD_RELEASE}" in (r.get("needs") or [])]

@@ -86,7 +86,7 @@ def test_installed_syncs_the_release_alone_under_its_condition_and_always_destro
         with release.installed(RUN, tmp_path / "run" / "values.yaml"):
             raise RuntimeError("the run broke")
     sync, destroy = [call[1:] for call in recorded()]
-    selection = ["--kube-context", KUBE_CONTEXT, "--state-values-set", "load.enabled=true",
+    selection = ["--kube-context", KUBE_CONTEXT, "--state-values-set", "clusterLoad.enabled=true",
                  "--selector", f"name={LOAD_RELEASE}"]
     assert sync[:2] == ["--file", str(PLATFORM_DIR / "helmfile.yaml")] and sync[2:8] == selection
     assert sync[8:] == ["sync", "--values", str(tmp_path / "run" / "values.yaml")]
