@@ -1,6 +1,6 @@
 """Live check: every dashboard panel shows the data the scenarios that ran produce, from a running Prometheus.
 
-The e2e tests call `check_all_panels(prometheus_url, scenarios)` after the scenarios ran. Who produces
+The e2e tests call `check_all_panels(platform.prometheus(), scenarios)` after the scenarios ran. Who produces
 what comes from the scenarios' expect.yaml (a tenant produces the metrics its scenarios' queries select)
 and from the platform (every tenant has its Pushgateway's and scrape series; a tenant with scenarios also
 its groups' push_time_seconds, one without has none that the check can count on):
@@ -80,16 +80,16 @@ class Producers:
         return tenant in self.tenants_for(exprs)
 
 
-def check_all_panels(prometheus_url: str, scenarios: list[Scenario] | None = None, *,
+def check_all_panels(client: PrometheusClient, scenarios: list[Scenario] | None = None, *,
                      window_seconds: float = DEFAULT_WINDOW_SECONDS, dashboards: list[dict] | None = None,
                      rendered_dir: Path | None = None) -> list[str]:
     """Problems found (empty list: every panel shows what the scenarios produce). Raises
     PrometheusUnreachableError if Prometheus is down.
 
+    `client` is the administrator's (`Platform.prometheus()`: Grafana's main organisation sees every tenant);
     `scenarios` are those that ran (default: every scenario in scenarios/); `window_seconds` is the
     dashboards' time range ending now; `dashboards` defaults to the committed JSON.
     """
-    client = PrometheusClient(prometheus_url)
     producers = Producers.of(load_scenarios() if scenarios is None else scenarios)
     if dashboards is None:
         dashboards = load_rendered(rendered_dir) if rendered_dir else load_rendered()

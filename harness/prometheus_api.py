@@ -41,11 +41,14 @@ class PromQLTimeoutError(WaitTimeout):
 
 
 class PrometheusClient:
-    def __init__(self, url: str, timeout: float = 10.0):
+    def __init__(self, url: str, timeout: float = 10.0, auth: tuple[str, str] | None = None):
+        """`auth`: the (user, password) Prometheus asks for (the local platform's administrator's login);
+        `Platform.prometheus()` gives the client with the platform's own."""
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self._auth = auth
         # No retries of its own: the callers' waits decide how long to keep asking.
-        self._api = PrometheusConnect(self.url, session=session(), timeout=timeout, method="POST",
+        self._api = PrometheusConnect(self.url, session=session(), timeout=timeout, method="POST", auth=auth,
                                       retry=Retry(total=0, redirect=False))
 
     def _guard(self, call, what: str):
@@ -63,7 +66,7 @@ class PrometheusClient:
     def _get(self, path: str, params: dict | None = None) -> object:
         """What PrometheusConnect has no method for: the answer's `data`."""
         def call():
-            response = session().get(f"{self.url}{path}", params=params or {}, timeout=self.timeout)
+            response = session().get(f"{self.url}{path}", params=params or {}, timeout=self.timeout, auth=self._auth)
             if response.status_code != 200:
                 raise PrometheusApiClientException(f"HTTP Status Code {response.status_code} ({response.content!r})")
             return response.json()["data"]
@@ -122,7 +125,7 @@ class PrometheusClient:
 
     def ready(self) -> bool:
         try:
-            return session().get(f"{self.url}/-/ready", timeout=self.timeout).status_code == 200
+            return session().get(f"{self.url}/-/ready", timeout=self.timeout, auth=self._auth).status_code == 200
         except requests.RequestException:
             return False
 
@@ -155,6 +158,9 @@ def _datetime(seconds: float) -> datetime:
 def _refusal(text: str, what: str) -> str:
     """Prometheus' own `errorType: error` out of prometheus-api-client's "HTTP Status Code N (b'...')"."""
     status, _, body = text.partition(" (")
+    if status.endswith(" 401"):
+        return (f"{what}: HTTP 401: Prometheus asks for the administrator's login, which this client was not given "
+                "(Platform.prometheus() has it; `make status` says where it is kept)")
     try:
         answer = json.loads(ast.literal_eval(body.rstrip(")")))
         return f"{answer.get('errorType', 'error')}: {answer.get('error', answer)}"

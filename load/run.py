@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.platform import Platform
-from harness.prometheus_api import PrometheusClient, PrometheusError
+from harness.prometheus_api import PrometheusError
 from harness.tenants import Tenant
 from load import capacity as capacity_shape
 from load import payloads
@@ -184,7 +184,7 @@ def run_workflows_shape(platform: Platform, targets: dict[str, TenantTarget], pi
     report(f"nothing lost: {len(result.groups)} groups, last recorded push of each, "
            f"in the tenants' Pushgateways and one scrape later in Prometheus")
     result.losses = check_pushgateways(result.groups, targets, run_id)
-    prometheus = PrometheusClient(platform.prometheus_url, timeout=30.0)
+    prometheus = platform.prometheus(timeout=30.0)
     result.losses += check_prometheus(result.groups, prometheus.query, run_id, timeout=options.prometheus_timeout)
     for loss in result.losses:
         report(f"  LOST {loss}")

@@ -39,7 +39,7 @@ def local_platform(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def prometheus(local_platform) -> PrometheusClient:
-    return PrometheusClient(local_platform.prometheus_url)
+    return local_platform.prometheus()
 
 
 def push(url: str, job: str, body: str, auth: tuple[str, str] | None, *, grouping: str = "") -> int:
@@ -145,7 +145,6 @@ def test_tenant_env_points_at_the_tenants_gateway(local_platform):
         "SIMPLEPIPE_PUSHGATEWAY_URL": local_platform.pushgateway_url(bob),
         "SIMPLEPIPE_PUSHGATEWAY_USERNAME": bob.username,
         "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": bob.password,
-        "PROMETHEUS_URL": local_platform.prometheus_url,
         "AWS_ACCESS_KEY_ID": bob.s3_access_key,
         "AWS_SECRET_ACCESS_KEY": bob.s3_secret_key,
         "AWS_ENDPOINT_URL": local_platform.s3_endpoint,
@@ -154,13 +153,11 @@ def test_tenant_env_points_at_the_tenants_gateway(local_platform):
     }
     assert push(env["SIMPLEPIPE_PUSHGATEWAY_URL"], unique("env_job"), "env_metric 1\n",
                 (env["SIMPLEPIPE_PUSHGATEWAY_USERNAME"], env["SIMPLEPIPE_PUSHGATEWAY_PASSWORD"])) == 200
+    # Nothing of the administrator's: not its login, not the receiver's token.
+    platform_secrets = [local_platform.administrator_login()[1], local_platform.layout.receiver_token.read_text()]
+    assert [name for name, value in env.items() if any(secret in value for secret in platform_secrets)] == []
 
 
-def test_snapshot_finds_the_running_platform_s_prometheus(local_platform, monkeypatch):
-    from dashboards.snapshot import prometheus_url_of
-
-    monkeypatch.delenv("PROMETHEUS_URL", raising=False)
-    assert prometheus_url_of("local", local_platform.state_dir) == local_platform.prometheus_url
 
 
 def test_up_again_keeps_the_running_servers(local_platform):
@@ -175,15 +172,15 @@ def test_up_again_keeps_the_running_servers(local_platform):
     assert other.prometheus_url == local_platform.prometheus_url
 
 
-def test_make_snapshot_finds_the_running_platforms_prometheus(local_platform, monkeypatch):
-    from dashboards.snapshot import prometheus_url_of
+def test_make_snapshot_finds_the_running_platforms_prometheus_and_its_login(local_platform, monkeypatch):
+    from dashboards.snapshot import prometheus_of
 
     monkeypatch.delenv("PROMETHEUS_URL", raising=False)
-    url = prometheus_url_of("local", local_platform.state_dir)
+    client = prometheus_of("local", local_platform.state_dir)
 
-    assert url == local_platform.prometheus_url  # the ports `up` picked, not platform.yaml's
-    with urllib.request.urlopen(f"{url}/-/ready", timeout=5) as response:
-        assert response.status == 200
+    assert client.url == local_platform.prometheus_url  # the ports `up` picked, not platform.yaml's
+    assert client.ready()  # with the administrator's login: Prometheus answers nobody else
+    assert not PrometheusClient(client.url).ready()
 
 
 # Last in this module: it stops the module's platform (the fixture's down() is then a no-op).
