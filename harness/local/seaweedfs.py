@@ -105,9 +105,9 @@ def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dic
         f"-master.port={ports['master_port']}", f"-master.port.grpc={ports['master_grpc_port']}",
         f"-volume.port={ports['volume_port']}", f"-volume.port.grpc={ports['volume_grpc_port']}",
         "-filer", f"-filer.port={ports['filer_port']}", f"-filer.port.grpc={ports['filer_grpc_port']}",
-        f"-filer.localSocket={data}/filer.sock",
+        f"-filer.localSocket={data / FILER_SOCKET}",
         "-s3", f"-s3.port={ports['s3_port']}", f"-s3.port.grpc={ports['s3_grpc_port']}",
-        f"-s3.localSocket={data}/s3.sock", f"-s3.config={identities}",
+        f"-s3.localSocket={data / S3_SOCKET}", f"-s3.config={identities}",
         # Defaults that would listen on fixed ports or call out of the machine.
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
         # Small volumes: a dev platform on a laptop, not 30 GB preallocated per volume.
@@ -136,6 +136,18 @@ def ensure_buckets(endpoint: str, s3: S3Settings, buckets: list[str]) -> bool:
             client.create_bucket(Bucket=bucket)
             client.head_bucket(Bucket=bucket)
     return True
+
+
+# The Unix sockets weed listens on beside its ports: -filer.localSocket and -s3.localSocket in its data folder,
+# and, with no flag to move them, one per gRPC server in /tmp (weed's command/server.go names them so).
+FILER_SOCKET, S3_SOCKET = "filer.sock", "s3.sock"
+GRPC_SOCKET_PORTS = {"master": "master_grpc_port", "volume": "volume_grpc_port", "filer": "filer_grpc_port",
+                     "s3": "s3_grpc_port"}
+
+
+def grpc_sockets(ports: dict[str, int]) -> dict[str, Path]:
+    """Each gRPC server's Unix socket, by server: as reachable as its port, and as closed (mutual TLS)."""
+    return {server: Path(f"/tmp/seaweedfs-{server}-grpc-{ports[key]}.sock") for server, key in GRPC_SOCKET_PORTS.items()}
 
 
 def stale_sockets(ports: dict[str, int]) -> list[Path]:
