@@ -76,12 +76,17 @@ def pushgateway_scrape_interval() -> float:
 
 
 def credentials() -> dict[str, tuple[str, str]]:
-    """Demo logins of the published UIs, from the values files."""
-    stack, minio = _values("kube-prometheus-stack"), _values("minio")
-    return {
-        "grafana": (stack["grafana"]["adminUser"], stack["grafana"]["adminPassword"]),
-        "minio-console": (minio["rootUser"], minio["rootPassword"]),
-    }
+    """Demo logins of the published UIs that are values in git (MinIO's root). Grafana's administrator has a
+    password generated per cluster: harness.kind.grafana_admin."""
+    minio = _values("minio")
+    return {"minio-console": (minio["rootUser"], minio["rootPassword"])}
+
+
+def api_client():
+    """A Kubernetes API client for the kind cluster's context."""
+    from kubernetes import config  # reason: the kind backend's client, imported when a cluster is used
+
+    return config.new_client_from_config(config_file=kubeconfig(), context=KUBE_CONTEXT)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.alert_receiver import ADMINISTRATOR, parse_deliveries
 from harness.errors import UnavailableError
-from harness.kind import alerts, cluster, grafana_orgs, image, prerequisites, render
+from harness.kind import alerts, cluster, grafana_admin, grafana_orgs, image, prerequisites, render
 from harness.kind.constants import KUBE_CONTEXT, MONITORING_NAMESPACE, PUSHGATEWAY_PORT, TENANT_SERVICE_ACCOUNT
 from harness.net import HOST, free_port, http_ok, port_accepts
 from harness.paths import REPO_ROOT
@@ -85,6 +85,8 @@ class KindPlatform(Platform):
               "(helmfile.yaml, k8s/tenants/, k8s/dashboards/)", flush=True)
         kind = cluster.KindCluster(tools)
         kind.create()
+        if grafana_admin.ensure(self.api_client):  # before the charts: Grafana reads it at install
+            print(f"==> Grafana: administrator password generated into {grafana_admin.WHERE}", flush=True)
         image.build_and_load(tools, kind)
         try:
             kind.sync()
@@ -99,8 +101,12 @@ class KindPlatform(Platform):
         """One Grafana organisation per tenant, its data source behind the tenant's prom-label-proxy."""
         print("==> Grafana: one organisation per tenant (harness/kind/grafana_orgs.py)", flush=True)
         for line in grafana_orgs.provision(grafana_orgs.plan(self.tenants), cluster.service_urls()["grafana"],
-                                           cluster.credentials()["grafana"]):
+                                           self.grafana_login()):
             print(f"    {line}", flush=True)
+
+    def grafana_login(self) -> tuple[str, str]:
+        """Grafana's administrator (user, password): generated per cluster (harness.kind.grafana_admin)."""
+        return grafana_admin.login(self.api_client)
 
     def down(self) -> None:
         self.close()
@@ -157,6 +163,7 @@ class KindPlatform(Platform):
     def where_lines(self) -> list[str]:
         urls, logins = cluster.service_urls(), cluster.credentials()
         lines = [f"kind platform (context {self.context}):"]
+        logins["grafana"] = (grafana_admin.USER, f"in {grafana_admin.WHERE}")  # where, never what
         for name, url in urls.items():
             login = logins.get(name)
             lines.append(f"  {name:<14} {url}" + (f"   login {login[0]} / {login[1]}" if login else ""))

@@ -263,7 +263,7 @@ def query_other_series_through_grafana(platform, attacker: Tenant, victim: Tenan
 
     from harness.kind import cluster, grafana_orgs
 
-    grafana, login = cluster.service_urls()["grafana"], cluster.credentials()["grafana"]
+    grafana, login = cluster.service_urls()["grafana"], platform.grafana_login()
     org = requests.get(f"{grafana}/api/orgs/name/{grafana_orgs.organisation_name(attacker)}", auth=login, timeout=10)
     org.raise_for_status()
     answer = requests.get(f"{grafana}/api/datasources/proxy/uid/{grafana_orgs.DATASOURCE_UID}/api/v1/query",
@@ -369,7 +369,7 @@ def grafana_administration(platform, attacker: Tenant, victim: Tenant) -> Attemp
                **{login.name: login.headers for login in held_logins(platform, attacker)}}
     answers = {name: requests.get(f"{grafana}/api/orgs", headers=headers, timeout=10).status_code
                for name, headers in guesses.items()}
-    control = requests.get(f"{grafana}/api/orgs", auth=cluster.credentials()["grafana"], timeout=10).status_code
+    control = requests.get(f"{grafana}/api/orgs", auth=platform.grafana_login(), timeout=10).status_code
     network = _from_attackers_namespace(platform, attacker, [("GET", f"{constants.GRAFANA_URL_IN_CLUSTER}/api/orgs")])
     refused = all(status in (401, 403) for status in answers.values())
     return Attempt(refused and control == 200 and network.blocked,
