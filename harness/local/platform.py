@@ -198,6 +198,10 @@ class LocalPlatform(Platform):
                     if server.name in running:
                         self.say(f"  {server.name}: already running (pid {running[server.name].get('pid')}, "
                                  f"{running[server.name].get('state')})")
+                        if (running[server.name].get("record") or {}).get("argv") not in (None, server.argv):
+                            # e.g. started before its login or its token was part of it: it runs without them
+                            self.say(f"  {server.name}: runs with an older command line than this platform's; "
+                                     "`make down && make up` to start it as configured now")
                 if any(server.name not in running for server in servers):
                     os.kill(supervisor.pid, signal.SIGHUP)  # the supervisor starts what it does not run yet
             self._wait_supervised(supervisor, [server.name for server in servers])

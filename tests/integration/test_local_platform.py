@@ -8,6 +8,7 @@ platform-owned labels itself, and these tests are about what the servers guarant
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import urllib.error
@@ -163,13 +164,28 @@ def test_tenant_env_points_at_the_tenants_gateway(local_platform):
 def test_up_again_keeps_the_running_servers(local_platform):
     before = json.loads(local_platform.state_file.read_text())["supervisor"]
     pids = {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()}
-    local_platform.up()
+    said: list[str] = []
+    LocalPlatform(state_dir=local_platform.state_dir, ports="free", say=said.append).up()
+    assert [line for line in said if "older command line" in line] == []  # each runs as configured now
     assert json.loads(local_platform.state_file.read_text())["supervisor"] == before
     assert {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()} == pids
     # Another command on the same state folder (make status, make down) finds the same platform.
     other = LocalPlatform(state_dir=local_platform.state_dir)
     assert other.is_up()
     assert other.prometheus_url == local_platform.prometheus_url
+
+
+def test_up_says_which_running_server_has_an_older_command_line(local_platform):
+    """A server started by an earlier version (say, before its login was part of it) keeps running as it was:
+    `up` says so instead of letting the administrator believe it is configured as now."""
+    changed = dataclasses.replace(local_platform.settings, persistence_interval="7s")  # each gateway's argv
+    said: list[str] = []
+    try:
+        LocalPlatform(state_dir=local_platform.state_dir, ports="free", settings=changed, say=said.append).up()
+    finally:
+        local_platform.up()  # the spec the supervisor restarts from, as it was
+    older = sorted(line.split(":")[0].strip() for line in said if "older command line" in line)
+    assert older == sorted(t.pushgateway_name for t in local_platform.tenants), said
 
 
 def test_make_snapshot_finds_the_running_platforms_prometheus_and_its_login(local_platform, monkeypatch):
