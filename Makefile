@@ -1,6 +1,8 @@
 # Simplepipe: product, reference platform and test harness.
 #   make install          .venv with everything (and, unless PLATFORM=kind, Debian's servers where apt is available)
 #   make up / e2e / down  the platform and the end-to-end scenarios (PLATFORM=local|kind)
+#   make submit TENANT=alice WORKFLOW=FILE [ARGS="-p k=v"]   run a workflow as a tenant and watch it
+#   make list|get|logs|watch|delete TENANT=alice [NAME=wf] [ARGS=--metrics|--follow]   a tenant's workflows
 #   make test             unit, integration, offline validation and local e2e tests
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -13,7 +15,7 @@ STAMP := $(VENV)/.installed
 HARNESS := $(PY) -m harness --platform $(PLATFORM)
 
 .PHONY: help install system-packages test unit integration e2e validate bench up down status env \
-        dashboards snapshot load image lint clean
+        submit list get logs watch delete dashboards snapshot load image lint clean
 
 help:
 	@grep -E '^#   ' Makefile | sed 's/^#   //'
@@ -62,9 +64,31 @@ status: $(STAMP)
 env: $(STAMP)
 	@$(HARNESS) env $(TENANT)
 
+# A tenant's Argo verbs (python -m harness submit --help: flags and exit codes; docs/tenant-cli.md).
+submit: $(STAMP)
+	@test -n "$(WORKFLOW)" || { echo "make submit TENANT=alice WORKFLOW=scenarios/alice-app/workflow.yaml" >&2; exit 2; }
+	@$(HARNESS) submit --tenant $(TENANT) $(WORKFLOW) --watch $(ARGS)
+
+list: $(STAMP)
+	@$(HARNESS) list --tenant $(TENANT) $(ARGS)
+
+get logs watch delete: $(STAMP)
+	@test -n "$(NAME)" || { echo "make $@ TENANT=alice NAME=<workflow> (make list TENANT=alice)" >&2; exit 2; }
+	@$(HARNESS) $@ --tenant $(TENANT) $(NAME) $(ARGS)
+
+# The scenarios against the running platform, then its report (.state/<platform>/e2e/index.html) opened in
+# headless Chromium; the report's path is the last line.
+E2E_REPORT := .state/$(PLATFORM)/e2e
 e2e: $(STAMP)
-	SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
-	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p tests.support.e2e_report
+	@rm -rf $(E2E_REPORT)
+	@SIMPLEPIPE_E2E_PLATFORM=$(PLATFORM) SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 \
+	  $(PY) -m pytest -p no:cacheprovider -q tests/e2e -k "$(PLATFORM)" -p tests.support.e2e_report; status=$$?; \
+	if [ -f $(E2E_REPORT)/index.html ]; then \
+	  SIMPLEPIPE_E2E_REPORT=$(E2E_REPORT) $(PY) -m pytest -p no:cacheprovider -q tests/e2e/test_report_in_browser.py \
+	    || status=1; \
+	  echo "e2e report: $(E2E_REPORT)/index.html"; \
+	else echo "e2e report: none written (the run ended before its platform fixture did)"; status=1; fi; \
+	exit $$status
 
 # The kind backend packs dashboards/kubernetes into a chart: render it again with them.
 dashboards: $(STAMP)

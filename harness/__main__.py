@@ -1,16 +1,20 @@
-"""`python -m harness --platform local|kind up|down|status|env TENANT|image` (what the Makefile calls).
+"""The platform's commands (up, down, status, env, image) and a tenant's Argo verbs (submit, list, get, ...).
 
-One code path for every backend: each verb is a method of `harness.platform.Platform`."""
+`python -m harness --platform local|kind VERB ...` is what the Makefile calls. One code path for every backend: each verb is a method of `harness.platform.Platform`;
+the tenant's verbs (submit ... delete, as Argo's CLI has them) are harness.tenant_cli."""
 from __future__ import annotations
 
 import argparse
 import shlex
 import sys
 import traceback
+from pathlib import Path
 
+from harness import tenant_cli
 from harness.backends import PLATFORMS, create
 from harness.errors import PlatformError
 from harness.platform import Platform
+from harness.prometheus_api import PrometheusError
 from harness.tenants import TenantsFileError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -61,13 +65,15 @@ def _image(platform: Platform, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-VERBS = {"up": _up, "down": _down, "status": _status, "env": _env, "image": _image}
+VERBS = {"up": _up, "down": _down, "status": _status, "env": _env, "image": _image, **tenant_cli.VERBS}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
     parser.add_argument("--platform", choices=PLATFORMS, default="local")
     parser.add_argument("--verbose", action="store_true", help="show the traceback of errors")
+    parser.add_argument("--state-dir", type=Path, help="local: the platform's state folder (default .state/local; "
+                                                        "a test's platform lives elsewhere)")
     verbs = parser.add_subparsers(dest="verb", required=True)
     verbs.add_parser("up", help="start the platform (idempotent) and wait until it is ready")
     verbs.add_parser("down", help="stop everything `up` started, and only that")
@@ -75,17 +81,22 @@ def main(argv: list[str] | None = None) -> int:
     env = verbs.add_parser("env", help="shell export lines to push as TENANT")
     env.add_argument("tenant")
     verbs.add_parser("image", help="build the Simplepipe image (kind: and load it into the cluster)")
+    tenant_cli.add_verbs(verbs)
     args = parser.parse_args(argv)
     platform: Platform | None = None
     try:
-        platform = create(args.platform, say=_say) if args.platform == "local" else create(args.platform)
+        local = {"say": _say, **({"state_dir": args.state_dir} if args.state_dir else {})}
+        platform = create(args.platform, **local) if args.platform == "local" else create(args.platform)
         return VERBS[args.verb](platform, args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (PlatformError, TenantsFileError, TimeoutError) as exc:  # one line for the user, --verbose for more
-        if args.verbose:
+    except (PlatformError, TenantsFileError, TimeoutError, tenant_cli.UsageError, PrometheusError) as exc:
+        if args.verbose:  # one line for the user, --verbose for more
             traceback.print_exc()
+        if args.verb in tenant_cli.VERBS:  # a backend's answer may span lines: a tenant reads one
+            print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+            return tenant_cli.exit_code(exc) or EXIT_ERROR
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, TenantsFileError) and args.verb == "env" else EXIT_ERROR
     finally:

@@ -21,7 +21,6 @@ SCHEMA_DIR = REPO_ROOT / "platform" / "schemas" / "config"
 # Each configuration file's schema, by the name loaders pass in.
 TENANTS_SCHEMA = "tenants.schema.json"
 LOCAL_PLATFORM_SCHEMA = "local-platform.schema.json"
-SCENARIO_EXPECT_SCHEMA = "scenario-expect.schema.json"
 THRESHOLDS_SCHEMA = "thresholds.schema.json"
 
 

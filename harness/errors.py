@@ -16,3 +16,19 @@ class NotReadyError(PlatformError, TimeoutError):
 
 class UnavailableError(PlatformError):
     """What was asked for is not something this platform, as configured, has (the message says why)."""
+
+
+class PlatformNotUpError(PlatformError):
+    """The platform a command needs is not running (`make up` starts it)."""
+
+
+class WorkflowNotFoundError(PlatformError):
+    """No workflow of that name in the tenant's namespace: not there, deleted, or another tenant's."""
+
+
+class ManifestRefusedError(PlatformError):
+    """The backend refused a workflow manifest; the message names the field, as the backend said it."""
+
+
+class AccessDeniedError(PlatformError):
+    """The backend refused the tenant's credentials for what was asked (e.g. another tenant's namespace)."""

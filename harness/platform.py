@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
+from typing import Iterator
 
 from harness import alert_receiver
 from harness.errors import PlatformError
@@ -80,11 +81,37 @@ class Platform(abc.ABC):
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
         """Update the run's phase and steps without waiting."""
 
+    # -- a tenant's own workflows: Argo's verbs, in the tenant's namespace only ---------------------------
+    @abc.abstractmethod
+    def workflows(self, tenant: Tenant) -> list[WorkflowRun]:
+        """The tenant's workflows (`argo list`), without their logs."""
+
+    @abc.abstractmethod
+    def workflow(self, tenant: Tenant, name: str) -> WorkflowRun:
+        """Workflow `name` of the tenant (`argo get`; locally with its step logs, `step_logs` reads them on any
+        backend); WorkflowNotFoundError when the tenant's namespace has none of that name (another tenant's
+        workflow included)."""
+
+    @abc.abstractmethod
+    def delete_workflow(self, tenant: Tenant, name: str) -> None:
+        """Stop the tenant's workflow `name` and remove it (`argo delete`); WorkflowNotFoundError as `workflow`."""
+
+    @abc.abstractmethod
+    def step_logs(self, tenant: Tenant, name: str, step: str | None = None,
+                  follow: bool = False) -> Iterator[tuple[str, str]]:
+        """(pod, line) of the workflow's step logs (`argo logs`): pod by pod, or with `follow` as they are written
+        until the workflow has finished. `step`: only that step (its name, node name or pod name)."""
+
     # -- time ----------------------------------------------------------------------------------
     @property
     @abc.abstractmethod
     def scrape_interval(self) -> float:
         """Seconds between two scrapes of a tenant's Pushgateway (the platform's configuration)."""
+
+    def alert_delays(self) -> dict[str, str]:
+        """The settings between a push and its alert's notification (scrape and evaluation intervals,
+        Alertmanager's group_wait), as `make load` reports them beside the freshness it measured."""
+        return {"scrape interval": f"{self.scrape_interval:g}s"}
 
     @property
     def settle_seconds(self) -> float:

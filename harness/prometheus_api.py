@@ -1,15 +1,13 @@
-"""Prometheus' HTTP API for the harness, e2e tests, dashboards' live check and the load test:
+"""Prometheus' HTTP API for the harness, dashboards (snapshots, panel queries), the load test and the tests:
 prometheus-api-client's PrometheusConnect over the harness's requests session, with what it lacks
-kept thin here: typed errors carrying Prometheus' own message, scalar results, alerts/rules/config,
-and waiting (`wait_for`, on harness.waiting)."""
+kept thin here: typed errors carrying Prometheus' own message, scalar results, the loaded configuration,
+and `get` for any other endpoint. Reading results as (labels, value) pairs and waiting for a PromQL
+condition are the tests' (tests/support/promql.py)."""
 from __future__ import annotations
 
 import ast
 import json
-import logging
-import math
 from datetime import datetime, timezone
-from typing import Callable
 
 import requests
 import yaml
@@ -17,11 +15,10 @@ from prometheus_api_client import PrometheusApiClientException, PrometheusConnec
 from urllib3.util import Retry
 
 from harness.net import session
-from harness.waiting import NotYet, WaitTimeout, wait_until
 
+
+# An instant vector: (labels, value) per series.
 Series = list[tuple[dict[str, str], float]]
-
-_log = logging.getLogger("simplepipe.promql")
 
 
 class PrometheusError(Exception):
@@ -34,10 +31,6 @@ class PrometheusUnreachableError(PrometheusError, ConnectionError):
 
 class PrometheusQueryError(PrometheusError, ValueError):
     """Prometheus refused a request; the message is its own (`errorType: error`)."""
-
-
-class PromQLTimeoutError(WaitTimeout):
-    """A PromQL condition did not hold in time; the message names the query and its last result."""
 
 
 class PrometheusClient:
@@ -63,8 +56,8 @@ class PrometheusClient:
         except (ValueError, KeyError) as exc:
             raise PrometheusError(f"{what}: not an answer of Prometheus' API: {exc}") from exc
 
-    def _get(self, path: str, params: dict | None = None) -> object:
-        """What PrometheusConnect has no method for: the answer's `data`."""
+    def get(self, path: str, params: dict | None = None) -> object:
+        """GET an API path PrometheusConnect has no method for (`/api/v1/alerts`): the answer's `data`."""
         def call():
             response = session().get(f"{self.url}{path}", params=params or {}, timeout=self.timeout, auth=self._auth)
             if response.status_code != 200:
@@ -82,6 +75,10 @@ class PrometheusClient:
             raise PrometheusQueryError(f"{promql!r} returns a range vector; use an instant vector query")
         return result
 
+    def series(self, promql: str) -> Series:
+        """Instant query as (labels, value) pairs (the load's freshness and tenant-scale probes, the tests)."""
+        return [(dict(r["metric"]), float(r["value"][1])) for r in self.query(promql)]
+
     def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict]:
         """Range query: `{"metric": {...}, "values": [[t, "v"], ...]}` per series."""
         return self._guard(lambda: self._api.custom_query_range(
@@ -98,57 +95,18 @@ class PrometheusClient:
 
     def config(self) -> dict:
         """The configuration Prometheus has loaded (prometheus.yml as it reads it)."""
-        return yaml.safe_load(self._get("/api/v1/status/config")["yaml"]) or {}
-
-    def series(self, promql: str) -> Series:
-        """Instant query as (labels, value) pairs."""
-        return [(dict(r["metric"]), float(r["value"][1])) for r in self.query(promql)]
-
-    def value(self, promql: str) -> float | None:
-        """The single value of a query, None when it returns nothing; more than one series is an error."""
-        series = self.series(promql)
-        if len(series) > 1:
-            raise PrometheusError(f"{promql!r} returned {len(series)} series, expected one: {series}")
-        return series[0][1] if series else None
+        return yaml.safe_load(self.get("/api/v1/status/config")["yaml"]) or {}
 
     def targets(self) -> list[dict]:
         """Active scrape targets (labels, health, lastError, scrapeUrl)."""
         return self._guard(lambda: self._api.get_targets(state="active"), "targets")["activeTargets"]
 
-    def alerts(self) -> list[dict]:
-        """Pending and firing alerts (labels, annotations, state)."""
-        return self._get("/api/v1/alerts")["alerts"]
-
-    def rules(self) -> list[dict]:
-        """Loaded rule groups."""
-        return self._get("/api/v1/rules")["groups"]
-
     def ready(self) -> bool:
+        """Prometheus answers /-/ready (with this client's login): `make status`, the load's fault check."""
         try:
             return session().get(f"{self.url}/-/ready", timeout=self.timeout, auth=self._auth).status_code == 200
         except requests.RequestException:
             return False
-
-    def wait_for(self, promql: str, predicate: Callable[[Series], bool], timeout: float, *,
-                 what: str = "", poll: float = 0.5, say: Callable[[str], None] = _log.info) -> Series:
-        """Poll the query until `predicate(series)` holds; returns those series.
-
-        On timeout raises PromQLTimeoutError naming the query, `what` was expected and the last result."""
-        def check() -> Series | None:
-            try:
-                series = self.series(promql)
-            except PrometheusError as exc:
-                raise NotYet(str(exc)) from None
-            if predicate(series):
-                return series or [({}, math.nan)]
-            raise NotYet(format_series(series))
-
-        try:
-            result = wait_until(check, timeout=timeout, what=f"{promql!r} to be {what or 'as expected'}",
-                                poll=poll, say=say)
-        except WaitTimeout as exc:
-            raise PromQLTimeoutError(str(exc)) from None
-        return [] if result == [({}, math.nan)] else result
 
 
 def _datetime(seconds: float) -> datetime:
@@ -167,11 +125,3 @@ def _refusal(text: str, what: str) -> str:
     except (ValueError, SyntaxError, AttributeError):
         return f"{what}: {status}: {body.rstrip(')')[:500]}"
 
-
-def format_series(series: Series | str) -> str:
-    if isinstance(series, str):
-        return series
-    if not series:
-        return "no series"
-    return "; ".join("{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "} " + f"{value:g}"
-                     for labels, value in series)

@@ -35,13 +35,20 @@ FINISHED = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.ERROR})
 
 @dataclass
 class StepResult:
-    """One executed step (a pod on kind, a local process on the local backend)."""
+    """One executed step (a pod on kind, a local process on the local backend).
+
+    `name` is Argo's node name (`wf[0].step`, `wf.task`, `step(0)`): the tree `argo get` draws is read from it.
+    The times are Unix seconds (Argo's `startedAt`/`finishedAt`), None until the step started/finished; where a
+    runner does not set them, whoever observes the run stamps them when it first sees the change."""
 
     name: str
     template: str
     phase: Phase
     exit_code: int | None
     log: str = ""
+    started_at: float | None = None
+    finished_at: float | None = None
+    message: str = ""  # Argo's node message, e.g. "Error (exit code 1)"
 
 
 @dataclass
@@ -54,6 +61,14 @@ class WorkflowRun:
     message: str = ""
     steps: list[StepResult] = field(default_factory=list)
     handle: Any = None  # backend-specific
+    # What `argo get` shows beside the nodes (Unix seconds; None until it happened).
+    namespace: str = ""
+    created_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    entrypoint: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)  # spec.arguments.parameters as submitted
+    service_account: str = ""
 
     @property
     def finished(self) -> bool:

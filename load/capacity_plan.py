@@ -10,13 +10,14 @@ from pathlib import Path
 CAPACITY_PLAN_ENV = "SIMPLEPIPE_CAPACITY_PLAN"
 # Request name of every capacity push in Locust's statistics and the timeline.
 REQUEST_NAME = "capacity"
+# The two phases of the capacity shape, each one Locust run:
+THROUGHPUT = "throughput"  # closed loop, concurrency stepped up: the most pushes/s Locust reaches without failures
+BISECTION = "bisection"    # paced users, the offered rate bisected: the most pushes/s within the p99 bound
 
 
 # Seconds at the start of a step left out of its numbers (users starting, connections opening).
 SETTLE_SECONDS = 1
 WITHIN = "within"
-# A step replaced by the repeat of the one before: its numbers say nothing.
-CUT_SHORT = "cut short"
 
 
 def step_seconds_range(start: float, end: float) -> tuple[int, int]:
@@ -42,6 +43,7 @@ class CapacityPlanError(RuntimeError):
 
 @dataclass(frozen=True)
 class CapacityPlan:
+    mode: str                 # THROUGHPUT | BISECTION
     run_id: str
     out_dir: str
     tenant: str
@@ -50,8 +52,14 @@ class CapacityPlan:
     users_per_process: int    # slots per Locust process
     headers: dict[str, str]   # exactly the headers Simplepipe's client sends (auth, Content-Type, User-Agent)
     body_file: str            # exactly the body Simplepipe's client sends
-    rates: list[float]        # pushes/s of each step, ascending
-    per_user_rate: float      # pushes/s of one user (constant throughput)
+    # THROUGHPUT: users of each step (each pushes again as soon as its push is answered).
+    concurrency: list[int]
+    # BISECTION: the offered rate lies in (0, high]; probes stop once the bracket is within `precision`
+    # of its upper end, or after `max_probes` probes.
+    high: float
+    precision: float
+    max_probes: int
+    per_user_rate: float      # BISECTION: pushes/s of one user (constant throughput)
     step_seconds: float
     p99_bound_ms: float
     # Seconds after a step's end when every process's timeline holds it (the shape judges it then).

@@ -73,16 +73,22 @@ class CpuSamples:
 
 
 class CpuSampler:
-    """Samples in a thread while in its `with` block; `generator_root` may be set once Locust started."""
+    """Samples in a thread while in its `with` block; Locust's processes are added once started
+    (`add_generator`: the generator role is all of them and their descendants, and each its own role)."""
 
     def __init__(self, gateways: dict[str, int], interval: float = 0.5):
-        self.gateways = gateways  # role name -> pid
+        self.gateways = dict(gateways)  # role name -> pid
         self.interval = interval
-        self.generator_root: int | None = None
+        self.generator_roots: list[int] = []
         self.samples = CpuSamples()
         self._seen: dict[str, dict[int, tuple[float, float]]] = {}  # role -> pid -> (first, last) seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+
+    def add_generator(self, role: str, pid: int) -> None:
+        """A Locust process (`role`: "master", "worker 1", ...), counted in "generator" and on its own."""
+        self.generator_roots.append(pid)
+        self.gateways[role] = pid
 
     def __enter__(self) -> "CpuSampler":
         self._sample()
@@ -100,8 +106,8 @@ class CpuSampler:
 
     def _sample(self) -> None:
         roles = {role: [pid] for role, pid in self.gateways.items()}
-        if self.generator_root is not None:
-            roles["generator"] = descendants(self.generator_root)
+        if self.generator_roots:
+            roles["generator"] = sorted({pid for root in self.generator_roots for pid in descendants(root)})
         now = time.time()
         self.samples.times.append(now)
         for role in (set(roles) | set(self.samples.seconds)) - {MACHINE}:

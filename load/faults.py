@@ -203,7 +203,9 @@ def _prometheus_fault(platform, marker_target: TenantTarget, run_id: str, marker
             raise NotYet(f"{len(stamps)} samples of {query}")
         return stamps
 
-    before = wait_until(scraped, timeout=30, poll=0.5, what=f"Prometheus to have scraped {query} twice")
+    # Two samples: the push's first scrape may take the platform's whole settle time, the second one interval more.
+    before = wait_until(scraped, timeout=platform.settle_seconds + platform.scrape_interval, poll=0.5,
+                        what=f"Prometheus to have scraped {query} twice")
     _kill_and_await_restart(platform, "prometheus", options, say)
     wait_until(prometheus.ready, timeout=options.restart_timeout,
                what="Prometheus to answer /-/ready after its restart")

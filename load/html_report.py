@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from load import pictures
-from load.capacity_plan import REQUEST_NAME
+from load.capacity_plan import BISECTION, REQUEST_NAME
 from load.options import LoadOptions
 from load.result import LoadResult
 from load.timeline import read_timelines
@@ -17,13 +17,14 @@ def draw_pictures(result: LoadResult, options: LoadOptions, report: Callable[[st
     """PNGs next to the HTML report; a picture that cannot be drawn is named, not fatal."""
     try:
         for name, capacity in result.capacities.items():
-            timeline = read_timelines(result.out_dir / "capacity" / name)
-            # Every step the shape ran, also those cut short by a repeat: what was offered when.
-            steps = json.loads((result.out_dir / "capacity" / name / "capacity-steps.json").read_text())
+            bisection = result.out_dir / "capacity" / name / BISECTION
+            # Every probe the bisection ran, also the repeats: what was offered when.
+            steps = json.loads((bisection / f"capacity-{BISECTION}-steps.json").read_text())
             offered = [(step["start"], step["end"], step["rate"]) for step in steps if step.get("end")]
             result.pictures.append(pictures.shape_picture(
-                result.out_dir / f"capacity-{name}.png", f"capacity: {name}'s gateway ({capacity.bottleneck})",
-                timeline, [REQUEST_NAME], offered=offered, bound_ms=capacity.p99_bound_ms))
+                result.out_dir / f"capacity-{name}.png",
+                f"capacity: {name}'s gateway, bisection below Locust's {capacity.throughput:.0f}/s ({capacity.bottleneck})",
+                read_timelines(bisection), [REQUEST_NAME], offered=offered, bound_ms=capacity.p99_bound_ms))
         if result.stats is not None:
             result.pictures.append(pictures.shape_picture(
                 result.out_dir / "workflows.png", f"workflows: {options.users} simulated workflows (SDK pushes)",

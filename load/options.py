@@ -9,7 +9,9 @@ from pathlib import Path
 from load import capacity as capacity_shape
 from load.targets import PLATFORMS
 
-SHAPES = ("capacity", "workflows", "both")
+# both = capacity and workflows (and freshness); tenants builds throwaway platforms of its own (load.tenant_scale).
+SHAPES = ("capacity", "workflows", "both", "tenants")
+DEFAULT_TENANT_COUNTS = [10, 50, 200]
 # Seconds between a workflow's pushes, per payload kind: small and medium push back to back
 # (a closed loop, to find the throughput); a histogram-heavy report goes out once a second.
 DEFAULT_PACING = {"small": 0.0, "medium": 0.0, "large": 1.0}
@@ -22,17 +24,23 @@ class LoadOptions:
     spawn_rate: float = 10.0
     duration: int = 60
     out: Path | None = None
-    processes: int = 1
+    # Locust worker processes under one master (Locust's distributed mode); 0: one Locust process.
+    workers: int = 0
     shape: str = "both"
-    capacity_processes: int = field(default_factory=capacity_shape.default_processes)
-    capacity_rates: list[float] = field(default_factory=lambda: list(capacity_shape.DEFAULT_RATES))
+    capacity_concurrency: list[int] = field(default_factory=lambda: list(capacity_shape.DEFAULT_CONCURRENCY))
     capacity_step_seconds: float = capacity_shape.STEP_SECONDS
+    capacity_precision: float = capacity_shape.PRECISION
+    capacity_max_probes: int = capacity_shape.MAX_PROBES
+    # Acknowledged pushes timed until their value is in PromQL, and failing-job pushes until their alert
+    # is delivered (0: not measured).
+    freshness_pushes: int = 20
+    alert_probes: int = 3
+    tenant_counts: list[int] = field(default_factory=lambda: list(DEFAULT_TENANT_COUNTS))
     ceiling_seconds: int = 10
     ceiling_tenant: str | None = None
     growth_sizes: list[int] = field(default_factory=lambda: [1, 1000, 10000])
     growth_probes: int = 30
     pacing: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_PACING))
-    prometheus_timeout: float = 30.0
     pictures: bool = True
 
     @property
@@ -42,6 +50,11 @@ class LoadOptions:
     @property
     def runs_workflows(self) -> bool:
         return self.shape in ("workflows", "both")
+
+    @property
+    def processes(self) -> int:
+        """Locust processes that push (the workers, or the one process)."""
+        return max(1, self.workers)
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, LoadOptions]:
@@ -56,18 +69,27 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, LoadOptions]
                         help=f"seconds of load (default {default.duration})")
     parser.add_argument("--out", type=Path, help="report folder (default .state/<platform>/load/<run id>)")
     parser.add_argument("--state-dir", type=Path, help="state folder of a local platform (default .state/local)")
-    parser.add_argument("--processes", type=int, default=default.processes,
-                        help=f"Locust processes (default {default.processes})")
+    parser.add_argument("--workers", type=int, default=default.workers,
+                        help="Locust worker processes under one master (Locust's distributed mode; default: one "
+                             "Locust process)")
     parser.add_argument("--shape", choices=SHAPES, default=default.shape,
-                        help="capacity (stepped rate of pre-rendered pushes), workflows (paced SDK pushes, "
-                             "nothing lost) or both (default %(default)s)")
-    parser.add_argument("--capacity-processes", type=int, default=default.capacity_processes,
-                        help=f"Locust processes of the capacity shape (default {default.capacity_processes}: "
-                             f"one per core but one, at most 4)")
-    parser.add_argument("--capacity-rates", default=",".join(f"{r:g}" for r in default.capacity_rates),
-                        help="comma-separated offered pushes/s of the capacity steps (default %(default)s)")
+                        help="capacity (Locust's throughput, then the rate within the p99 bound by bisection), "
+                             "workflows (paced SDK pushes, nothing lost), both (and freshness), or tenants "
+                             "(throwaway platforms of --tenants sizes) (default %(default)s)")
+    parser.add_argument("--concurrency", default=",".join(map(str, default.capacity_concurrency)),
+                        help="comma-separated users of the capacity shape's throughput steps (default %(default)s)")
     parser.add_argument("--step-seconds", type=float, default=default.capacity_step_seconds,
                         help=f"seconds per capacity step (default {default.capacity_step_seconds:g})")
+    parser.add_argument("--precision", type=float, default=default.capacity_precision,
+                        help=f"the bisection stops when its bracket is this share of its upper end "
+                             f"(default {default.capacity_precision:g})")
+    parser.add_argument("--freshness", type=int, default=default.freshness_pushes,
+                        help=f"pushes timed until PromQL shows them, 0 to skip (default {default.freshness_pushes})")
+    parser.add_argument("--alert-probes", type=int, default=default.alert_probes,
+                        help=f"failing-job pushes timed until their alert is delivered, 0 to skip "
+                             f"(default {default.alert_probes})")
+    parser.add_argument("--tenants", default=",".join(map(str, default.tenant_counts)),
+                        help="comma-separated tenant counts of the tenants shape (default %(default)s)")
     parser.add_argument("--ceiling-seconds", type=int, default=default.ceiling_seconds,
                         help=f"seconds of wrk (default {default.ceiling_seconds})")
     parser.add_argument("--ceiling-tenant", help="tenant whose gateway wrk measures (default: the first)")
@@ -81,30 +103,40 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, LoadOptions]
     args = parser.parse_args(argv)
     if args.short and not args.faults:
         parser.error("--short goes with --faults")
-    for name in ("users", "duration", "processes", "capacity_processes", "ceiling_seconds", "growth_probes"):
+    for name in ("users", "duration", "ceiling_seconds", "growth_probes"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    for name in ("workers", "freshness", "alert_probes"):
+        if getattr(args, name) < 0:
+            parser.error(f"--{name.replace('_', '-')} must be 0 or more")
     if args.spawn_rate <= 0:
         parser.error("--spawn-rate must be above 0")
-    try:
-        sizes = [int(size) for size in args.growth.split(",") if size.strip()]
-    except ValueError:
-        parser.error(f"--growth {args.growth!r}: comma-separated whole numbers, e.g. 1,1000,10000")
-    if any(size < 1 for size in sizes):
-        parser.error("--growth: every group count must be at least 1")
-    try:
-        rates = sorted(float(rate) for rate in args.capacity_rates.split(",") if rate.strip())
-    except ValueError:
-        parser.error(f"--capacity-rates {args.capacity_rates!r}: comma-separated numbers, e.g. 250,500,1000")
-    if not rates or rates[0] <= 0:
-        parser.error("--capacity-rates: at least one rate, every rate above 0")
+    sizes = _counts(parser, "--growth", args.growth, allow_empty=True)
+    concurrency = _counts(parser, "--concurrency", args.concurrency)
+    tenant_counts = _counts(parser, "--tenants", args.tenants)
+    if not 0 < args.precision < 0.5:
+        parser.error("--precision must be above 0 and below 0.5 (a share of the bracket's upper end)")
     if args.step_seconds < 3:
         parser.error("--step-seconds must be at least 3 (its first second is left out)")
     return args, LoadOptions(
-        users=args.users, spawn_rate=args.spawn_rate, duration=args.duration, out=args.out,
-        processes=args.processes, shape=args.shape, capacity_processes=args.capacity_processes,
-        capacity_rates=rates, capacity_step_seconds=args.step_seconds, ceiling_seconds=args.ceiling_seconds, ceiling_tenant=args.ceiling_tenant,
-        growth_sizes=sizes, growth_probes=args.growth_probes,
+        users=args.users, spawn_rate=args.spawn_rate, duration=args.duration, out=args.out, workers=args.workers,
+        shape=args.shape, capacity_concurrency=concurrency, capacity_step_seconds=args.step_seconds,
+        capacity_precision=args.precision, ceiling_seconds=args.ceiling_seconds, ceiling_tenant=args.ceiling_tenant,
+        growth_sizes=sizes, growth_probes=args.growth_probes, freshness_pushes=args.freshness,
+        alert_probes=args.alert_probes, tenant_counts=tenant_counts,
     )
+
+
+def _counts(parser: argparse.ArgumentParser, flag: str, text: str, allow_empty: bool = False) -> list[int]:
+    """Comma-separated whole numbers, each at least 1 ('' only where `allow_empty`: skip)."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        parser.error(f"{flag} {text!r}: comma-separated whole numbers, e.g. 1,10,100")
+    if not counts and not allow_empty:
+        parser.error(f"{flag}: at least one number")
+    if any(count < 1 for count in counts):
+        parser.error(f"{flag}: every number must be at least 1")
+    return counts
 
 

@@ -9,6 +9,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
 
 from load.growth import GrowthCurve  # noqa: E402
+from load.tenant_scale import TenantScale  # noqa: E402
 from load.timeline import Timeline  # noqa: E402
 
 
@@ -53,6 +54,37 @@ def growth_picture(path: Path, curve: GrowthCurve) -> Path:
     axes.set_ylabel("push latency ms")
     axes.set_title("Push latency against the groups a Pushgateway holds")
     axes.legend(loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
+
+
+def tenant_scale_picture(path: Path, scale: TenantScale) -> Path:
+    """Against the tenant count: up/down seconds, memory per component, and scrape/visibility times."""
+    points = [scale.baseline, *scale.points]
+    counts = [p.tenants for p in points]
+    figure, (times, memory, fresh) = plt.subplots(1, 3, figsize=(15, 4.5))
+    times.plot(counts, [p.up_seconds for p in points], marker="o", label="make up")
+    times.plot(counts, [p.down_seconds for p in points], marker="o", label="make down")
+    times.set_xlabel("tenants")
+    times.set_ylabel("seconds")
+    times.set_title("Bring-up and shut-down")
+    times.legend(loc="upper left")
+    for component in sorted({c for p in points for c in p.memory_mb}):
+        memory.plot(counts, [p.memory_mb.get(component, 0.0) for p in points], marker="o", label=component)
+    memory.plot(counts, [p.total_mb for p in points], marker="o", color="black", label="total")
+    memory.set_xlabel("tenants")
+    memory.set_ylabel("MB (PSS)")
+    memory.set_title("Memory after one push per tenant")
+    memory.legend(loc="upper left", fontsize="small")
+    fresh.plot(counts, [p.visible_seconds for p in points], marker="o", label="all pushes visible (s)")
+    fresh.plot(counts, [p.scrape_max_seconds for p in points], marker="o", label="max scrape (s)")
+    fresh.axhline(2 * points[0].scrape_interval, color="tab:red", linestyle="dotted", label="two scrape intervals")
+    fresh.set_xlabel("tenants")
+    fresh.set_ylabel("seconds")
+    fresh.set_title("Freshness and scrape duration")
+    fresh.legend(loc="upper left")
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from load.capacity import Capacity
+from load.capacity import P99_BOUND_MS, Capacity
 from load.ceiling import Ceiling
 from load.cpu import CORES, CpuSamples
+from load.freshness import Freshness
 from load.growth import GrowthCurve
 from load.ledger import GroupRecord
 from load.nothing_lost import Loss
@@ -23,13 +24,16 @@ class ShapeCpu:
     generator: float | None
     gateways: dict[str, float | None]
     machine: float | None  # every process on the machine, ours included
+    processes: dict[str, float | None] = field(default_factory=dict)  # each Locust process: master, worker 1, ...
 
     def line(self, processes: int) -> str:
         gateways = ", ".join(f"{name} {cores(v)}" for name, v in self.gateways.items()) or "n/a"
         ours = (self.generator or 0.0) + sum(v or 0.0 for v in self.gateways.values())
         other = "n/a" if self.machine is None else f"{max(0.0, self.machine - ours):.2f}"
+        each = f" ({', '.join(f'{role} {cores(v)}' for role, v in self.processes.items())})" \
+            if len(self.processes) > 1 else ""
         return (f"CPU (cores of {CORES}): generator ({processes} Locust process{'es' if processes > 1 else ''}) "
-                f"{cores(self.generator)}; gateways {gateways}; everything else on the machine {other}")
+                f"{cores(self.generator)}{each}; gateways {gateways}; everything else on the machine {other}")
 
 
 @dataclass
@@ -43,6 +47,7 @@ class LoadResult:
     ceiling_tenant: str | None = None
     workflows_cpu: ShapeCpu | None = None
     growth: GrowthCurve | None = None
+    freshness: Freshness | None = None
     pictures: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # measurements that could not run
 
@@ -64,25 +69,31 @@ class LoadResult:
 
     @property
     def throughput(self) -> float:
+        """The most pushes/s Locust reached without failures on the ceiling tenant's gateway (the capacity
+        shape's throughput phase; with --shape workflows, the workflows' small pushes to it)."""
         if self.ceiling_capacity is not None:
-            return self.ceiling_capacity.sustained
-        return self.stats.total.throughput(self.stats.seconds) if self.stats else 0.0
+            return self.ceiling_capacity.throughput
+        if not self.stats:
+            return 0.0
+        return self.stats.small_throughput(self.ceiling.tenant) if self.ceiling else \
+            self.stats.total.throughput(self.stats.seconds)
 
     @property
     def ratio(self) -> float:
+        """Locust's throughput over wrk's ceiling on the same gateway: the generator's adequacy (goal 0.9)."""
         if not (self.ceiling and self.ceiling.requests_per_second):
             return 0.0
-        if self.ceiling_capacity is not None:
-            return self.ceiling_capacity.sustained / self.ceiling.requests_per_second
-        if not self.stats:
-            return 0.0
-        return self.stats.small_throughput(self.ceiling.tenant) / self.ceiling.requests_per_second
+        return self.throughput / self.ceiling.requests_per_second
 
     @property
-    def final_line(self) -> str:
+    def final_lines(self) -> list[str]:
+        """The two lines tooling parses, last in the report: throughput (and failures, losses), then capacity."""
         ceiling = self.ceiling.requests_per_second if self.ceiling else 0.0
-        return (f"push throughput: {self.throughput:.1f}/s (ratio {self.ratio:.2f} of wrk ceiling {ceiling:.1f}/s), "
-                f"failures {self.failures}, lost {self.lost}")
+        bound = self.ceiling_capacity.p99_bound_ms if self.ceiling_capacity else P99_BOUND_MS
+        capacity = f"{self.ceiling_capacity.sustained:.1f}/s" if self.ceiling_capacity else "not measured"
+        return [f"push throughput: {self.throughput:.1f}/s (ratio {self.ratio:.2f} of wrk ceiling {ceiling:.1f}/s), "
+                f"failures {self.failures}, lost {self.lost}",
+                f"capacity within p99 {bound:g} ms: {capacity}"]
 
     @property
     def exit_code(self) -> int:

@@ -9,7 +9,7 @@ import traceback
 from typing import Sequence
 
 from simplepipe import formats, gc, standard_checks
-from simplepipe.errors import SimplepipeError, UsageError, redact
+from simplepipe.errors import InvalidMetricsError, SimplepipeError, UsageError, redact
 from simplepipe.grouping_key import GroupingKey
 from simplepipe.identity import WorkflowIdentity
 from simplepipe.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES, InputLimits, format_size
@@ -21,10 +21,9 @@ from simplepipe.version import __version__
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
-EXIT_USAGE = 2
-EXIT_INVALID = 3
-EXIT_UNREACHABLE = 4
-EXIT_REFUSED = 5
+# The others are the error types' own (a failed command returns error.exit_code): 4 and 5 only ever come so.
+EXIT_USAGE = UsageError.exit_code
+EXIT_INVALID = InvalidMetricsError.exit_code
 
 EPILOG = f"""exit codes: 0 ok, 2 usage error, 3 invalid metrics (nothing pushed),
 4 Pushgateway unreachable after retries, 5 Pushgateway refused (its response is shown), 1 unexpected.

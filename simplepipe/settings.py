@@ -17,7 +17,6 @@ PASSWORD = "SIMPLEPIPE_PUSHGATEWAY_PASSWORD"
 TOKEN = "SIMPLEPIPE_PUSHGATEWAY_TOKEN"
 CA_FILE = "SIMPLEPIPE_PUSHGATEWAY_CA_FILE"
 INSECURE_SKIP_VERIFY = "SIMPLEPIPE_PUSHGATEWAY_INSECURE_SKIP_VERIFY"
-ALL = (URL, LEGACY_URL, USERNAME, PASSWORD, TOKEN, CA_FILE, INSECURE_SKIP_VERIFY)
 
 TRUE = ("1", "true", "yes", "on")
 
@@ -102,11 +101,6 @@ def _shown(url: str) -> str:
         scheme, _, rest = url.partition("://")
         url = f"{scheme}://user@{rest.rpartition('@')[2]}"
     return redact(url)
-
-
-def normalize_url(url: str | None) -> str:
-    """The gateway's base URL without credentials (see GatewayAddress.parse)."""
-    return GatewayAddress.parse(url).url
 
 
 def timeout_seconds(value: object) -> float:

@@ -13,7 +13,6 @@ import yaml
 from simplepipe.errors import SimplepipeError
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "standard.yaml"
-SCHEMA_FILE = Path(__file__).resolve().parent / "standard.schema.json"
 TYPES = ("gauge", "counter", "histogram")
 # Unit words a name may end with; a standard name's stem is its name without `_total` and these.
 UNIT_SUFFIXES = ("seconds", "milliseconds", "microseconds", "minutes", "hours", "days", "ms", "secs", "s",
@@ -135,10 +134,6 @@ class Catalogue:
 
     def with_panel(self) -> list[StandardMetric]:
         return [m for m in self.metrics if m.panel]
-
-    def known_series(self) -> frozenset[str]:
-        """Every series name dashboards and rules may read: the catalogue's and the platform's own."""
-        return frozenset(n for m in self.metrics for n in m.sample_names()) | {p.name for p in self.platform}
 
     def as_json(self) -> str:
         """The entries as a JSON list (`simplepipe standard --format json`)."""

@@ -1,5 +1,5 @@
-"""Alert receivers on kind: where Alertmanager's webhooks land, and the check that every webhook the platform
-configures reaches a receiver that records it under the right name.
+"""Alert receivers on kind: where Alertmanager's webhooks land (tests/validate/test_kind_alert_receivers.py
+checks that every webhook the platform configures reaches a receiver that records it under the right name).
 
 The receiver is harness/alert_receiver.py, the same file the local platform runs, rendered into a ConfigMap
 and run by the Simplepipe image (already on the cluster: `make image PLATFORM=kind`), so no other image is
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from harness import alert_receiver
 from harness.image import image_tag
@@ -115,42 +114,3 @@ def administrator_chart() -> dict[str, str]:
     header = GENERATED.replace("platform/tenants.yaml", "harness/kind/alerts.py")
     return {(ADMINISTRATOR_CHART / "Chart.yaml").as_posix(): header + dump(chart),
             (ADMINISTRATOR_CHART / "templates" / "manifests.yaml").as_posix(): header + manifests}
-
-
-def _one(objects: list[dict], kind: str, namespace: str, name: str) -> dict | None:
-    found = [o for o in objects if o.get("kind") == kind and o.get("metadata", {}).get("name") == name
-             and o.get("metadata", {}).get("namespace", namespace) == namespace]
-    return found[0] if len(found) == 1 else None
-
-
-def delivery_problems(objects: list[dict], url: str, receiver: str) -> list[str]:
-    """Why a webhook `url` would not be recorded as `receiver` by the receivers among `objects` ([] if it is):
-    the Service its host names, that Service's port, the Deployment behind it running harness.alert_receiver
-    from the ConfigMap, and `receiver` being the only name that ConfigMap lists."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").split(".")
-    if parts.scheme != "http" or len(host) < 3 or host[2] != "svc":
-        return [f"{url}: not a Service URL http://<service>.<namespace>.svc:<port>/<receiver>"]
-    service_name, namespace = host[0], host[1]
-    service = _one(objects, "Service", namespace, service_name)
-    if service is None:
-        return [f"{url}: no Service {namespace}/{service_name} is rendered"]
-    problems = []
-    if parts.port not in [p.get("port") for p in service["spec"].get("ports", [])]:
-        problems.append(f"{url}: Service {namespace}/{service_name} has no port {parts.port}")
-    deployment = _one(objects, "Deployment", namespace, service_name)
-    config_map = _one(objects, "ConfigMap", namespace, service_name)
-    if deployment is None or config_map is None:
-        return problems + [f"{url}: no Deployment and ConfigMap {namespace}/{service_name} behind the Service"]
-    pod = deployment["spec"]["template"]
-    if any(pod["metadata"].get("labels", {}).get(k) != v for k, v in service["spec"].get("selector", {}).items()):
-        problems.append(f"{url}: the Service's selector does not select Deployment {namespace}/{service_name}")
-    if config_map["data"].get(SCRIPT_KEY) != SCRIPT.read_text():
-        problems.append(f"{url}: ConfigMap {namespace}/{service_name} does not hold harness/alert_receiver.py "
-                        "as it is now (run `python -m harness.kind.render`)")
-    listed = [line for line in config_map["data"].get(RECEIVERS_KEY, "").splitlines() if line.strip()]
-    path = parts.path.strip("/")
-    if path != receiver or listed != [receiver]:
-        problems.append(f"{url}: recorded as {path or '(no receiver)'!r} by a receiver listing {listed}, "
-                        f"want exactly {receiver!r}")
-    return problems

@@ -1,6 +1,7 @@
 """KindPlatform: the scenario verbs on the kind cluster, through the Kubernetes API.
 
-Workflows are Argo `Workflow` objects created in the tenant's namespace; Prometheus is
+Workflows are Argo `Workflow` objects created in the tenant's namespace through the Argo server, with the
+tenant's own token (client auth mode: what the tenant's Role allows, nothing more); Prometheus is
 reached through its NodePort (published on 127.0.0.1 by platform/kind.yaml); a
 tenant's Pushgateway, which is ClusterIP only, through `kubectl port-forward`.
 """
@@ -8,23 +9,27 @@ from __future__ import annotations
 
 import atexit
 import copy
+import os
 import subprocess
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from harness.alert_receiver import ADMINISTRATOR, parse_deliveries
-from harness.errors import UnavailableError
+from harness.errors import PlatformError, UnavailableError, WorkflowNotFoundError
 from harness.kind import alerts, cluster, grafana_admin, grafana_orgs, image, prerequisites, render
+from harness.kind.argo_server import ArgoServer, workflow_run
 from harness.kind.constants import KUBE_CONTEXT, MONITORING_NAMESPACE, PUSHGATEWAY_PORT, TENANT_SERVICE_ACCOUNT
 from harness.net import HOST, free_port, http_ok, port_accepts
 from harness.paths import REPO_ROOT
 from harness.platform import Platform
 from harness.processes import ChildProcess, stop_all
 from harness.tenants import Tenant, load_tenants
+from harness.runner.identity import pod_name
 from harness.waiting import NotYet, WaitTimeout, wait_until
-from harness.workflows import Phase, StepResult, WorkflowRun
+from harness.workflow_view import display_name
+from harness.workflows import WorkflowRun
 
-ARGO_GROUP, ARGO_VERSION, WORKFLOWS = "argoproj.io", "v1alpha1", "workflows"
 PLATFORM_NAMESPACES = (MONITORING_NAMESPACE, "argo", "minio")
 STATE_DIR = REPO_ROOT / ".state" / "kind"
 
@@ -42,6 +47,7 @@ class KindPlatform(Platform):
         self._state_dir = Path(state_dir) if state_dir is not None else STATE_DIR
         self._api_client: Any = None
         self._forwards: dict[str, tuple[ChildProcess, int]] = {}
+        self._argo: dict[str, tuple[ArgoServer, float]] = {}  # per tenant: with its token, when it was minted
         atexit.register(self.close)
 
     @property
@@ -62,16 +68,6 @@ class KindPlatform(Platform):
 
             self._api_client = config.new_client_from_config(config_file=cluster.kubeconfig(), context=self.context)
         return self._api_client
-
-    def _custom(self):
-        from kubernetes import client
-
-        return client.CustomObjectsApi(self.api_client)
-
-    def _core(self):
-        from kubernetes import client
-
-        return client.CoreV1Api(self.api_client)
 
     # -- lifecycle -------------------------------------------------------------------
     READY_TIMEOUT = 900
@@ -227,71 +223,78 @@ class KindPlatform(Platform):
             raise cluster.ClusterError(f"reading {what}: {result.stderr.strip() or f'exit {result.returncode}'}")
         return parse_deliveries(result.stdout, last)
 
-    # -- workflows -------------------------------------------------------------------
+    # -- workflows: through the Argo server with the tenant's own token (harness.kind.argo_server) -------
+    # A minted token lives this long; it is renewed well before (an e2e session outlasts one).
+    TOKEN_SECONDS = 3600
+
+    def argo_server(self, tenant: Tenant) -> ArgoServer:
+        """The Argo server as `tenant`: $ARGO_TOKEN when set (a tenant's own token, as the argo CLI reads it),
+        else a token of the tenant's ServiceAccount minted with the administrator's kubeconfig (renewed)."""
+        server, minted = self._argo.get(tenant.name, (None, 0.0))
+        if server is None or (not os.environ.get("ARGO_TOKEN") and time.monotonic() - minted > self.TOKEN_SECONDS / 2):
+            token = os.environ.get("ARGO_TOKEN") or self.tenant_token(tenant, seconds=self.TOKEN_SECONDS)
+            server, minted = ArgoServer(cluster.service_urls()["argo-server"], token), time.monotonic()
+            self._argo[tenant.name] = (server, minted)
+        return server
+
     def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
         body = copy.deepcopy(manifest)
         body.setdefault("metadata", {})["namespace"] = tenant.namespace
-        created = self._custom().create_namespaced_custom_object(
-            ARGO_GROUP, ARGO_VERSION, tenant.namespace, WORKFLOWS, body)
-        name = created["metadata"]["name"]
-        print(f"    submitted workflow {tenant.namespace}/{name}", flush=True)
-        return WorkflowRun(name=name, tenant=tenant.name, phase=Phase.PENDING, handle=tenant.namespace)
+        created = self.argo_server(tenant).create(tenant.namespace, body)
+        run = workflow_run(created, tenant.name)
+        print(f"    submitted workflow {tenant.namespace}/{run.name}", flush=True)
+        return run
 
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
-        workflow = self._custom().get_namespaced_custom_object(
-            ARGO_GROUP, ARGO_VERSION, run.handle, WORKFLOWS, run.name)
-        status = workflow.get("status") or {}
-        run.phase = Phase(status.get("phase") or Phase.PENDING)
-        run.message = status.get("message", "")
-        logs = {step.name: step.log for step in run.steps}
-        nodes = sorted((status.get("nodes") or {}).items(), key=lambda item: item[1].get("startedAt") or "")
-        run.steps = [
-            StepResult(
-                name=node.get("displayName", node_id),
-                template=node.get("templateName", ""),
-                phase=Phase(node.get("phase") or Phase.PENDING),
-                exit_code=_exit_code(node),
-                log=logs.get(node.get("displayName", node_id), ""),
-            )
-            for node_id, node in nodes
-            if node.get("type") == "Pod"
-        ]
-        return run
+        tenant = self.tenant(run.tenant)
+        return workflow_run(self.argo_server(tenant).get(tenant.namespace, run.name), tenant.name)
 
     def wait(self, run: WorkflowRun, timeout: float) -> WorkflowRun:
         phases: list[str] = []
+        last = [run]
 
         def finished() -> bool:
-            self.refresh(run)
-            if not phases or phases[-1] != run.phase:
-                print(f"    workflow {run.handle}/{run.name}: {run.phase}", flush=True)
-                phases.append(run.phase)
-            if not run.finished:
-                raise NotYet(f"phase {run.phase}")
+            last[0] = self.refresh(run)
+            if not phases or phases[-1] != last[0].phase:
+                print(f"    workflow {last[0].namespace}/{run.name}: {last[0].phase}", flush=True)
+                phases.append(last[0].phase)
+            if not last[0].finished:
+                raise NotYet(f"phase {last[0].phase}")
             return True
 
-        wait_until(finished, timeout=timeout, what=f"workflow {run.handle}/{run.name} to finish",
+        wait_until(finished, timeout=timeout, what=f"workflow {run.tenant}/{run.name} to finish",
                    poll=self.poll_interval)
-        self._attach_logs(run)
-        return run
+        finished_run = last[0]
+        logs: dict[str, list[str]] = {}
+        try:
+            for pod, line in self.step_logs(self.tenant(run.tenant), run.name):
+                logs.setdefault(pod, []).append(line)
+        except PlatformError as exc:  # the logs are a diagnostic; a missing one must not fail the run
+            logs = {"": [f"<no logs: {exc}>"]}
+        for step in finished_run.steps:
+            step.log = "\n".join(logs.get(pod_name(run.name, step.name, step.template), logs.get("", [])))
+        return finished_run
 
-    def _attach_logs(self, run: WorkflowRun) -> None:
-        """Each step's main-container log, matched to its node by Argo's node-id annotation."""
-        core = self._core()
-        pods = core.list_namespaced_pod(run.handle, label_selector=f"workflows.argoproj.io/workflow={run.name}")
-        logs = {}
-        for pod in pods.items:
-            node_id = (pod.metadata.annotations or {}).get("workflows.argoproj.io/node-id", pod.metadata.name)
-            node_name = (pod.metadata.annotations or {}).get("workflows.argoproj.io/node-name", "")
-            try:
-                text = core.read_namespaced_pod_log(pod.metadata.name, run.handle, container="main")
-            except Exception as exc:  # the log is a diagnostic; a missing one must not fail the run
-                text = f"<no log: {exc}>"
-            logs[node_id] = text
-            logs[node_name] = text
-        for step in run.steps:
-            step.log = logs.get(step.name, "") or next(
-                (text for key, text in logs.items() if key.endswith(f".{step.name}")), "")
+    def workflows(self, tenant: Tenant) -> list[WorkflowRun]:
+        return [workflow_run(w, tenant.name) for w in self.argo_server(tenant).list(tenant.namespace)]
+
+    def workflow(self, tenant: Tenant, name: str) -> WorkflowRun:
+        return workflow_run(self.argo_server(tenant).get(tenant.namespace, name), tenant.name)
+
+    def delete_workflow(self, tenant: Tenant, name: str) -> None:
+        self.argo_server(tenant).delete(tenant.namespace, name)
+
+    def step_logs(self, tenant: Tenant, name: str, step: str | None = None,
+                  follow: bool = False) -> Iterator[tuple[str, str]]:
+        pod = None
+        if step is not None:  # Argo's log API takes a pod's name: find the step's
+            run = self.workflow(tenant, name)
+            pod = next((pod_name(name, s.name, s.template) for s in run.steps
+                        if step in (s.name, display_name(s.name), pod_name(name, s.name, s.template))), None)
+            if pod is None:
+                raise WorkflowNotFoundError(f"workflow {name} has no step {step!r} (its steps: "
+                                            f"{', '.join(display_name(s.name) for s in run.steps) or 'none yet'})")
+        return self.argo_server(tenant).logs(tenant.namespace, name, pod, follow)
 
     # -- endpoints -------------------------------------------------------------------
     @property
@@ -327,10 +330,3 @@ class KindPlatform(Platform):
             raise cluster.ClusterError(str(exc)) from None
         return process, port
 
-
-def _exit_code(node: dict) -> int | None:
-    value = (node.get("outputs") or {}).get("exitCode")
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None

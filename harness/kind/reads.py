@@ -1,5 +1,5 @@
-"""Reads per tenant on kind: a prom-label-proxy per tenant in `monitoring`, and the check that each enforces
-exactly its own tenant.
+"""Reads per tenant on kind: a prom-label-proxy per tenant in `monitoring` (tests/validate/test_kind_reads.py
+checks that each enforces exactly its own tenant).
 
 Grafana's tenant organisations (harness/kind/grafana_orgs.py) query Prometheus only through these proxies,
 so every PromQL query of Alice's data source gets `tenant="alice"` injected, whatever it asks for.
@@ -64,30 +64,3 @@ def read_proxy(tenant: Tenant) -> list[dict]:
                               "ports": [{"protocol": "TCP", "port": PROM_LABEL_PROXY_PORT}]}]},
     }
     return [deployment, service, policy]
-
-
-def enforced_tenants(objects: list[dict], tenant: Tenant) -> list[str]:
-    """What the tenant's rendered prom-label-proxy enforces: its -label-value list, [] when it enforces none.
-
-    Anything that would let the caller choose the tenant (-query-param, -header-name, -regex-match) or a
-    label other than `tenant` counts as enforcing nothing.
-    """
-    name = read_proxy_name(tenant)
-    found = [o for o in objects if o.get("kind") == "Deployment" and o["metadata"].get("name") == name]
-    if len(found) != 1:
-        return []
-    containers = found[0]["spec"]["template"]["spec"]["containers"]
-    args = [arg for container in containers for arg in container.get("args", [])]
-    if "-label=tenant" not in args or any(arg.startswith(("-query-param", "-header-name", "-regex-match"))
-                                          for arg in args):
-        return []
-    return [arg.split("=", 1)[1] for arg in args if arg.startswith("-label-value=")]
-
-
-def read_proxy_problems(objects: list[dict], tenant: Tenant) -> list[str]:
-    """One line per way the tenant's proxy fails to enforce exactly tenant="<its name>"."""
-    enforced = enforced_tenants(objects, tenant)
-    if enforced != [tenant.name]:
-        return [f"tenant {tenant.name}: Deployment {MONITORING_NAMESPACE}/{read_proxy_name(tenant)} enforces "
-                f"tenant={enforced or 'nothing'}, want exactly [{tenant.name!r}]"]
-    return []

@@ -8,6 +8,7 @@ folder in tests), and the URLs of its servers on this machine.
   logs/     one log per server, and the supervisor's
   alerts/   the notifications each receiver got, one JSON line each (harness.alert_receiver)
   runs/     the workflow runner's step folders
+  workflows/ a record of each submitted workflow: status, step logs, its process (harness.local.workflow_records)
   state.json       ports, URLs and the record of the supervisor `up` started (what `down` stops)
   supervisor.json  what the supervisor reports of each server: pid, state, restarts
 """
@@ -56,6 +57,10 @@ class Layout:
     @property
     def runs(self) -> Path:
         return self.path("runs")
+
+    @property
+    def workflows(self) -> Path:
+        return self.path("workflows")
 
     # The platform's own credentials (harness.local.credentials).
     @property

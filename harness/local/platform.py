@@ -9,6 +9,7 @@ what is generated harness.local.configs, the record of a running platform harnes
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import logging
@@ -20,11 +21,11 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from harness import alert_receiver, image
-from harness.errors import ProcessExitedError
-from harness.local import credentials, expiry, seaweedfs, state, status
+from harness.errors import ManifestRefusedError, ProcessExitedError
+from harness.local import alertmanager, credentials, expiry, seaweedfs, state, status, workflow_records
 from harness.local.configs import ConfigChanges, write_configs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
 from harness.local.layout import Endpoints, Layout
@@ -32,12 +33,16 @@ from harness.local.namespaces import tenant_namespace
 from harness.local.servers import STOP_GRACE, ServerSpec, server_table
 from harness.local.settings import LocalSettings, Ports, duration_seconds, load_settings
 from harness.local.supervised import PeriodicJob, SupervisorSpec, read_status
+from harness.local.workflow_logs import follow_step_logs
+from harness.local.workflow_records import WorkflowRecords
 from harness.net import HOST, port_is_free, session
 from harness.paths import REPO_ROOT
 from harness.platform import Platform
 from harness.processes import ProcessRecord, SupervisedProcess, stop_all
 from harness.prometheus_api import PrometheusClient
-from harness.runner import RunnerContext, WorkflowRunner
+from harness.runner import ManifestError, RunnerContext, WorkflowRunner
+from harness.runner import validate as validate_workflow
+from harness.runner.identity import generated_name
 from harness.tenants import Tenant, load_tenants
 from harness.waiting import NotYet, WaitTimeout, wait_until
 from harness.workflows import WorkflowRun
@@ -69,7 +74,7 @@ class LocalPlatform(Platform):
         self._ports: Ports | None = None
         self._supervisor: SupervisedProcess | None = None  # the one this object started: our child, reaped by us
         self._runner = None
-        self._handles: list = []
+        self._started: list[SupervisedProcess] = []  # workflow processes this object started (our children)
 
     def say(self, line: str) -> None:
         """Progress for the user; a closed stdout must never keep `down` from stopping the servers."""
@@ -120,6 +125,11 @@ class LocalPlatform(Platform):
     def scrape_interval(self) -> float:
         return duration_seconds(self.settings.scrape_interval)
 
+    def alert_delays(self) -> dict[str, str]:
+        return {"scrape interval": self.settings.scrape_interval,
+                "evaluation interval": self.settings.evaluation_interval,
+                "group_wait": alertmanager.ROUTE_TIMING["group_wait"]}
+
     def pushgateway_url(self, tenant: Tenant) -> str:
         return self.urls.pushgateway(tenant.name)
 
@@ -130,10 +140,6 @@ class LocalPlatform(Platform):
     @property
     def alertmanager_url(self) -> str:
         return self.urls.alertmanager
-
-    @property
-    def alert_receiver_url(self) -> str:
-        return self.urls.alert_receiver
 
     def administrator_login(self) -> tuple[str, str]:
         """(user, password) Prometheus and Alertmanager ask for: generated at the first `up` of this state folder
@@ -327,12 +333,11 @@ class LocalPlatform(Platform):
 
     # -- down, status ----------------------------------------------------------------------------
     def down(self) -> None:
-        for handle in self._handles:
-            try:
-                handle.cancel()
-            except Exception as exc:  # noqa: BLE001 - stopping the servers matters more
-                self.say(f"  cancelling workflow {getattr(handle, 'name', '?')} failed: {exc}")
-        self._handles.clear()
+        running = [self._own(process) for process in self.records.running()]
+        if running:  # before the servers: a step must not see its gateway or S3 go away first
+            self.say(f"  stopping {len(running)} running workflow(s): {', '.join(p.name for p in running)}")
+            stop_all(running, self.say)
+        self._started.clear()
         supervisor = self._adopt_supervisor()
         if supervisor is not None:
             self.say(f"  stopping the supervisor (pid {supervisor.pid}), which stops every server")
@@ -384,7 +389,7 @@ class LocalPlatform(Platform):
     def where_lines(self) -> list[str]:
         return status.where_lines(self.layout, self.urls, self.settings, self.tenants)
 
-    # -- workflows (harness.runner) ---------------------------------------------------------------
+    # -- workflows: each in a process of its own (harness.local.workflow_process), read through its record ---------
     def runner(self):
         if self._runner is None:
             s3 = self.settings.s3
@@ -393,16 +398,82 @@ class LocalPlatform(Platform):
                 region=s3.region, work_root=self.layout.runs, tenant_settings=self.tenant_settings))
         return self._runner
 
-    def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
-        handle = self.runner().start(manifest, tenant)
-        self._handles.append(handle)
-        return handle.poll()
+    @property
+    def records(self) -> WorkflowRecords:
+        return WorkflowRecords(self.layout.workflows)
 
-    def wait(self, run: WorkflowRun, timeout: float) -> WorkflowRun:
-        return run.handle.wait(timeout)
+    def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
+        """Check the manifest as the runner will run it, record it under its name and start its process."""
+        try:
+            workflow = validate_workflow(manifest)
+        except ManifestError as exc:
+            raise ManifestRefusedError(str(exc)) from None
+        if workflow.namespace not in (None, tenant.namespace):
+            raise ManifestRefusedError(f"metadata.namespace: is {workflow.namespace!r} but tenant {tenant.name!r} "
+                                       f"runs in namespace {tenant.namespace!r}; leave it out")
+        body = copy.deepcopy(manifest)
+        metadata = body.setdefault("metadata", {})
+        metadata.pop("generateName", None)
+        metadata["name"], metadata["namespace"] = workflow.name or generated_name(workflow.generate_name), \
+            tenant.namespace
+        try:
+            record = self.records.create(tenant.name, tenant.namespace, body)
+        except FileExistsError:
+            raise ManifestRefusedError(f"metadata.name: workflow {metadata['name']} already exists in namespace "
+                                       f"{tenant.namespace}") from None
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+        process = SupervisedProcess(
+            f"workflow {tenant.namespace}/{record.name}",
+            [sys.executable, "-m", "harness.local.workflow_process", "--state-dir", str(self.state_dir),
+             "--namespace", tenant.namespace, "--name", record.name],
+            record.process_log, stop_grace=workflow_records.STOP_GRACE_SECONDS, env=env, cwd=REPO_ROOT)
+        process.start()
+        record.record_process(process)
+        self._started.append(process)
+        return record.run()
+
+    def _own(self, process: SupervisedProcess | None) -> SupervisedProcess | None:
+        """Our own child for a workflow process this object started (the kernel's word on it, and it gets
+        reaped), else the adopted one; forgets children that have exited (reaping them)."""
+        self._started = [p for p in self._started if p.returncode() is None]
+        if process is None:
+            return None
+        return next((p for p in self._started if p.pid == process.pid), process)
 
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
-        return run.handle.poll()
+        self._own(None)
+        return self.records.get(run.namespace or self.tenant(run.tenant).namespace, run.name).run()
+
+    def wait(self, run: WorkflowRun, timeout: float) -> WorkflowRun:
+        last: list[WorkflowRun] = [run]
+
+        def finished() -> bool:
+            last[0] = self.refresh(run)
+            if not last[0].finished:
+                raise NotYet(", ".join(f"{s.name}={s.phase}" for s in last[0].steps) or "no step started")
+            return True
+
+        try:
+            wait_until(finished, timeout=timeout, poll=0.2, errors=(),
+                       what=f"workflow {run.name} (tenant {run.tenant}) to finish")
+        except WaitTimeout as exc:
+            raise TimeoutError(str(exc)) from None
+        return last[0]
+
+    def workflows(self, tenant: Tenant) -> list[WorkflowRun]:
+        return [record.run(logs=False) for record in self.records.in_namespace(tenant.namespace)]
+
+    def workflow(self, tenant: Tenant, name: str) -> WorkflowRun:
+        return self.records.get(tenant.namespace, name).run()
+
+    def delete_workflow(self, tenant: Tenant, name: str) -> None:
+        record = self.records.get(tenant.namespace, name)
+        record.delete(self._own(record.process()))
+
+    def step_logs(self, tenant: Tenant, name: str, step: str | None = None,
+                  follow: bool = False) -> Iterator[tuple[str, str]]:
+        record = self.records.get(tenant.namespace, name)
+        return follow_step_logs(record, step, follow)
 
     # -- what runs now ---------------------------------------------------------------------------
     def _adopt_supervisor(self) -> SupervisedProcess | None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian's servers the local backend runs (prometheus, promtool,
-# prometheus-pushgateway, prometheus-alertmanager) and wrk for the load test's ceiling measurement.
+# prometheus-pushgateway, prometheus-alertmanager), wrk for the load test's ceiling measurement and
+# chromium-headless-shell, the browser the e2e report's test opens it in.
 # Does nothing where they are already installed; skips with a note where apt is
 # not available (the harness then looks on PATH or downloads the official release).
 set -euo pipefail
@@ -10,6 +11,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || command -v pushgateway >/dev/null || need+=(prometheus-pushgateway)
 command -v prometheus-alertmanager >/dev/null || command -v alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v wrk >/dev/null || need+=(wrk)
+command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null || need+=(chromium-headless-shell)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null; then
   echo "note: no apt-get here; missing: ${need[*]} (the harness will look on PATH or download official releases)" >&2

@@ -19,6 +19,10 @@ against platform/charts.yaml):
     example/prometheus-operator-crd/monitoring.coreos.com_alertmanager{config,}s.yaml at the tag, e.g.
         git -C prometheus-operator show v0.79.2:example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml > /tmp/amc.yaml
         python platform/schemas/build.py crd v0.79.2 /tmp/amc.yaml
+  - argo-server-api.json: the Argo server's operations the tenant verbs call (harness/kind/argo_server.py),
+    from Argo Workflows' api/openapi-spec/swagger.json at the same tag:
+        git -C argo-workflows show v4.0.6:api/openapi-spec/swagger.json > /tmp/argo-swagger.json
+        python platform/schemas/build.py argo-api v4.0.6 /tmp/argo-swagger.json
 """
 from __future__ import annotations
 
@@ -186,7 +190,42 @@ def build_crd(version: str, crd_yaml: Path) -> None:
                            "path": f"example/prometheus-operator-crd/{crd_file}", "kind": f"{api_version} {kind}"}})
 
 
+# The Argo server operations harness/kind/argo_server.py calls.
+ARGO_API_OPERATIONS = ("WorkflowService_CreateWorkflow", "WorkflowService_ListWorkflows",
+                       "WorkflowService_GetWorkflow", "WorkflowService_DeleteWorkflow", "WorkflowService_WorkflowLogs")
+
+
+def build_argo_api(version: str, swagger_json: Path) -> None:
+    """Per operation: method, path, its parameters (name, where, type) and the request body's fields."""
+    swagger = json.loads(swagger_json.read_text())
+    operations = {}
+    for path, methods in swagger["paths"].items():
+        for method, operation in methods.items():
+            if operation.get("operationId") not in ARGO_API_OPERATIONS:
+                continue
+            parameters, body = [], None
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "body":
+                    ref = parameter["schema"]["$ref"].rsplit("/", 1)[-1]
+                    body = {"definition": ref, "fields": sorted(swagger["definitions"][ref]["properties"])}
+                else:
+                    parameters.append({"name": parameter["name"], "in": parameter["in"],
+                                       "type": parameter.get("type", "string")})
+            operations[operation["operationId"]] = {"method": method.upper(), "path": path,
+                                                     "parameters": parameters, "body": body}
+    missing = sorted(set(ARGO_API_OPERATIONS) - set(operations))
+    if missing:
+        raise SystemExit(f"{swagger_json}: no operation {', '.join(missing)}")
+    (HERE / "argo-server-api.json").write_text(json.dumps({"operations": operations}, indent=1, sort_keys=True) + "\n")
+    _record({"argo-server-api.json": {"project": "argoproj/argo-workflows", "version": version,
+                                      "path": "api/openapi-spec/swagger.json",
+                                      "kind": "Argo server REST operations (WorkflowService)"}})
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["argo-api"] and len(argv) == 3:
+        build_argo_api(argv[1], Path(argv[2]))
+        return 0
     if argv[:1] == ["crd"] and len(argv) == 3:
         build_crd(argv[1], Path(argv[2]))
         return 0

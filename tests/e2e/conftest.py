@@ -3,6 +3,8 @@
 Local backend: with SIMPLEPIPE_E2E_REQUIRE_RUNNING=1 (make e2e) the platform `make up` started
 (.state/local/state.json), else a LocalPlatform of the session's own on free ports in a temp dir.
 Kind backend: skipped with the reason when harness.kind or a reachable cluster is missing.
+With the report plugin (make e2e: -p tests.support.e2e_report) the platform fixture writes the run's report
+(<platform state>/e2e/index.html) at its end, while the platform is still up.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from e2e_story import Given
 
 from harness.paths import REPO_ROOT
+from tests.support import e2e_report
 
 BACKENDS = ["local", "kind"]
 
@@ -60,10 +63,14 @@ def platform(request, tmp_path_factory):
     wanted = os.environ.get("SIMPLEPIPE_E2E_PLATFORM")
     if wanted and wanted != request.param:
         pytest.skip(f"SIMPLEPIPE_E2E_PLATFORM={wanted}")
-    if request.param == "local":
-        yield from _local_platform(tmp_path_factory)
-    else:
-        yield from _kind_platform()
+    platforms = _local_platform(tmp_path_factory) if request.param == "local" else _kind_platform()
+    platform = next(platforms)
+    try:
+        yield platform
+        if e2e_report.active():
+            e2e_report.write_report(platform)
+    finally:
+        next(platforms, None)  # its own end: a throwaway platform stops, a running one stays
 
 
 @pytest.fixture

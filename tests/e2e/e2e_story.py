@@ -12,7 +12,12 @@ from pathlib import Path
 
 from harness.platform import Platform
 from harness.prometheus_api import PrometheusClient, PrometheusError
-from harness.scenario import (
+from harness.tenants import Tenant, load_tenants, tenant_by_name
+from harness.waiting import NotYet, WaitTimeout, holds_within, wait_until
+from harness.workflows import WorkflowRun
+from tests.support import e2e_report
+from tests.support.promql import prometheus_alerts
+from tests.support.scenario import (
     SCENARIOS_DIR,
     ExpectedValue,
     PromQLExpectation,
@@ -21,10 +26,6 @@ from harness.scenario import (
     load_scenario,
     load_scenarios,
 )
-from harness.tenants import Tenant, load_tenants, tenant_by_name
-from harness.waiting import NotYet, WaitTimeout, holds_within, wait_until
-from harness.workflows import WorkflowRun
-from tests.support import e2e_report
 
 log = logging.getLogger("simplepipe.e2e")
 
@@ -141,6 +142,7 @@ class When:
     def finished(self) -> "When":
         for submission in self.given.submissions:
             submission.run = self.given.platform.wait(submission.run, submission.scenario.timeout_seconds)
+            e2e_report.record_run(submission.scenario.name, submission.tenant.name, submission.run)
             log.info("%s: workflow %s finished: %s %s", submission.scenario.name, submission.run.name,
                      submission.run.phase, submission.run.message)
         return self
@@ -217,9 +219,9 @@ class Then:
         return self
 
     def every_panel_shows_its_data(self, window_seconds: float = 900.0) -> "Then":
-        """Every dashboard panel shows what the submitted scenarios' tenants produce (dashboards.live), once
+        """Every dashboard panel shows what the submitted scenarios' tenants produce (tests.support.dashboards_live), once
         Prometheus has scraped it."""
-        from dashboards.live import check_all_panels
+        from tests.support.dashboards_live import check_all_panels
 
         scenarios = [s.scenario for s in self.given.submissions]
 
@@ -236,13 +238,14 @@ class Then:
     def alert_firing(self, alertname: str, **labels: str) -> "Then":
         """Prometheus fires the alert with these labels, once a rule evaluation has seen the runs' data."""
         def matching() -> list[dict]:
-            return [a for a in self.prometheus.alerts() if a["state"] == "firing"
+            return [a for a in prometheus_alerts(self.prometheus) if a["state"] == "firing"
                     and a["labels"].get("alertname") == alertname
                     and all(a["labels"].get(k) == v for k, v in labels.items())]
 
         def found() -> list[dict]:
             if not (alerts := matching()):
-                raise NotYet(f"firing: {[a['labels'] for a in self.prometheus.alerts() if a['state'] == 'firing']}")
+                firing = [a["labels"] for a in prometheus_alerts(self.prometheus) if a["state"] == "firing"]
+                raise NotYet(f"firing: {firing}")
             return alerts
 
         wait_until(found, timeout=self.given.platform.settle_seconds, poll=POLL_SECONDS * 2,

@@ -2,7 +2,7 @@
 then the workflow's phase and PromQL are as expected."""
 import pytest
 
-from harness.scenario import load_scenarios
+from tests.support.scenario import load_scenarios
 
 pytestmark = [pytest.mark.timeout(300)]
 

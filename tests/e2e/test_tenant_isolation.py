@@ -25,7 +25,6 @@ from botocore.exceptions import ClientError
 
 from harness.errors import UnavailableError
 from harness.kind import constants
-from harness.scenario import load_scenario
 from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import wait_until
 from simplepipe.pushgateway import Pushgateway
@@ -33,7 +32,8 @@ from simplepipe.sdk import BackgroundPusher
 from tests.support import e2e_report, monitoring_attacks
 from tests.support.attacks import Attempt, basic, held_logins, probe_id
 from tests.support.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
-from tests.support.promql import non_empty
+from tests.support.promql import non_empty, wait_for
+from tests.support.scenario import load_scenario
 
 pytestmark = [pytest.mark.timeout(300)]
 
@@ -99,8 +99,8 @@ def spoof_owner_labels(platform, attacker: Tenant, victim: Tenant) -> Attempt:
     url = platform.pushgateway_url(attacker)
     assert _push(url, job, f"isolation_spoof{{{labels}}} 1\n", attacker) == 200
     try:
-        series = platform.prometheus().wait_for(
-            f'isolation_spoof{{probe="{probe}"}}', non_empty, platform.settle_seconds, what="scraped")
+        series = wait_for(platform.prometheus(), f'isolation_spoof{{probe="{probe}"}}', non_empty,
+                          platform.settle_seconds, what="scraped")
     finally:
         _delete(url, job, attacker)
     claims = [labels for labels, _ in series
@@ -122,7 +122,8 @@ def push_platform_series(platform, attacker: Tenant, victim: Tenant) -> Attempt:
     assert _push(url, job, body, attacker) == 200
     try:
         # The control series of the same push is scraped: so were the others, had they not been dropped.
-        prometheus.wait_for(f'isolation_control{{probe="{probe}"}}', non_empty, platform.settle_seconds, what="scraped")
+        wait_for(prometheus, f'isolation_control{{probe="{probe}"}}', non_empty, platform.settle_seconds,
+                 what="scraped")
         time.sleep(EVALUATIONS_WAIT_SECONDS)
         stored = prometheus.series(f'{{probe="{probe}", __name__=~"up|ALERTS|ALERTS_FOR_STATE|scrape_.+"}}')
         down = prometheus.series(f'up{{tenant="{victim.name}"}} == 0')

@@ -1,4 +1,4 @@
-"""dashboards.live against a real Prometheus scraping real Pushgateways that hold scenario-like data.
+"""tests.support.dashboards_live against a real Prometheus scraping real Pushgateways that hold scenario-like data.
 
 Given two tenants' gateways scraped like the platform does (honor_labels, tenant stamped by
 metric relabelling) and the groups the four scenarios push, when Prometheus has scraped them,
@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from dashboards.build import PACKAGE_DIR, RULES_FILE
-from dashboards.live import check_all_panels
 from dashboards.panel_queries import load_rendered
 from harness.local.binaries import installed
 from harness.local.prometheus import prometheus_argv, prometheus_config, write_config
@@ -24,10 +23,11 @@ from harness.local.pushgateway import pushgateway_argv
 from harness.net import HOST, free_port, http_ok
 from harness.processes import SupervisedProcess
 from harness.prometheus_api import PrometheusClient
-from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 from harness.tenants import Tenant
 from harness.waiting import NotYet, holds_within
-from tests.support.promql import non_empty
+from tests.support.dashboards_live import check_all_panels
+from tests.support.promql import non_empty, prometheus_alerts, rule_groups, wait_for
+from tests.support.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 
 PROMETHEUS = installed("prometheus")
 PUSHGATEWAY = installed("pushgateway")
@@ -93,10 +93,10 @@ def prometheus_url(tmp_path_factory):
         client = PrometheusClient(url)
         groups = sum(len(by_job) for by_job in SCENARIO_GROUPS.values())
         _push_scenarios(gateways)
-        client.wait_for(f"count(push_time_seconds) == {groups}", non_empty, 30.0, what="a result")
+        wait_for(client, f"count(push_time_seconds) == {groups}", non_empty, 30.0, what="a result")
         _push_scenarios(gateways)
-        client.wait_for(f'count(changes(pushgateway_http_requests_total{{handler="push"}}[1m]) > 0) == {len(TENANTS)}',
-                        non_empty, 30.0, what="a result")
+        wait_for(client, f'count(changes(pushgateway_http_requests_total{{handler="push"}}[1m]) > 0) == {len(TENANTS)}',
+                 non_empty, 30.0, what="a result")
         yield url
 
 
@@ -169,12 +169,12 @@ def test_a_panel_over_one_tenants_metric_is_checked_for_that_tenant_only(prometh
 
 def test_rules_load_and_the_failed_job_fires_SimplepipeJobFailed(prometheus_url):
     prometheus = PrometheusClient(prometheus_url)
-    groups = prometheus.rules()
+    groups = rule_groups(prometheus)
     assert {rule["name"] for group in groups for rule in group["rules"]} >= {
         "SimplepipePushFailed", "SimplepipeGroupStale", "SimplepipeJobFailed", "ApplicationRunTimeHigh"}
 
     def firing():
-        return [a for a in prometheus.alerts() if a["state"] == "firing"]
+        return [a for a in prometheus_alerts(prometheus) if a["state"] == "firing"]
 
     alerts = _eventually(lambda: not firing()) or firing()
     assert [(a["labels"]["alertname"], a["labels"]["tenant"], a["labels"]["job"]) for a in alerts] == [

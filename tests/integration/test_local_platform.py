@@ -25,7 +25,7 @@ from harness.net import port_is_free
 from harness.prometheus_api import PrometheusClient
 from harness.tenants import tenant_by_name
 from simplepipe.pushgateway import Pushgateway
-from tests.support.promql import assert_labels, assert_targets_up, has_value
+from tests.support.promql import assert_labels, assert_targets_up, has_value, wait_for
 from tests.support.throwaway import throwaway_platform
 
 pytestmark = [pytest.mark.timeout(300)]
@@ -84,7 +84,7 @@ def test_a_push_to_alices_gateway_is_attributed_to_alice(local_platform, prometh
     status = push(local_platform.pushgateway_url(alice), job, f"{metric} 4.2\n", creds("alice"))
     assert status == 200
 
-    series = prometheus.wait_for(f'{metric}{{job="{job}"}}', has_value(4.2), local_platform.settle_seconds)
+    series = wait_for(prometheus, f'{metric}{{job="{job}"}}', has_value(4.2), local_platform.settle_seconds)
     assert_labels(series, tenant="alice", namespace="alice", job=job)
 
 
@@ -98,10 +98,10 @@ def test_bob_cannot_push_series_attributed_to_alice(local_platform, prometheus, 
     job, metric = unique("bob_job"), unique("isolation_probe")
     assert push(local_platform.pushgateway_url(bob), job, f"{metric}{pushed_labels} 1\n", creds("bob")) == 200
 
-    series = prometheus.wait_for(f'{metric}{{job="{job}"}}', has_value(1), local_platform.settle_seconds)
+    series = wait_for(prometheus, f'{metric}{{job="{job}"}}', has_value(1), local_platform.settle_seconds)
     assert_labels(series, tenant="bob", namespace="bob")
-    assert prometheus.series(f'{{__name__="{metric}", tenant="alice"}} or {{__name__="{metric}", namespace="alice"}}') \
-        == []
+    assert prometheus.series(f'{{__name__="{metric}", tenant="alice"}} or '
+                                      f'{{__name__="{metric}", namespace="alice"}}') == []
 
 
 def test_bob_cannot_claim_alice_through_the_grouping_key(local_platform, prometheus):
@@ -111,7 +111,7 @@ def test_bob_cannot_claim_alice_through_the_grouping_key(local_platform, prometh
                   grouping="/tenant/alice/namespace/alice")
     assert status == 200
 
-    series = prometheus.wait_for(f'{metric}{{job="{job}"}}', has_value(1), local_platform.settle_seconds)
+    series = wait_for(prometheus, f'{metric}{{job="{job}"}}', has_value(1), local_platform.settle_seconds)
     assert_labels(series, tenant="bob", namespace="bob")
 
 

@@ -1,4 +1,5 @@
-"""harness.prometheus_api.PrometheusClient against a scripted HTTP server: what it sends, and its typed errors."""
+"""harness.prometheus_api.PrometheusClient against a scripted HTTP server: what it sends, its typed errors, and
+the tests' wait for a PromQL condition (tests/support/promql.py)."""
 import json
 import urllib.parse
 
@@ -7,6 +8,7 @@ from scripted_server import ScriptedServer
 
 from harness.net import free_port
 from harness.prometheus_api import PrometheusClient, PrometheusQueryError, PrometheusUnreachableError
+from tests.support.promql import PromQLTimeoutError, has_value, wait_for
 
 
 def answer(data) -> str:
@@ -62,3 +64,17 @@ def test_an_unreachable_prometheus_is_named():
         PrometheusClient(url, timeout=2).query("up")
     assert f"Prometheus at {url} is unreachable" in str(caught.value)
     assert isinstance(caught.value, ConnectionError)
+
+
+def test_waiting_for_a_value_returns_the_series_once_it_holds():
+    one, two = ({"resultType": "vector", "result": [{"metric": {"job": "a"}, "value": [1, v]}]} for v in ("1", "2"))
+    with ScriptedServer([(200, answer(one)), (200, answer(two))]) as server:
+        series = wait_for(PrometheusClient(server.url), 'up{job="a"}', has_value(2), 5, poll=0.05)
+    assert series == [({"job": "a"}, 2.0)]
+
+
+def test_a_wait_that_gives_up_names_the_query_and_what_it_last_saw():
+    one = {"resultType": "vector", "result": [{"metric": {"job": "a"}, "value": [1, "1"]}]}
+    with ScriptedServer([(200, answer(one))]) as server, pytest.raises(PromQLTimeoutError) as caught:
+        wait_for(PrometheusClient(server.url), 'up{job="a"}', has_value(2), 0.3, what="2", poll=0.05)
+    assert "'up{job=\"a\"}' to be 2" in str(caught.value) and '{job="a"} 1' in str(caught.value)

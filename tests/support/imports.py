@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 PACKAGES = ("simplepipe", "harness", "dashboards", "load", "tests")
@@ -45,6 +46,7 @@ def _resolve(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+@cache  # read once per run: the layering and entry-point tests walk the same graph
 def imports(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[Import]:
     known = modules(root, packages)
     found: list[Import] = []
@@ -118,3 +120,9 @@ def cycles(edges: list[Import]) -> list[list[str]]:
 
 def within(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
+
+
+def with_packages(module: str) -> set[str]:
+    """A module and the packages Python imports first to reach it (`a.b.c` -> a, a.b, a.b.c)."""
+    parts = module.split(".")
+    return {".".join(parts[:i]) for i in range(1, len(parts) + 1)}

@@ -129,7 +129,7 @@ def post_to_alert_receiver(platform, attacker, victim) -> Attempt:
         "annotations": {"summary": f"forged by {attacker.name}"}}]}).encode()
     answers = []
     for receiver in (victim.name, ADMINISTRATOR):
-        answers += as_each_login(platform, attacker, "POST", f"{platform.alert_receiver_url}/{receiver}",
+        answers += as_each_login(platform, attacker, "POST", f"{platform.urls.alert_receiver}/{receiver}",
                                  notification, {"Content-Type": "application/json"})
     recorded = _delivered(platform, victim.name, probe) + _delivered(platform, ADMINISTRATOR, probe)
     return Attempt(_all_refused(answers) and not recorded,

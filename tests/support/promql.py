@@ -1,10 +1,60 @@
-"""PromQL results as tests judge them: predicates for `PrometheusClient.wait_for`, and assertions on series."""
+"""PromQL results as tests judge them: instant results as (labels, value) pairs, alerts and rules as Prometheus
+holds them, `wait_for` a condition, its predicates, and assertions on series."""
 from __future__ import annotations
 
+import logging
 import math
 from typing import Callable
 
-from harness.prometheus_api import PrometheusClient, Series, format_series
+from harness.prometheus_api import PrometheusClient, PrometheusError, Series
+from harness.waiting import NotYet, WaitTimeout, wait_until
+
+_log = logging.getLogger("simplepipe.promql")
+
+
+def prometheus_alerts(client: PrometheusClient) -> list[dict]:
+    """Pending and firing alerts (labels, annotations, state)."""
+    return client.get("/api/v1/alerts")["alerts"]
+
+
+def rule_groups(client: PrometheusClient) -> list[dict]:
+    """Loaded rule groups."""
+    return client.get("/api/v1/rules")["groups"]
+
+
+class PromQLTimeoutError(WaitTimeout):
+    """A PromQL condition did not hold in time; the message names the query and its last result."""
+
+
+def wait_for(client: PrometheusClient, promql: str, predicate: Callable[[Series], bool], timeout: float, *,
+             what: str = "", poll: float = 0.5, say: Callable[[str], None] = _log.info) -> Series:
+    """Poll the query until `predicate(series)` holds; returns those series.
+
+    On timeout raises PromQLTimeoutError naming the query, `what` was expected and the last result."""
+    def check() -> Series | None:
+        try:
+            series = client.series(promql)
+        except PrometheusError as exc:
+            raise NotYet(str(exc)) from None
+        if predicate(series):
+            return series or [({}, math.nan)]
+        raise NotYet(format_series(series))
+
+    try:
+        result = wait_until(check, timeout=timeout, what=f"{promql!r} to be {what or 'as expected'}",
+                            poll=poll, say=say)
+    except WaitTimeout as exc:
+        raise PromQLTimeoutError(str(exc)) from None
+    return [] if result == [({}, math.nan)] else result
+
+
+def format_series(series: Series | str) -> str:
+    if isinstance(series, str):
+        return series
+    if not series:
+        return "no series"
+    return "; ".join("{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "} " + f"{value:g}"
+                     for labels, value in series)
 
 
 def has_value(expected: float, tolerance: float = 1e-9) -> Callable[[Series], bool]:

@@ -6,7 +6,7 @@ import pytest
 from simplepipe.errors import UsageError
 from simplepipe.grouping_key import GroupingKey, encode_path_segment
 from simplepipe.pushgateway import Pushgateway
-from simplepipe.settings import GatewaySettings, normalize_url
+from simplepipe.settings import GatewayAddress, GatewaySettings
 
 
 def test_plain_values_are_percent_encoded():
@@ -44,7 +44,7 @@ def test_empty_job_refused():
 
 def test_legacy_variable_without_scheme():
     settings = GatewaySettings.from_environ({"PUSH_GATEWAY_HOSTNAME": "pushgateway:9091"})
-    assert normalize_url(settings.url) == "http://pushgateway:9091"
+    assert GatewayAddress.parse(settings.url).url == "http://pushgateway:9091"
 
 
 def test_new_variable_wins_over_legacy_and_credentials_are_read():
@@ -54,7 +54,7 @@ def test_new_variable_wins_over_legacy_and_credentials_are_read():
         "SIMPLEPIPE_PUSHGATEWAY_INSECURE_SKIP_VERIFY": "true"})
     assert (settings.url, settings.username, settings.password, settings.insecure_skip_verify) == (
         "https://new:9091/", "alice", "pw", True)
-    assert normalize_url(settings.url) == "https://new:9091"
+    assert GatewayAddress.parse(settings.url).url == "https://new:9091"
 
 
 def test_no_address_is_a_usage_error():

@@ -16,8 +16,8 @@ from harness.config_files import SCHEMA_DIR
 from harness.local.errors import SettingsError
 from harness.local.settings import SETTINGS_FILE, load_settings
 from harness.paths import REPO_ROOT
-from harness.scenario import SCENARIOS_DIR, ScenarioError, load_scenario
 from harness.tenants import TENANTS_FILE, TenantsFileError, load_tenants
+from tests.support.scenario import EXPECT_SCHEMA, SCENARIOS_DIR, ScenarioError, load_scenario
 from tests.support.tenants import unused_name
 
 # Each committed configuration file with the schema its loader checks it against.
@@ -25,7 +25,7 @@ COMMITTED = [
     (TENANTS_FILE, config_files.TENANTS_SCHEMA),
     (SETTINGS_FILE, config_files.LOCAL_PLATFORM_SCHEMA),
     (THRESHOLDS_FILE, config_files.THRESHOLDS_SCHEMA),
-    *[(path, config_files.SCENARIO_EXPECT_SCHEMA) for path in sorted(SCENARIOS_DIR.glob("*/expect.yaml"))],
+    *[(path, EXPECT_SCHEMA) for path in sorted(SCENARIOS_DIR.glob("*/expect.yaml"))],
 ]
 SCHEMAS = sorted(p.name for p in SCHEMA_DIR.glob("*.schema.json"))
 TENANTS = yaml.safe_load(TENANTS_FILE.read_text())

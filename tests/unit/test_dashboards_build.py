@@ -9,13 +9,14 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from dashboards import build, kubernetes
 from dashboards.boards import run_times
-from dashboards.expressions import metric_names
 from dashboards.panel_queries import load_rendered, panel_queries, panels
 from dashboards.rules import rule_groups
 from simplepipe.standard_catalogue import CATALOGUE_FILE, catalogue, load_catalogue
+from tests.support.promql_expressions import metric_names
 
 # What dashboards and rules may read: the standard catalogue's series and the platform's own.
-KNOWN_METRICS = catalogue().known_series()
+KNOWN_METRICS = (frozenset(name for metric in catalogue().metrics for name in metric.sample_names())
+                 | {metric.name for metric in catalogue().platform})
 MODELS = load_rendered()
 PANELS = [(model, panel) for model in MODELS for panel in panels(model)]
 
@@ -45,6 +46,11 @@ def test_every_panel_has_a_query(item):
     queries = panel_queries(model, panel)
     assert queries and all(q.expr.strip() for q in queries)
     assert panel["type"] in ("timeseries", "stat", "table"), "make snapshot draws only these"
+
+
+def test_the_known_metrics_are_the_catalogues_samples_and_the_platforms_series():
+    assert {"application_run_time_seconds", "operation_duration_seconds_bucket", "push_time_seconds", "up"} \
+        <= KNOWN_METRICS
 
 
 @pytest.mark.parametrize("item", PANELS, ids=_id)

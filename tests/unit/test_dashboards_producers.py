@@ -2,8 +2,8 @@
 that pushed has its Pushgateway's and scrape series."""
 from pathlib import Path
 
-from dashboards.live import Producers
-from harness.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
+from tests.support.dashboards_live import Producers
+from tests.support.scenario import ExpectedValue, PromQLExpectation, Scenario, load_scenarios
 
 
 def _scenario(tenant: str, *queries: str) -> Scenario:

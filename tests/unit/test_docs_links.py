@@ -1,34 +1,19 @@
 """Every relative link in README.md and docs/*.md leads to a file that exists and, with an #anchor, to one of its headings."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from harness.paths import REPO_ROOT as ROOT
+from tests.support.markdown import documents, prose_lines
+
 README_MAX_LINES = 300
 
 # [text](target) and ![alt](target), with an optional "title"; link text may hold one level of [brackets].
 LINK = re.compile(r'!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)')
 HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-FENCE = re.compile(r"^ {0,3}(```|~~~)")
 INLINE_CODE = re.compile(r"`+[^`]*`+")
 SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
-
-def documents():
-    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-
-
-def prose_lines(text):
-    """(line number, line) outside fenced code blocks: code is not markdown."""
-    in_fence = False
-    for number, line in enumerate(text.splitlines(), 1):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if not in_fence:
-            yield number, line
 
 
 def github_slug(heading):

@@ -43,9 +43,10 @@ def test_percentiles_are_nearest_rank_over_the_merged_histogram():
     assert [stats.percentile(f) for f in (0.5, 0.75, 0.95, 0.99)] == [1.0, 4.0, 9.0, 9.0]
 
 
-def test_final_line_is_the_parsed_format_and_fails_the_run_on_failures(tmp_path):
+def test_final_lines_are_the_parsed_format_and_fail_the_run_on_failures(tmp_path):
     result = LoadResult(out_dir=tmp_path)
-    assert result.final_line == "push throughput: 0.0/s (ratio 0.00 of wrk ceiling 0.0/s), failures 0, lost 0"
+    assert result.final_lines == ["push throughput: 0.0/s (ratio 0.00 of wrk ceiling 0.0/s), failures 0, lost 0",
+                                  "capacity within p99 50 ms: not measured"]
     assert result.exit_code == 0
     result.errors.append("wrk missing")
     assert result.exit_code == 1

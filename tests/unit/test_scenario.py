@@ -3,7 +3,7 @@ import pytest
 import yaml
 
 from harness.runner import validate
-from harness.scenario import ExpectedValue, PromQLExpectation, ScenarioError, load_scenario, load_scenarios
+from tests.support.scenario import ExpectedValue, PromQLExpectation, ScenarioError, load_scenario, load_scenarios
 
 CONTRACT_SCENARIOS = {"alice-app", "bob-images", "alice-training", "bob-nightly-failing"}
 

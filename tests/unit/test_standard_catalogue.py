@@ -13,7 +13,6 @@ import yaml
 from simplepipe.spec import MetricSet
 from simplepipe.standard_catalogue import (
     CATALOGUE_FILE,
-    SCHEMA_FILE,
     CatalogueError,
     catalogue,
     load_catalogue,
@@ -22,6 +21,8 @@ from simplepipe.standard_catalogue import (
 from tests.support.tools import PROMTOOL
 
 ENTRIES = list(catalogue())
+# For editors and this test: the package reads the catalogue with its own checks (load_catalogue).
+SCHEMA_FILE = CATALOGUE_FILE.with_name("standard.schema.json")
 
 
 def sample_exposition(entry) -> bytes:
@@ -99,11 +100,6 @@ def test_names_that_mean_a_standard_metric_are_recognised(name, standard, labels
 def test_unrelated_names_are_not_look_alikes():
     assert catalogue().look_alike("nightly_export_checksum") is None
     assert catalogue().look_alike("roc_auc") is None
-
-
-def test_dashboards_may_read_every_standard_and_platform_series():
-    known = catalogue().known_series()
-    assert {"application_run_time_seconds", "operation_duration_seconds_bucket", "push_time_seconds", "up"} <= known
 
 
 def test_a_broken_catalogue_names_the_entry_and_field(tmp_path):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from harness.kind import constants, manifests, pins
+from harness.kind import constants, pins
 from harness.tenants import load_tenants
+from tests.support import manifests
 
 
 def _helmfile_release(rendering, name: str) -> dict:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -18,14 +19,54 @@ import yaml
 
 from harness import alert_receiver
 from harness.errors import UnavailableError
-from harness.kind import alerts, cluster, constants, manifests, prerequisites, render
+from harness.kind import alerts, cluster, constants, prerequisites, render
 from harness.kind.platform import KindPlatform
 from harness.net import HOST, free_port
 from harness.processes import ChildProcess, stop_all
 from harness.tenants import Tenant, load_tenants
 from harness.waiting import wait_until
+from tests.support import manifests
 
 VALUES = yaml.safe_load((constants.PLATFORM_DIR / "values" / "kube-prometheus-stack.yaml").read_text())
+
+
+def _one(objects: list[dict], kind: str, namespace: str, name: str) -> dict | None:
+    found = [o for o in objects if o.get("kind") == kind and o.get("metadata", {}).get("name") == name
+             and o.get("metadata", {}).get("namespace", namespace) == namespace]
+    return found[0] if len(found) == 1 else None
+
+
+def delivery_problems(objects: list[dict], url: str, receiver: str) -> list[str]:
+    """Why a webhook `url` would not be recorded as `receiver` by the receivers among `objects` ([] if it is):
+    the Service its host names, that Service's port, the Deployment behind it running harness.alert_receiver
+    from the ConfigMap, and `receiver` being the only name that ConfigMap lists."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").split(".")
+    if parts.scheme != "http" or len(host) < 3 or host[2] != "svc":
+        return [f"{url}: not a Service URL http://<service>.<namespace>.svc:<port>/<receiver>"]
+    service_name, namespace = host[0], host[1]
+    service = _one(objects, "Service", namespace, service_name)
+    if service is None:
+        return [f"{url}: no Service {namespace}/{service_name} is rendered"]
+    problems = []
+    if parts.port not in [p.get("port") for p in service["spec"].get("ports", [])]:
+        problems.append(f"{url}: Service {namespace}/{service_name} has no port {parts.port}")
+    deployment = _one(objects, "Deployment", namespace, service_name)
+    config_map = _one(objects, "ConfigMap", namespace, service_name)
+    if deployment is None or config_map is None:
+        return problems + [f"{url}: no Deployment and ConfigMap {namespace}/{service_name} behind the Service"]
+    pod = deployment["spec"]["template"]
+    if any(pod["metadata"].get("labels", {}).get(k) != v for k, v in service["spec"].get("selector", {}).items()):
+        problems.append(f"{url}: the Service's selector does not select Deployment {namespace}/{service_name}")
+    if config_map["data"].get(alerts.SCRIPT_KEY) != alerts.SCRIPT.read_text():
+        problems.append(f"{url}: ConfigMap {namespace}/{service_name} does not hold harness/alert_receiver.py "
+                        "as it is now (run `python -m harness.kind.render`)")
+    listed = [line for line in config_map["data"].get(alerts.RECEIVERS_KEY, "").splitlines() if line.strip()]
+    path = parts.path.strip("/")
+    if path != receiver or listed != [receiver]:
+        problems.append(f"{url}: recorded as {path or '(no receiver)'!r} by a receiver listing {listed}, "
+                        f"want exactly {receiver!r}")
+    return problems
 
 
 def _chart_objects(rendering, chart_dir: str) -> list[dict]:
@@ -53,14 +94,14 @@ def _with_webhook(tenant: Tenant, url: str) -> Tenant:
 @pytest.mark.parametrize("tenant", load_tenants(), ids=lambda t: t.name)
 def test_each_tenants_webhook_reaches_its_own_receiver_recording_only_its_name(rendering, tenant):
     objects = _tenant_objects(rendering, tenant)
-    assert alerts.delivery_problems(objects, render.alert_webhook_url(tenant), tenant.name) == []
+    assert delivery_problems(objects, render.alert_webhook_url(tenant), tenant.name) == []
     [deployment] = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == alerts.NAME]
     assert deployment["metadata"]["namespace"] == tenant.namespace
 
 
 def test_the_administrators_webhook_reaches_the_administrators_receiver(rendering):
     assert _administrator_webhook() == alerts.receiver_url(constants.MONITORING_NAMESPACE, "administrator")
-    assert alerts.delivery_problems(_admin_objects(rendering), _administrator_webhook(), "administrator") == []
+    assert delivery_problems(_admin_objects(rendering), _administrator_webhook(), "administrator") == []
     assert "alert-receiver" in [r["name"] for r in yaml.safe_load(rendering.files[constants.HELMFILE])["releases"]]
 
 
@@ -69,18 +110,18 @@ def test_a_webhook_landing_anywhere_else_is_refused(rendering):
     objects = _tenant_objects(rendering, alice) + _tenant_objects(rendering, bob)
     url = render.alert_webhook_url(alice)
     # Alice's alerts posted to Bob's receiver, or recorded under Bob's name.
-    assert alerts.delivery_problems(objects, alerts.receiver_url(bob.namespace, alice.name), alice.name)
-    assert alerts.delivery_problems(objects, url.replace(f"/{alice.name}", f"/{bob.name}"), alice.name)
+    assert delivery_problems(objects, alerts.receiver_url(bob.namespace, alice.name), alice.name)
+    assert delivery_problems(objects, url.replace(f"/{alice.name}", f"/{bob.name}"), alice.name)
     # Alice's receiver also listing Bob, a wrong port, an out-of-date script, no Service at all.
     tampered = copy.deepcopy(_tenant_objects(rendering, alice))
     [config_map] = [o for o in tampered if o["kind"] == "ConfigMap" and o["metadata"]["name"] == alerts.NAME]
     config_map["data"][alerts.RECEIVERS_KEY] += f"{bob.name}\n"
-    assert "want exactly" in " ".join(alerts.delivery_problems(tampered, url, alice.name))
+    assert "want exactly" in " ".join(delivery_problems(tampered, url, alice.name))
     config_map["data"] = {**config_map["data"], alerts.RECEIVERS_KEY: f"{alice.name}\n",
                           alerts.SCRIPT_KEY: "print('an old receiver')\n"}
-    assert "harness/alert_receiver.py" in " ".join(alerts.delivery_problems(tampered, url, alice.name))
-    assert "has no port 9999" in " ".join(alerts.delivery_problems(objects, url.replace(":8080", ":9999"), alice.name))
-    assert alerts.delivery_problems([], url, alice.name) == [f"{url}: no Service {alice.namespace}/alert-receiver "
+    assert "harness/alert_receiver.py" in " ".join(delivery_problems(tampered, url, alice.name))
+    assert "has no port 9999" in " ".join(delivery_problems(objects, url.replace(":8080", ":9999"), alice.name))
+    assert delivery_problems([], url, alice.name) == [f"{url}: no Service {alice.namespace}/alert-receiver "
                                                              "is rendered"]
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.kind import constants, manifests, render
+from harness.kind import constants, render
 from harness.tenants import Tenant, load_tenants
+from tests.support import manifests
 from tests.support.tools import AMTOOL
 
 needs_amtool = pytest.mark.skipif(not Path(AMTOOL).exists(), reason="amtool not installed (apt: prometheus-alertmanager)")

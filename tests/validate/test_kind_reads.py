@@ -5,10 +5,38 @@ import copy
 
 import pytest
 
-from harness.kind import constants, manifests, reads
-from harness.tenants import load_tenants
+from harness.kind import constants, reads
+from harness.tenants import Tenant, load_tenants
+from tests.support import manifests
 
 TENANTS = load_tenants()
+
+
+def enforced_tenants(objects: list[dict], tenant: Tenant) -> list[str]:
+    """What the tenant's rendered prom-label-proxy enforces: its -label-value list, [] when it enforces none.
+
+    Anything that would let the caller choose the tenant (-query-param, -header-name, -regex-match) or a
+    label other than `tenant` counts as enforcing nothing.
+    """
+    name = reads.read_proxy_name(tenant)
+    found = [o for o in objects if o.get("kind") == "Deployment" and o["metadata"].get("name") == name]
+    if len(found) != 1:
+        return []
+    containers = found[0]["spec"]["template"]["spec"]["containers"]
+    args = [arg for container in containers for arg in container.get("args", [])]
+    if "-label=tenant" not in args or any(arg.startswith(("-query-param", "-header-name", "-regex-match"))
+                                          for arg in args):
+        return []
+    return [arg.split("=", 1)[1] for arg in args if arg.startswith("-label-value=")]
+
+
+def read_proxy_problems(objects: list[dict], tenant: Tenant) -> list[str]:
+    """One line per way the tenant's proxy fails to enforce exactly tenant="<its name>"."""
+    enforced = enforced_tenants(objects, tenant)
+    if enforced != [tenant.name]:
+        return [f"tenant {tenant.name}: Deployment {constants.MONITORING_NAMESPACE}/{reads.read_proxy_name(tenant)} "
+                f"enforces tenant={enforced or 'nothing'}, want exactly [{tenant.name!r}]"]
+    return []
 
 
 def _objects(rendering, tenant) -> list[dict]:
@@ -37,8 +65,8 @@ def test_each_tenant_has_a_proxy_in_monitoring_that_validates(rendering, tenant)
 @pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
 def test_a_tenants_proxy_enforces_exactly_its_own_tenant(rendering, tenant):
     objects = _objects(rendering, tenant)
-    assert reads.enforced_tenants(objects, tenant) == [tenant.name]
-    assert reads.read_proxy_problems(objects, tenant) == []
+    assert enforced_tenants(objects, tenant) == [tenant.name]
+    assert read_proxy_problems(objects, tenant) == []
     args = _args(_proxy(objects, "Deployment", tenant))
     assert f"-upstream={reads.PROMETHEUS_CLUSTER_URL}" in args
     # Nothing the caller sends may pick the tenant.
@@ -50,7 +78,7 @@ def test_a_rendering_where_alices_proxy_enforces_bob_fails_the_check(rendering):
     objects = copy.deepcopy(_objects(rendering, alice))
     args = _args(_proxy(objects, "Deployment", alice))
     args[args.index(f"-label-value={alice.name}")] = f"-label-value={bob.name}"
-    [problem] = reads.read_proxy_problems(objects, alice)
+    [problem] = read_proxy_problems(objects, alice)
     assert f"tenant {alice.name}:" in problem and repr(bob.name) in problem
 
 
@@ -65,13 +93,13 @@ def test_a_proxy_that_does_not_pin_the_tenant_fails_the_check(rendering, change)
     alice = TENANTS[0]
     objects = copy.deepcopy(_objects(rendering, alice))
     change(_args(_proxy(objects, "Deployment", alice)))
-    assert reads.read_proxy_problems(objects, alice)
+    assert read_proxy_problems(objects, alice)
 
 
 def test_a_missing_proxy_fails_the_check(rendering):
     alice = TENANTS[0]
     objects = [o for o in _objects(rendering, alice) if o["kind"] != "Deployment"]
-    assert reads.read_proxy_problems(objects, alice)
+    assert read_proxy_problems(objects, alice)
 
 
 @pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.kind import constants, manifests, render
-from harness.kind.manifests import validate_text
+from harness.kind import constants, render
 from harness.paths import REPO_ROOT
 from harness.tenants import load_tenants
+from tests.support import manifests
+from tests.support.manifests import validate_text
 
 SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))
 

@@ -7,8 +7,9 @@ import copy
 import pytest
 import yaml
 
-from harness.kind import artifacts, constants, manifests, render
+from harness.kind import artifacts, constants, render
 from harness.tenants import load_tenants
+from tests.support import manifests
 
 TENANTS = load_tenants()
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import shutil
 
-from harness.kind import manifests
 from harness.paths import REPO_ROOT
+from tests.support import manifests
 
 
 def test_a_typo_in_a_tenant_manifest_is_reported_with_object_and_field(tmp_path):

@@ -30,6 +30,8 @@ from harness.tenants import TENANTS_FILE, Tenant, TenantsFileError, load_tenants
 from harness.workflows import Phase
 
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
+# expect.yaml's JSON Schema, beside the platform's configuration schemas (harness.config_files.SCHEMA_DIR).
+EXPECT_SCHEMA = "scenario-expect.schema.json"
 
 
 class ScenarioError(ValueError):
@@ -153,7 +155,7 @@ def load_scenario(directory: Path | str, *, tenants: list[Tenant] | Path | str |
     if not directory.is_dir():
         directory = Path(root) / str(directory)
     expect_file = directory / "expect.yaml"
-    data = config_files.load(expect_file, config_files.SCENARIO_EXPECT_SCHEMA, ScenarioError)
+    data = config_files.load(expect_file, EXPECT_SCHEMA, ScenarioError)
     where = config_files.shown(expect_file)
     known, source = _tenant_names(tenants, where)
     if data["tenant"] not in known:

@@ -1,9 +1,11 @@
 """Live check: every dashboard panel shows the data the scenarios that ran produce, from a running Prometheus.
 
-The e2e tests call `check_all_panels(platform.prometheus(), scenarios)` after the scenarios ran. Who produces
-what comes from the scenarios' expect.yaml (a tenant produces the metrics its scenarios' queries select)
-and from the platform (every tenant has its Pushgateway's and scrape series; a tenant with scenarios also
-its groups' push_time_seconds, one without has none that the check can count on):
+The e2e tests and tests/integration/test_dashboards_live_synthetic.py call
+`check_all_panels(client, scenarios)` after the scenarios ran, with the administrator's client
+(`Platform.prometheus()`). Who produces what comes from the scenarios' expect.yaml (a tenant produces the
+metrics its scenarios' queries select) and from the platform (every tenant has its Pushgateway's and scrape
+series; a tenant with scenarios also its groups' push_time_seconds, one without has none that the check can
+count on):
 - with every variable on "All", each query some tenant produces data for must return data, and a query
   no scenario produces data for is reported (nothing could ever fill it);
 - with each tenant selected on its own, a panel whose data that tenant produces must not be empty;
@@ -16,7 +18,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboards.expressions import metric_names
 from dashboards.panel_queries import (
     PanelQuery,
     TimeRange,
@@ -30,8 +31,9 @@ from dashboards.panel_queries import (
     variable_values,
 )
 from harness.prometheus_api import PrometheusClient, PrometheusQueryError
-from harness.scenario import Scenario, load_scenarios
 from simplepipe.standard_catalogue import catalogue
+from tests.support.promql_expressions import metric_names
+from tests.support.scenario import Scenario, load_scenarios
 
 DEFAULT_WINDOW_SECONDS = 3600.0
 # The series every tenant that pushed anything has, whatever it pushed: the gateway's and the scrape's own.
