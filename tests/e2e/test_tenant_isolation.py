@@ -11,7 +11,6 @@ step in the attacker's namespace tries the same doors over the cluster's network
 from __future__ import annotations
 
 import base64
-import json
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +28,7 @@ from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import wait_until
 from simplepipe.pushgateway import Pushgateway
 from simplepipe.sdk import BackgroundPusher
-from tests.support import e2e_report, monitoring_attacks
+from tests.support import cluster_probe, e2e_report, monitoring_attacks
 from tests.support.attacks import Attempt, basic, held_logins, probe_id
 from tests.support.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
 from tests.support.promql import non_empty, wait_for
@@ -279,53 +278,18 @@ def query_other_series_through_grafana(platform, attacker: Tenant, victim: Tenan
 # -- the monitoring plane on kind: a step in the attacker's namespace tries the doors over the cluster network ---
 def _from_attackers_namespace(platform, attacker: Tenant, doors: list[tuple[str, str]],
                               node_ports: tuple[int, ...] = ()) -> Attempt:
-    """A step in the attacker's namespace connects to its own gateway (the control: it can reach what is its
-    own) and sends each (method, url) request, and a GET to each NodePort on its node's address (NodePort
-    traffic may reach a pod as the node's): every one must find no connection (the NetworkPolicies) or a
-    401/403. A Service name that does not resolve counts against the row (a wrong name proves nothing). The
-    verdict is the step's JSON line, not its exit code."""
+    """tests.support.cluster_probe from a step in the attacker's namespace, its own gateway the control."""
     from harness.kind import render
 
-    control = f"{render.pushgateway_service(attacker)}.{attacker.namespace}.svc"
-    script = f"""import json, os, socket, urllib.error, urllib.parse, urllib.request
-def ask(method, url):
-    try:  # a name that resolves to nothing proves nothing: that is no closed door
-        socket.getaddrinfo(urllib.parse.urlsplit(url).hostname, None)
-    except OSError as exc:
-        return "no such service: " + str(exc)
-    body = b"[]" if method in ("POST", "PUT") else None
-    request = urllib.request.Request(url, data=body, method=method, headers={{"Content-Type": "application/json"}})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return answer.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, OSError) as exc:
-        return "no connection: " + str(getattr(exc, "reason", exc))
-try:
-    socket.create_connection(({control!r}, {constants.PUSHGATEWAY_PORT}), timeout=5).close(); control = True
-except OSError:
-    control = False
-answers = {{f"{{m}} {{u}}": ask(m, u) for m, u in {doors!r}}}
-node = os.environ.get("NODE_IP", "")
-answers.update({{f"GET node:{{p}}": ask("GET", f"http://{{node}}:{{p}}/") for p in {list(node_ports)!r}}})
-print("PROBE " + json.dumps({{"control": control, "answers": answers}}))
-"""
+    control = (f"{render.pushgateway_service(attacker)}.{attacker.namespace}.svc", constants.PUSHGATEWAY_PORT)
     template = {"name": "probe", "script": {
-        "image": "ghcr.io/simplepipe/simplepipe:0.1.0", "command": ["python3"], "source": script,
+        "image": "ghcr.io/simplepipe/simplepipe:0.1.0", "command": ["python3"],
+        "source": cluster_probe.probe_script(control, doors, node_ports),
         "env": [{"name": "NODE_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.hostIP"}}}]}}
     manifest = {**_PROBE_WORKFLOW, "spec": {"entrypoint": "probe", "templates": [template]}}
     run = platform.wait(platform.submit(attacker, manifest), 180)
-    lines = [line for step in run.steps for line in step.log.splitlines() if line.startswith("PROBE ")]
-    if not lines:
-        return Attempt(False, f"probe workflow {run.name} in {attacker.namespace}: {run.phase}, no verdict printed")
-    verdict = json.loads(lines[-1].removeprefix("PROBE "))
-    answers = verdict["answers"]
-    open_doors = {door: answer for door, answer in answers.items()
-                  if not (str(answer).startswith("no connection") or answer in (401, 403))}
-    return Attempt(verdict["control"] and not open_doors,
-                   f"from {attacker.namespace}: own gateway reached: {verdict['control']}; "
-                   + (f"NOT SHOWN CLOSED {open_doors}" if open_doors else f"{len(answers)} door(s) closed"))
+    return cluster_probe.verdict("\n".join(step.log for step in run.steps),
+                                 f"probe workflow {run.name} in {attacker.namespace} ({run.phase})")
 
 
 def _alertmanager_doors(*requests: tuple[str, str]):
