@@ -22,7 +22,7 @@ from pathlib import Path
 from harness.errors import PlatformError
 from harness.paths import REPO_ROOT
 from harness.platform import Platform
-from harness.prometheus_api import PrometheusClient, PrometheusError
+from harness.prometheus_api import PrometheusError
 from harness.tenants import Tenant
 from load import capacity as capacity_shape
 from load import payloads
@@ -94,7 +94,7 @@ def run_load(platform: Platform, tenants: list[Tenant], options: LoadOptions,
         if options.freshness_pushes or options.alert_probes:
             report("")
             ceiling_tenant = next(t for t in tenants if t.name == result.ceiling_tenant)
-            result.freshness = measure_freshness(platform, PrometheusClient(platform.prometheus_url, timeout=10.0),
+            result.freshness = measure_freshness(platform, platform.prometheus(timeout=10.0),
                                                  ceiling_tenant, run_id, options.freshness_pushes,
                                                  options.alert_probes, report)
             for line in result.freshness.lines():
@@ -234,7 +234,7 @@ def run_workflows_shape(platform: Platform, targets: dict[str, TenantTarget], pi
     report(f"nothing lost: {len(result.groups)} groups, last recorded push of each, "
            f"in the tenants' Pushgateways and one scrape later in Prometheus")
     result.losses = check_pushgateways(result.groups, targets, run_id)
-    prometheus = PrometheusClient(platform.prometheus_url, timeout=10.0)
+    prometheus = platform.prometheus(timeout=10.0)
     result.losses += check_prometheus(result.groups, prometheus.query, run_id, timeout=platform.settle_seconds)
     for loss in result.losses:
         report(f"  LOST {loss}")
