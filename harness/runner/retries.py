@@ -43,6 +43,7 @@ class Attempt:
     exit_code: int | None
     started: float  # time.monotonic()
     finished: float
+    duration: float  # whole seconds, as Argo's node timestamps (RFC 3339, to the second) give it
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def decide(strategy: RetryStrategy, attempts: list[Attempt], now: float,
         try:
             holds = retry_expression_holds(strategy.expression, retries=len(attempts) - 1,
                                            exit_code=str(last.exit_code if last.exit_code is not None else -1),
-                                           status=str(last.phase), duration=last.finished - last.started,
+                                           status=str(last.phase), duration=last.duration,
                                            message=last.message)
         except ExpressionError as exc:
             raise StepError(str(exc)) from None

@@ -315,16 +315,16 @@ class WorkflowExecution:
             last = attempts[-1] if attempts else None
             retry_scope = {"retries": str(len(attempts)),
                            "lastRetry.exitCode": str(last.exit_code) if last and last.exit_code is not None else "0",
-                           "lastRetry.duration": f"{last.finished - last.started:g}" if last else "0",
+                           "lastRetry.duration": f"{last.duration:g}" if last else "0",
                            "lastRetry.status": str(last.phase) if last else "",
                            "lastRetry.message": last.message if last else ""}
             attempt_call = replace(call, name=f"{call.name}({len(attempts)})",
                                    display_name=f"{call.display_name}({len(attempts)})", parent=node,
                                    retry_scope=retry_scope, execution_deadline=max_duration_deadline)
-            started = time.monotonic()
+            started, started_wall = time.monotonic(), int(time.time())
             outcome = self._run_once(template, attempt_call, inputs)
             attempts.append(Attempt(outcome.phase, outcome.message, outcome.outputs.exit_code, started,
-                                    time.monotonic()))
+                                    time.monotonic(), float(int(time.time()) - started_wall)))
             if strategy.backoff is not None and strategy.backoff.max_duration and max_duration_deadline is None:
                 max_duration_deadline = attempts[0].started + seconds(strategy.backoff.max_duration)
             try:
@@ -364,7 +364,7 @@ class WorkflowExecution:
 
     def _run_steps(self, template: Template, call: Call, inputs: Inputs, base: dict[str, str]) -> NodeOutcome:
         node = self.recorder.create(call.name, call.display_name, template.name, NodeType.STEPS, call.parent)
-        done = _Scope({}, {f"inputs.artifacts.{k}": v for k, v in inputs.artifacts.items()})
+        done = _Scope({}, _input_artifacts(template, inputs))
         limit = self._parallelism(template, base)
         for index, group in enumerate(template.steps):
             group_node = self.recorder.create(f"{call.name}[{index}]", f"[{index}]", template.name,
@@ -473,7 +473,8 @@ class WorkflowExecution:
                     if artifact.optional:
                         continue
                     raise StepError(f"{ref.path}: Unable to resolve: {artifact.from_} (did it run and save it?)")
-                artifacts[artifact.name] = scope.artifacts[key]
+                if scope.artifacts[key] is not None:  # None: an optional input artifact nobody supplied
+                    artifacts[artifact.name] = scope.artifacts[key]
             elif artifact.s3_key is not None:
                 artifacts[artifact.name] = ArtifactLocation(self.repository.bucket, artifact.s3_key)
             else:
@@ -527,7 +528,7 @@ class WorkflowExecution:
                     outputs.parameters[parameter.name] = parameter.value_from_default
             for artifact in template.output_artifacts:
                 key = _reference_key(artifact.from_)
-                if key in scope.artifacts:
+                if scope.artifacts.get(key) is not None:
                     outputs.artifacts[artifact.name] = scope.artifacts[key]
                 elif not artifact.optional:
                     raise StepError(f"{template.path}.outputs.artifacts: Unable to resolve: {artifact.from_}")
@@ -551,7 +552,7 @@ class WorkflowExecution:
         children: dict[str, list[NodeOutcome]] = {}
         finished: queue.Queue = queue.Queue()
         pending, running = list(template.tasks), 0
-        input_artifacts = {f"inputs.artifacts.{k}": v for k, v in inputs.artifacts.items()}
+        input_artifacts = _input_artifacts(template, inputs)
         while pending or running:
             for task in list(pending):
                 if any(d not in outcomes for d in task.dependencies):
@@ -644,6 +645,12 @@ class _Arguments:
     def __init__(self, parameters: dict[str, str], artifacts: dict[str, ArtifactLocation | str]):
         self.parameters = parameters
         self.artifacts = artifacts
+
+
+def _input_artifacts(template: Template, inputs: Inputs) -> dict[str, ArtifactLocation | str | None]:
+    """`{{inputs.artifacts.X}}` as a steps or dag template passes it on: every declared one, None when it is
+    optional and was not supplied (scope.go createScope)."""
+    return {f"inputs.artifacts.{a.name}": inputs.artifacts.get(a.name) for a in template.inputs.artifacts}
 
 
 def _reference_key(reference: str | None) -> str | None:
