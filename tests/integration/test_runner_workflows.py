@@ -325,3 +325,71 @@ def test_a_dag_task_starts_when_its_own_dependencies_are_done(runner):
     run = handle.wait(30)
     assert run.phase == "Succeeded"
     assert [s.phase for s in run.steps] == ["Succeeded"] * 3
+
+
+# Built from Argo's output-parameter and scripts-python examples, with values that carry whitespace.
+TRIMMING = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: output-parameter-}
+spec:
+  entrypoint: output-parameter
+  templates:
+  - name: output-parameter
+    steps:
+    - - name: generate-parameter
+        template: hello-world-to-file
+      - name: generate
+        template: gen-random-int
+    - - name: consume-parameter
+        template: print-message
+        arguments:
+          parameters:
+          - name: message
+            value: "[{{steps.generate-parameter.outputs.parameters.hello-param}}|{{steps.generate.outputs.result}}]"
+  - name: hello-world-to-file
+    container:
+      image: python:3.11-slim
+      command: [sh, -c]
+      args: ["printf '  hello world\\\\n\\\\n' > /tmp/hello_world.txt"]
+    outputs:
+      parameters:
+      - name: hello-param
+        valueFrom: {path: /tmp/hello_world.txt}
+  - name: gen-random-int
+    script:
+      image: python:3.11-slim
+      command: [python]
+      source: |
+        print("  42\\n")
+  - name: print-message
+    inputs:
+      parameters:
+      - name: message
+    container:
+      image: python:3.11-slim
+      command: [python3, -c, "import sys; print(repr(sys.argv[1]))", "{{inputs.parameters.message}}"]
+"""
+
+
+def test_outputs_lose_exactly_one_trailing_newline(runner):
+    """Argo's executor trims one trailing newline off output parameters and outputs.result (executor.go
+    SaveParameters, CaptureScriptResult), and keeps the rest of the whitespace."""
+    run = runner.start(manifest(TRIMMING), TENANT).wait(60)
+    assert run.phase == "Succeeded", [(s.name, s.phase, s.log) for s in run.steps]
+    assert run.node("consume-parameter").log == repr("[  hello world\n|  42\n]") + "\n"
+    assert run.node("generate-parameter").parameters == {"hello-param": "  hello world\n"}
+    assert run.node("generate").result == "  42\n"
+
+
+CANCEL_WITH_EXIT_HANDLER = SLEEPER.replace("activeDeadlineSeconds: DEADLINE", "activeDeadlineSeconds: 120").replace(
+    "  entrypoint: sleep\n", "  entrypoint: sleep\n  onExit: sleep\n")
+
+
+def test_cancel_is_argos_terminate_the_exit_handler_does_not_run(runner):
+    handle = runner.start(manifest(CANCEL_WITH_EXIT_HANDLER), TENANT)
+    _wait_for_log(handle, "sleeping")
+    handle.cancel()
+    run = handle.wait(30)
+    assert (run.phase, run.message) == ("Failed", "cancelled")
+    assert [n.name for n in run.nodes] == [run.name]
