@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from harness.runner.artifacts import ArtifactLocation
 from harness.runner.identity import node_id
-from harness.runner.items import ItemError, aggregated_parameter, aggregated_results, go_json
+from harness.runner.items import aggregated_parameter, aggregated_results, go_json
 from harness.workflows import NodeType, Phase, StepResult, WorkflowRun
 
 # Node types that stand for one step each: what WorkflowRun.steps lists.
@@ -134,4 +134,4 @@ def aggregated_scope(prefix: str, children: list[NodeOutcome]) -> dict[str, str]
     return scope
 
 
-__all__ = ["NodeOutputs", "NodeOutcome", "NodeRecorder", "node_scope", "aggregated_scope", "ItemError"]
+__all__ = ["NodeOutputs", "NodeOutcome", "NodeRecorder", "node_scope", "aggregated_scope"]

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
@@ -371,7 +371,7 @@ class WorkflowExecution:
                                               NodeType.STEP_GROUP, node)
             scope = _Scope({**self._workflow_scope(), **base, **done.parameters},
                            {**self._global_artifacts_scope(), **done.artifacts})
-            children: dict[str, list[tuple[StepRef, Call, NodeOutcome | None, _Arguments | None]]] = {}
+            children: dict[str, list[_Child]] = {}
             try:
                 for ref in group:
                     children[ref.name] = self._expand(ref, template, scope, group_node.name, group_node, call)
@@ -380,11 +380,11 @@ class WorkflowExecution:
                 self.recorder.finish(group_node, Phase.ERROR, message)
                 self.recorder.finish(node, Phase.FAILED, message)
                 return NodeOutcome(Phase.FAILED, message, node=node)
-            self._run_children([c for listed in children.values() for c in listed], template, limit)
+            self._run_children([child for expanded in children.values() for child in expanded], template, limit)
             failed = None
             for ref in group:
                 prefix = f"steps.{ref.name}"
-                outcomes = [c[2] for c in children[ref.name]]
+                outcomes = [child.outcome for child in children[ref.name]]
                 if ref.expands:
                     try:
                         done.parameters.update(aggregated_scope(prefix, [o for o in outcomes
@@ -395,7 +395,7 @@ class WorkflowExecution:
                         return NodeOutcome(Phase.ERROR, str(exc), node=node)
                 elif outcomes:
                     done.with_node(prefix, outcomes[0])
-                for child_ref, _, outcome, _ in children[ref.name]:
+                for outcome in outcomes:
                     if failed is None and outcome.phase.unsuccessful and not ref.continues_on(outcome.phase):
                         failed = outcome
             if failed is not None:
@@ -409,27 +409,26 @@ class WorkflowExecution:
         return self._finish_with_outputs(template, node, scope)
 
     def _expand(self, ref: StepRef, template: Template, scope: _Scope, prefix: str, parent: StepResult, call: Call,
-                group: Callable[[], StepResult] | None = None) -> list[list]:
+                group: Callable[[], StepResult] | None = None) -> list[_Child]:
         """The step's nodes `<prefix>.<name>`: resolved in the scope (`when` first), fanned out over its items
-        (under the node `group()` makes, for a dag's TaskGroup), each skipped (`when` false) or ready to run.
-        One [step, call, outcome or None, arguments] per node."""
+        (under the node `group()` makes, for a dag's TaskGroup), each skipped (`when` false) or ready to run."""
         dag = template.kind == "dag"
         base_name = f"{prefix}.{ref.name}"
         when = ref.raw.get("when")
         if when is not None and not ref.expands:
             when_text = substitute(str(when), scope.parameters, f"{ref.path}.when")
             if not when_holds(when_text):
-                return [[ref, None, self._skip(base_name, ref.name, ref, parent, f"when '{when_text}' evaluated false"),
-                         None]]
+                return [_Child(ref, None, None, self._skip(base_name, ref.name, ref, parent,
+                                                           f"when '{when_text}' evaluated false"))]
         raw = substitute_deep(ref.raw, scope.parameters, ref.path, leave=_later)
         if not ref.expands:
             resolved = parse_step(raw, ref.path, dag)
             child = Call(name=base_name, display_name=ref.name, parent=parent, boundary=template,
                          on_exit=call.on_exit)
-            return [[resolved, child, None, self._arguments(resolved, scope)]]
+            return [_Child(resolved, child, self._arguments(resolved, scope))]
         items = self._items(raw)
         if not items:
-            return [[ref, None, self._skip(base_name, ref.name, ref, parent, "Skipped, empty params"), None]]
+            return [_Child(ref, None, None, self._skip(base_name, ref.name, ref, parent, "Skipped, empty params"))]
         if group is not None:
             parent = group()
         expanded = []
@@ -441,11 +440,11 @@ class WorkflowExecution:
             resolved = parse_step(child_raw, ref.path, dag)
             child_name = f"{prefix}.{name}"
             if resolved.when is not None and not when_holds(resolved.when):
-                expanded.append([resolved, None, self._skip(child_name, name, resolved, parent,
-                                                            f"when '{resolved.when}' evaluated false"), None])
+                expanded.append(_Child(resolved, None, None, self._skip(child_name, name, resolved, parent,
+                                                                        f"when '{resolved.when}' evaluated false")))
                 continue
             child = Call(name=child_name, display_name=name, parent=parent, boundary=template, on_exit=call.on_exit)
-            expanded.append([resolved, child, None, self._arguments(resolved, scope)])
+            expanded.append(_Child(resolved, child, self._arguments(resolved, scope)))
         return expanded
 
     def _items(self, raw: dict) -> list:
@@ -481,17 +480,17 @@ class WorkflowExecution:
                 artifacts[artifact.name] = artifact.raw_data
         return _Arguments({p.name: p.value for p in ref.arguments.parameters if p.value is not None}, artifacts)
 
-    def _run_children(self, children: list[list], template: Template, limit: threading.Semaphore | None) -> None:
+    def _run_children(self, children: list[_Child], template: Template, limit: threading.Semaphore | None) -> None:
         """Run the ready children at once (a step group), at most `parallelism` at a time; fill in outcomes."""
         threads = []
         for child in children:
-            if child[2] is not None:
+            if child.outcome is not None:
                 continue
 
-            def run(entry=child) -> None:
-                entry[2] = self._call(entry[0], template, entry[1], entry[3], limit)
+            def run(entry: _Child = child) -> None:
+                entry.outcome = self._call(entry.ref, template, entry.call, entry.arguments, limit)
 
-            threads.append(threading.Thread(target=run, daemon=True, name=child[1].name))
+            threads.append(threading.Thread(target=run, daemon=True, name=child.call.name))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -623,7 +622,7 @@ class WorkflowExecution:
                 return NodeOutcome(Phase.ERROR, str(exc), node=groups[0]), []
             return self._task_error(name, task, dag, str(exc)), None
         self._run_children(expanded, template, limit)
-        outcomes = [entry[2] for entry in expanded]
+        outcomes = [child.outcome for child in expanded]
         if not groups:
             return outcomes[0], ([] if task.expands else None)
         phase = Phase.SUCCEEDED
@@ -637,6 +636,17 @@ class WorkflowExecution:
         node = self.recorder.create(name, task.name, _template_name(task), NodeType.SKIPPED, parent, Phase.ERROR,
                                     message)
         return NodeOutcome(Phase.ERROR, message, node=node)
+
+
+@dataclass
+class _Child:
+    """One node a step or task expands to: its resolved step, where it runs (None: it was skipped), its
+    arguments, and how it ended (set when it has run; a skipped one's from the start)."""
+
+    ref: StepRef
+    call: Call | None
+    arguments: "_Arguments | None"
+    outcome: NodeOutcome | None = None
 
 
 class _Arguments:
