@@ -26,7 +26,8 @@ SETTINGS = {"configmaps": {}, "secrets": {}}
 
 
 def documents(name: str, kind: str) -> list[dict]:
-    return [d for d in yaml.safe_load_all((EXAMPLES / name).read_text()) if isinstance(d, dict) and d.get("kind") == kind]
+    return [d for d in yaml.safe_load_all((EXAMPLES / name).read_text())
+            if isinstance(d, dict) and d.get("kind") == kind]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,8 @@ def test_example_runs_as_argo_runs_it(runs, name):
     expected, run = EXPECTED[name], runs[name]
     phases = expected.get("phase")
     if phases is not None:
-        assert run.phase in ([phases] if isinstance(phases, str) else phases), f"{run.phase} {run.message!r}\n{describe(run)}"
+        allowed = [phases] if isinstance(phases, str) else phases
+        assert run.phase in allowed, f"{run.phase} {run.message!r}\n{describe(run)}"
     if "message" in expected:
         assert re.fullmatch(expected["message"], run.message), run.message
     for key, phase in (expected.get("nodes") or {}).items():

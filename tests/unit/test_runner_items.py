@@ -13,7 +13,8 @@ def test_floats_print_as_go_prints_them(value, text):
 
 
 def test_json_as_go_marshals_it():
-    assert go_json({"b": 1, "a": "<x&y>", "c": [True, None, 0.5]}) == '{"a":"\\u003cx\\u0026y\\u003e","b":1,"c":[true,null,0.5]}'
+    assert go_json({"b": 1, "a": "<x&y>", "c": [True, None, 0.5]}) == \
+        '{"a":"\\u003cx\\u0026y\\u003e","b":1,"c":[true,null,0.5]}'
 
 
 @pytest.mark.parametrize("item, name, value", [
