@@ -228,8 +228,11 @@ def _s3_fault(platform, tenant: Tenant, options: FaultOptions, say: Callable[[st
                timeout=options.workflow_timeout, poll=0.05, what=f"workflow {run.name}'s produce step to run")
     before, killed_at = _kill(platform, "seaweedfs", say, f" while workflow {run.name} runs")
     run = platform.wait(run, options.workflow_timeout)
+    # As `argo get` shows it: the failed step's node names the cause, its parents only that a child failed.
+    failed = next((n for n in run.nodes or run.steps if Phase(n.phase).unsuccessful and "S3" in n.message), None)
+    said = failed.message if failed is not None else run.message
     checks = [Check("a workflow whose S3 goes away fails naming S3",
-                    Phase(run.phase).unsuccessful and "S3" in run.message, f"{run.name} {run.phase}: {run.message}")]
+                    Phase(run.phase).unsuccessful and "S3" in said, f"{run.name} {run.phase}: {said}")]
     _await_restart(platform, "seaweedfs", before, killed_at, options, say)
     again = platform.wait(platform.submit(tenant, artifact_workflow(s3, wait_for_s3_down=False)),
                           options.workflow_timeout)
