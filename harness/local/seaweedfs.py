@@ -19,6 +19,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+from harness import s3_identities
 from harness.local.settings import S3Settings
 from harness.net import HOST
 from harness.tenants import Tenant
@@ -35,21 +36,10 @@ from harness.tenants import Tenant
 STOP_GRACE_SECONDS = 1.0
 
 
-# What a tenant may do, each scoped to its own bucket with SeaweedFS' "<Action>:<bucket>" form.
-TENANT_ACTIONS = ("Read", "Write", "List", "Tagging")
-
-
 def identities(s3: S3Settings, tenants: list[Tenant]) -> dict:
-    """-s3.config: the administrator (platform.yaml's keys) may do everything; a tenant only in its bucket."""
-    return {"identities": [{
-        "name": "simplepipe",
-        "credentials": [{"accessKey": s3.access_key, "secretKey": s3.secret_key}],
-        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-    }] + [{
-        "name": f"tenant-{tenant.name}",
-        "credentials": [{"accessKey": tenant.s3_access_key, "secretKey": tenant.s3_secret_key}],
-        "actions": [f"{action}:{tenant.artifact_bucket}" for action in TENANT_ACTIONS],
-    } for tenant in tenants]}
+    """-s3.config: the administrator (platform.yaml's keys) may do everything; a tenant only in its bucket
+    (harness.s3_identities: the one model of both backends)."""
+    return s3_identities.identities(s3.access_key, s3.secret_key, tenants)
 
 
 def write_identities(path: Path, s3: S3Settings, tenants: list[Tenant]) -> bool:
