@@ -51,14 +51,15 @@ class PrometheusNotFoundError(LookupError):
     """Neither --prometheus-url, PROMETHEUS_URL nor a running platform says where Prometheus is."""
 
 
-def prometheus_url_of(platform: str, state_dir: Path | None = None) -> str:
-    """The running platform's Prometheus: $PROMETHEUS_URL, else what the platform (`make up PLATFORM=...`) says."""
+def prometheus_of(platform: str, state_dir: Path | None = None) -> PrometheusClient:
+    """$PROMETHEUS_URL (a Prometheus of your own, asked without credentials), else the running platform's
+    (`make up PLATFORM=...`), with the administrator's login where the platform has one."""
     if os.environ.get("PROMETHEUS_URL"):
-        return os.environ["PROMETHEUS_URL"]
+        return PrometheusClient(os.environ["PROMETHEUS_URL"])
     running = create(platform, **({"state_dir": state_dir} if state_dir is not None else {}))
     try:
         if running.is_up():
-            return running.prometheus_url
+            return running.prometheus()
     finally:
         running.close()
     raise PrometheusNotFoundError(
@@ -264,10 +265,9 @@ class Snapshot:
     empty_panels: list[str]
 
 
-def snapshot_all(prometheus_url: str, out_dir: Path = SNAPSHOT_DIR, range_seconds: float | None = None,
+def snapshot_all(client: PrometheusClient, out_dir: Path = SNAPSHOT_DIR, range_seconds: float | None = None,
                  dashboards: list[dict] | None = None) -> list[Snapshot]:
     """Draw every dashboard to `<out_dir>/<uid>.png`; says which panels had no data."""
-    client = PrometheusClient(prometheus_url)
     time_range = TimeRange.ending_now(client, range_seconds or duration_seconds(DEFAULT_RANGE))
     snapshots = []
     for model in dashboards if dashboards is not None else load_rendered():
@@ -280,14 +280,14 @@ def snapshot_all(prometheus_url: str, out_dir: Path = SNAPSHOT_DIR, range_second
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboards.snapshot", description=__doc__.splitlines()[0])
     parser.add_argument("--platform", default="local", help="platform whose Prometheus to query (local|kind)")
-    parser.add_argument("--prometheus-url", help="Prometheus to query (default: $PROMETHEUS_URL, else the "
-                        "running platform's)")
+    parser.add_argument("--prometheus-url", help="a Prometheus of your own to query, without credentials (default: "
+                        "$PROMETHEUS_URL, else the running platform's, with its administrator's login)")
     parser.add_argument("--range", default=DEFAULT_RANGE, help=f"time range ending now (default {DEFAULT_RANGE})")
     parser.add_argument("--out", type=Path, default=SNAPSHOT_DIR, help="where the PNGs go (default .state/snapshots)")
     args = parser.parse_args(argv)
     try:
-        url = args.prometheus_url or prometheus_url_of(args.platform)
-        snapshots = snapshot_all(url, args.out, duration_seconds(args.range))
+        client = PrometheusClient(args.prometheus_url) if args.prometheus_url else prometheus_of(args.platform)
+        snapshots = snapshot_all(client, args.out, duration_seconds(args.range))
     except (PrometheusNotFoundError, PrometheusError, ConnectionError, ValueError) as exc:
         print(f"snapshot: {exc}", file=sys.stderr)
         return 1

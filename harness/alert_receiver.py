@@ -1,12 +1,14 @@
 """The platform's alert receiver: a webhook server Alertmanager notifies, one path per receiver.
 
     python -m harness.alert_receiver --host 127.0.0.1 --port 19094 --state-dir .state/local \
-        --receivers config/alert-receivers
+        --receivers config/alert-receivers --token-file config/alert-receiver/token
 
 Each notification POSTed to /<receiver> is appended as one JSON line to <state-dir>/alerts/<receiver>.jsonl:
-what that tenant (or the administrator) was told. The receivers file (one name a line) is read again for
-each notification, so a tenant added while the platform runs is known at once. Unknown names get 404;
-bodies over 1 MiB get 413.
+what that tenant (or the administrator) was told. With --token-file, only a POST that shows that token
+(`Authorization: Bearer <token>`, what Alertmanager's webhook `http_config` sends) is accepted: anything
+else gets 401 before its body is read, so only Alertmanager can tell a tenant something. The receivers
+file (one name a line) and the token are read again for each notification, so a tenant added while the
+platform runs is known at once. Unknown names get 404; bodies over 1 MiB get 413.
 
 Both backends run this file. Locally `make up` starts it with every tenant and the administrator as
 receivers. On kind it runs in the Simplepipe image from a ConfigMap (harness/kind/alerts.py renders this
@@ -16,6 +18,7 @@ So it imports nothing but the standard library.
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import sys
 import threading
@@ -89,12 +92,25 @@ def delivery_record(receiver: str, notification: dict) -> dict:
 class AlertReceiver(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state_dir: Path, receivers: Path, port: int, host: str = "127.0.0.1"):
+    def __init__(self, state_dir: Path, receivers: Path, port: int, host: str = "127.0.0.1",
+                 token_file: Path | None = None):
         self.state_dir = Path(state_dir)
         self.receivers_file = Path(receivers)
+        self.token_file = Path(token_file) if token_file is not None else None
         self.write_lock = threading.Lock()
         (self.state_dir / ALERTS_DIR).mkdir(parents=True, exist_ok=True)
         super().__init__((host, port), _Handler)
+
+    def authorized(self, header: str | None) -> bool:
+        """Without a token file: anyone (kind: the NetworkPolicy admits Alertmanager only). With one: exactly
+        `Bearer <token>`; an unreadable or empty token file lets nobody in."""
+        if self.token_file is None:
+            return True
+        try:
+            token = self.token_file.read_text().strip()
+        except OSError:
+            return False
+        return bool(token) and hmac.compare_digest((header or "").encode(), f"Bearer {token}".encode())
 
     def record(self, receiver: str, notification: dict) -> None:
         line = json.dumps(delivery_record(receiver, notification), sort_keys=True) + "\n"
@@ -110,6 +126,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(200 if self.path == "/-/ready" else 404)
 
     def do_POST(self) -> None:  # noqa: N802
+        if not self.server.authorized(self.headers.get("Authorization")):
+            self.close_connection = True  # the body is not read: do not reuse the connection
+            return self._answer(401, "Alertmanager's bearer token required", {"WWW-Authenticate": "Bearer"})
         receiver = self.path.strip("/")
         if receiver not in read_receivers(self.server.receivers_file):
             return self._answer(404, f"no receiver {receiver!r}")
@@ -128,9 +147,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.record(receiver, notification)
         self._answer(200)
 
-    def _answer(self, code: int, message: str = "") -> None:
+    def _answer(self, code: int, message: str = "", headers: dict[str, str] | None = None) -> None:
         body = (message or "ok").encode() + b"\n"
         self.send_response(code)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -140,9 +161,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def receiver_argv(state_dir: Path, host: str, port: int, receivers: Path) -> list[str]:
+def receiver_argv(state_dir: Path, host: str, port: int, receivers: Path,
+                  token_file: Path | None = None) -> list[str]:
+    token = [f"--token-file={token_file}"] if token_file is not None else []
     return [sys.executable, "-m", "harness.alert_receiver", f"--host={host}", f"--port={port}",
-            f"--state-dir={state_dir}", f"--receivers={receivers}"]
+            f"--state-dir={state_dir}", f"--receivers={receivers}", *token]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,9 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--receivers", type=Path, required=True, help="file of receiver names (URL paths), one a line")
+    parser.add_argument("--token-file", type=Path, help="file holding the bearer token a notification must show "
+                        "(Alertmanager's); without it every POST is accepted")
     args = parser.parse_args(argv)
     try:
-        server = AlertReceiver(args.state_dir, args.receivers, args.port, args.host)
+        server = AlertReceiver(args.state_dir, args.receivers, args.port, args.host, args.token_file)
     except OSError as exc:
         print(f"alert receiver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from harness import alert_receiver
 from harness.errors import PlatformError
+from harness.prometheus_api import PrometheusClient
 from harness.tenants import Tenant, tenant_by_name
 from harness.workflows import WorkflowRun
 from simplepipe import settings
@@ -124,6 +125,11 @@ class Platform(abc.ABC):
     def prometheus_url(self) -> str:
         """Base URL of Prometheus' HTTP API, reachable from this machine."""
 
+    def prometheus(self, timeout: float = 10.0) -> PrometheusClient:
+        """The administrator's client of this platform's Prometheus, with the credentials it asks for where the
+        backend has them: how the harness, dashboards, load and tests read Prometheus. No tenant gets these."""
+        return PrometheusClient(self.prometheus_url, timeout=timeout)
+
     @abc.abstractmethod
     def pushgateway_url(self, tenant: Tenant) -> str:
         """Base URL of the tenant's Pushgateway, reachable from this machine while this object lives."""
@@ -133,13 +139,13 @@ class Platform(abc.ABC):
         return None
 
     def tenant_env(self, tenant: Tenant) -> dict[str, str]:
-        """Environment a tenant's own code needs from a shell (`make env TENANT=x`): Simplepipe's variables,
-        PROMETHEUS_URL, and its own artifacts' S3 settings (artifact_env)."""
+        """Environment a tenant's own code needs from a shell (`make env TENANT=x`): Simplepipe's variables and
+        its own artifacts' S3 settings (artifact_env). Nothing of the administrator's: not Prometheus, whose API
+        is the administrator's (a tenant reads through its own read path, where the backend has one)."""
         return {
             settings.URL: self.env_pushgateway_url(tenant),
             settings.USERNAME: tenant.username,
             settings.PASSWORD: tenant.password,
-            "PROMETHEUS_URL": self.prometheus_url,
             **self.artifact_env(tenant),
         }
 

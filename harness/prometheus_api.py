@@ -34,11 +34,14 @@ class PrometheusQueryError(PrometheusError, ValueError):
 
 
 class PrometheusClient:
-    def __init__(self, url: str, timeout: float = 10.0):
+    def __init__(self, url: str, timeout: float = 10.0, auth: tuple[str, str] | None = None):
+        """`auth`: the (user, password) Prometheus asks for (the local platform's administrator's login);
+        `Platform.prometheus()` gives the client with the platform's own."""
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self._auth = auth
         # No retries of its own: the callers' waits decide how long to keep asking.
-        self._api = PrometheusConnect(self.url, session=session(), timeout=timeout, method="POST",
+        self._api = PrometheusConnect(self.url, session=session(), timeout=timeout, method="POST", auth=auth,
                                       retry=Retry(total=0, redirect=False))
 
     def _guard(self, call, what: str):
@@ -56,7 +59,7 @@ class PrometheusClient:
     def get(self, path: str, params: dict | None = None) -> object:
         """GET an API path PrometheusConnect has no method for (`/api/v1/alerts`): the answer's `data`."""
         def call():
-            response = session().get(f"{self.url}{path}", params=params or {}, timeout=self.timeout)
+            response = session().get(f"{self.url}{path}", params=params or {}, timeout=self.timeout, auth=self._auth)
             if response.status_code != 200:
                 raise PrometheusApiClientException(f"HTTP Status Code {response.status_code} ({response.content!r})")
             return response.json()["data"]
@@ -98,6 +101,13 @@ class PrometheusClient:
         """Active scrape targets (labels, health, lastError, scrapeUrl)."""
         return self._guard(lambda: self._api.get_targets(state="active"), "targets")["activeTargets"]
 
+    def ready(self) -> bool:
+        """Prometheus answers /-/ready (with this client's login): `make status`, the load's fault check."""
+        try:
+            return session().get(f"{self.url}/-/ready", timeout=self.timeout, auth=self._auth).status_code == 200
+        except requests.RequestException:
+            return False
+
 
 def _datetime(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
@@ -106,6 +116,9 @@ def _datetime(seconds: float) -> datetime:
 def _refusal(text: str, what: str) -> str:
     """Prometheus' own `errorType: error` out of prometheus-api-client's "HTTP Status Code N (b'...')"."""
     status, _, body = text.partition(" (")
+    if status.endswith(" 401"):
+        return (f"{what}: HTTP 401: Prometheus asks for the administrator's login, which this client was not given "
+                "(Platform.prometheus() has it; `make status` says where it is kept)")
     try:
         answer = json.loads(ast.literal_eval(body.rstrip(")")))
         return f"{answer.get('errorType', 'error')}: {answer.get('error', answer)}"

@@ -121,8 +121,9 @@ def require_up(platform: Platform) -> None:
 
 # -- what the workflow pushed ----------------------------------------------------------------------------
 def prometheus(platform: Platform) -> PrometheusClient:
-    """The one place these verbs get Prometheus from (an authenticated client, where the platform has one)."""
-    return PrometheusClient(platform.prometheus_url)
+    """The one place these verbs get Prometheus from: the platform's authenticated client (locally with the
+    administrator's login, which this shell can read; the query itself is held to the tenant's stamped label)."""
+    return platform.prometheus()
 
 
 def _label_value(value: str) -> str:

@@ -3,8 +3,8 @@
 Throughput: concurrency steps in the plan's order; the phase ends at the first step with failures.
 Bisection: the offered rate is bisected between the highest rate judged within the p99 bound and the
 lowest judged over it, starting at the top of the bracket (Locust's own failure-free throughput), until
-the bracket is within `precision` of its upper end. A probe over the bound is run once more before it
-counts (one noisy step is not the limit), as the fixed steps did."""
+the bracket is within `precision` of its upper end, or `max_probes` probes (repeats included) ran. A probe
+over the bound is run once more before it counts (one noisy step is not the limit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,6 +33,8 @@ class Bisection:
     def after(self, probe: Probe, verdict: str) -> Probe | None:
         """The next probe once `probe` was judged `verdict`; None when the bracket is narrow enough."""
         self.probes.append((probe.rate, verdict))
+        if len(self.probes) >= self.max_probes:  # the budget is a hard cap, repeats included
+            return None
         if verdict != WITHIN and not probe.repeat:
             return Probe(probe.rate, repeat=True)
         if verdict == WITHIN:

@@ -21,8 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from harness.net import http_ok
-from harness.prometheus_api import PrometheusClient, PrometheusError
+from harness.prometheus_api import PrometheusError
 from harness.tenants import Tenant
 from harness.waiting import NotYet, WaitTimeout, wait_until
 from harness.workflows import Phase
@@ -194,7 +193,7 @@ def _await_restart(platform, name: str, before: dict, killed_at: float, options:
 
 def _prometheus_fault(platform, marker_target: TenantTarget, run_id: str, marker_pushed: float,
                       options: FaultOptions, say: Callable[[str], None]) -> list[Check]:
-    prometheus = PrometheusClient(platform.prometheus_url, timeout=10)
+    prometheus = platform.prometheus(timeout=10)
     query = f'{MARKER_METRIC}{{job="{FAULT_JOB}",run="{run_id}"}}'
     start, end = marker_pushed - 1, time.time()
 
@@ -208,7 +207,7 @@ def _prometheus_fault(platform, marker_target: TenantTarget, run_id: str, marker
     before = wait_until(scraped, timeout=platform.settle_seconds + platform.scrape_interval, poll=0.5,
                         what=f"Prometheus to have scraped {query} twice")
     _kill_and_await_restart(platform, "prometheus", options, say)
-    wait_until(lambda: http_ok(f"{platform.prometheus_url}/-/ready"), timeout=options.restart_timeout,
+    wait_until(prometheus.ready, timeout=options.restart_timeout,
                what="Prometheus to answer /-/ready after its restart")
     after = wait_until(lambda: _timestamps(prometheus.query_range(query, start, end, 1)) or None, timeout=30,
                        what=f"{query} to be queryable after the restart")
@@ -229,8 +228,11 @@ def _s3_fault(platform, tenant: Tenant, options: FaultOptions, say: Callable[[st
                timeout=options.workflow_timeout, poll=0.05, what=f"workflow {run.name}'s produce step to run")
     before, killed_at = _kill(platform, "seaweedfs", say, f" while workflow {run.name} runs")
     run = platform.wait(run, options.workflow_timeout)
+    # As `argo get` shows it: the failed step's node names the cause, its parents only that a child failed.
+    failed = next((n for n in run.nodes or run.steps if Phase(n.phase).unsuccessful and "S3" in n.message), None)
+    said = failed.message if failed is not None else run.message
     checks = [Check("a workflow whose S3 goes away fails naming S3",
-                    Phase(run.phase).unsuccessful and "S3" in run.message, f"{run.name} {run.phase}: {run.message}")]
+                    Phase(run.phase).unsuccessful and "S3" in said, f"{run.name} {run.phase}: {said}")]
     _await_restart(platform, "seaweedfs", before, killed_at, options, say)
     again = platform.wait(platform.submit(tenant, artifact_workflow(s3, wait_for_s3_down=False)),
                           options.workflow_timeout)

@@ -22,7 +22,7 @@ from pathlib import Path
 from harness.errors import PlatformError
 from harness.paths import REPO_ROOT
 from harness.platform import Platform
-from harness.prometheus_api import PrometheusClient, PrometheusError
+from harness.prometheus_api import PrometheusError
 from harness.tenants import Tenant
 from load import capacity as capacity_shape
 from load import payloads
@@ -95,7 +95,7 @@ def run_load(platform: Platform, tenants: list[Tenant], options: LoadOptions,
         if options.freshness_pushes or options.alert_probes:
             report("")
             ceiling_tenant = next(t for t in tenants if t.name == result.ceiling_tenant)
-            result.freshness = measure_freshness(platform, PrometheusClient(platform.prometheus_url, timeout=10.0),
+            result.freshness = measure_freshness(platform, platform.prometheus(timeout=10.0),
                                                  ceiling_tenant, run_id, options.freshness_pushes,
                                                  options.alert_probes, report)
             for line in result.freshness.lines():

@@ -133,7 +133,7 @@ def measure_point(count: int, work_dir: Path, say: Callable[[str], None]) -> Sca
         platform.up()
         point.up_seconds = time.monotonic() - began
         point.scrape_interval = platform.scrape_interval
-        prometheus = PrometheusClient(platform.prometheus_url, timeout=10.0)
+        prometheus = platform.prometheus(timeout=10.0)
         point.visible_seconds = _push_and_see(platform, prometheus)
         scrape = {labels.get("job", ""): value for labels, value in prometheus.series(
             f'scrape_duration_seconds{{job=~"{GATEWAY_PREFIX}.+"}}')}

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.platform import Platform
-from harness.prometheus_api import PrometheusClient
 from load import payloads
 from load.ledger import read_ledgers
 from load.locust_process import LoadRunError
@@ -34,7 +33,7 @@ def check_workflows(platform: Platform, targets: dict[str, TenantTarget], run_id
     report(f"nothing lost: {len(result.groups)} groups, last recorded push of each, "
            f"in the tenants' Pushgateways and one scrape later in Prometheus")
     result.losses = check_pushgateways(result.groups, targets, run_id)
-    prometheus = PrometheusClient(platform.prometheus_url, timeout=10.0)
+    prometheus = platform.prometheus(timeout=10.0)
     result.losses += check_prometheus(result.groups, prometheus.query, run_id, timeout=platform.settle_seconds)
     for loss in result.losses:
         report(f"  LOST {loss}")

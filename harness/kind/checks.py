@@ -14,7 +14,8 @@ import yaml
 from jsonschema.exceptions import best_match
 
 from harness.kind import crd_schemas, manifests, quantities
-from harness.kind.constants import PLATFORM_DIR, SCHEMAS_DIR, TENANT_LABEL, TENANT_RELEASES_NAMESPACE
+from harness.kind.constants import (GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE, PLATFORM_DIR, SCHEMAS_DIR,
+                                    TENANT_LABEL, TENANT_RELEASES_NAMESPACE)
 from harness.kind.rendered import Release, RenderedCluster, RenderedObject
 from harness.tenants import Tenant
 
@@ -264,6 +265,8 @@ def runtime_created(cluster: RenderedCluster) -> dict[tuple[str, str, str], str]
         for arg in [a for c in containers for a in c.get("args", [])]:
             if str(arg).startswith("--secret-name="):
                 created[("Secret", job.namespace, str(arg).split("=", 1)[1])] = f"the hook Job {job.name} ({job.release})"
+    # Generated per cluster before helmfile sync, so that no password is a constant in values (harness/kind/grafana_admin.py).
+    created[("Secret", MONITORING_NAMESPACE, GRAFANA_ADMIN_SECRET)] = "make up PLATFORM=kind (harness/kind/grafana_admin.py)"
     for namespace in namespace_labels(cluster):
         created[("ServiceAccount", namespace, "default")] = "Kubernetes (every namespace)"
         created[("ConfigMap", namespace, "kube-root-ca.crt")] = "Kubernetes (every namespace)"

@@ -75,12 +75,11 @@ def pushgateway_scrape_interval() -> float:
     return parse_duration(str(_values("pushgateway")["serviceMonitor"]["interval"]))
 
 
-def credentials() -> dict[str, tuple[str, str]]:
-    """Demo logins of the published UIs, from the values files."""
-    stack = _values("kube-prometheus-stack")
-    return {
-        "grafana": (stack["grafana"]["adminUser"], stack["grafana"]["adminPassword"]),
-    }
+def api_client():
+    """A Kubernetes API client for the kind cluster's context."""
+    from kubernetes import config  # reason: the kind backend's client, imported when a cluster is used
+
+    return config.new_client_from_config(config_file=kubeconfig(), context=KUBE_CONTEXT)
 
 
 @contextmanager

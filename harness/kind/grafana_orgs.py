@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.errors import PlatformError
-from harness.kind import cluster
+from harness.kind import cluster, grafana_admin
 from harness.kind.reads import read_proxy_url
 from harness.paths import REPO_ROOT
 from harness.tenants import Tenant, load_tenants
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         url = args.url or cluster.service_urls()["grafana"]
-        for line in provision(plan(load_tenants()), url, cluster.credentials()["grafana"]):
+        for line in provision(plan(load_tenants()), url, grafana_admin.login(cluster.api_client())):
             print(line)
         return 0
     except PlatformError as exc:

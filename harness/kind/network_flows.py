@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from harness.kind import alerts, artifacts, load_chart, reads
+from harness.kind import alerts, artifacts, load_chart, monitoring, reads
 from harness.kind.constants import (ALERT_RECEIVER_PORT, ARGO_NAMESPACE, LOAD_NAMESPACE, MONITORING_NAMESPACE,
                                     PUSHGATEWAY_PORT)
 from harness.kind.reachability import Flow
@@ -21,7 +21,11 @@ GRAFANA = f"{MONITORING_NAMESPACE}/kube-prometheus-stack-grafana"
 S3 = f"{artifacts.S3_NAMESPACE}/seaweedfs-all-in-one"
 ARGO_SERVER, ARGO_SERVER_PORT = f"{ARGO_NAMESPACE}/argo-workflows-server", 2746
 ARGO_CONTROLLER, ARGO_CONTROLLER_METRICS_PORT = f"{ARGO_NAMESPACE}/argo-workflows-workflow-controller", 9090
+KUBE_STATE_METRICS = f"{MONITORING_NAMESPACE}/kube-prometheus-stack-kube-state-metrics"
 PROMETHEUS_PORT = 9090
+# SeaweedFS' ports besides S3 (its master, volume and filer HTTP and gRPC), as its all-in-one pod opens them.
+SEAWEEDFS_INTERNAL_PORTS = {"master API": 9333, "master gRPC": 19333, "volume API": 8080, "volume gRPC": 18080,
+                            "filer API": 8888, "filer gRPC": 18888}
 
 
 def _step(tenant: Tenant) -> str:
@@ -78,6 +82,47 @@ def forbidden(tenants: list[Tenant]) -> list[Flow]:
     return flows
 
 
+def monitoring_plane_required() -> list[Flow]:
+    """The monitoring plane's own traffic, which its NetworkPolicies (harness/kind/monitoring.py) must admit."""
+    return [
+        Flow(PROMETHEUS, ALERTMANAGER, monitoring.ALERTMANAGER_PORT, True, "Prometheus sends alerts to Alertmanager"),
+        Flow(GRAFANA, ALERTMANAGER, monitoring.ALERTMANAGER_PORT, True, "Grafana's main organisation reads the alerts"),
+        Flow(ALERTMANAGER, ALERTMANAGER, monitoring.ALERTMANAGER_MESH_PORT, True, "Alertmanager's peers gossip"),
+        Flow(GRAFANA, PROMETHEUS, PROMETHEUS_PORT, True, "Grafana's main organisation queries Prometheus"),
+        Flow(PROMETHEUS, GRAFANA, monitoring.GRAFANA_PORT, True, "Prometheus scrapes Grafana"),
+        Flow(PROMETHEUS, KUBE_STATE_METRICS, monitoring.KUBE_STATE_METRICS_PORTS[0], True,
+             "Prometheus scrapes kube-state-metrics"),
+        Flow(PROMETHEUS, S3, monitoring.SEAWEEDFS_METRICS_PORT, True, "Prometheus scrapes SeaweedFS"),
+        Flow(ARGO_CONTROLLER, S3, artifacts.S3_PORT, True, "Argo keeps artifacts in S3"),
+        Flow("node", PROMETHEUS, PROMETHEUS_PORT, True, "the administrator's path: Prometheus' NodePort"),
+        Flow("node", GRAFANA, monitoring.GRAFANA_PORT, True, "users log in to Grafana through its NodePort"),
+    ]
+
+
+def monitoring_plane_forbidden(tenants: list[Tenant]) -> list[Flow]:
+    """No tenant's pod forges, silences or reads alerts, reads every tenant's series past its proxy, reaches
+    Grafana from inside the cluster or the S3 store's APIs that serve every bucket (docs/tenancy.md)."""
+    flows = []
+    for tenant in tenants:
+        for source in (_step(tenant), _gateway(tenant)):
+            flows += [
+                Flow(source, ALERTMANAGER, monitoring.ALERTMANAGER_PORT, False,
+                     f"{tenant.name} forges, silences or reads alerts in Alertmanager"),
+                Flow(source, ALERTMANAGER, monitoring.ALERTMANAGER_MESH_PORT, False,
+                     f"{tenant.name} joins Alertmanager's cluster"),
+                Flow(source, PROMETHEUS, PROMETHEUS_PORT, False,
+                     f"{tenant.name} queries every tenant's series past its own proxy"),
+                Flow(source, PROMETHEUS, monitoring.CONFIG_RELOADER_PORT, False,
+                     f"{tenant.name} reaches Prometheus' config reloader"),
+                Flow(source, GRAFANA, monitoring.GRAFANA_PORT, False, f"{tenant.name} logs in to Grafana from a pod"),
+                Flow(source, KUBE_STATE_METRICS, monitoring.KUBE_STATE_METRICS_PORTS[0], False,
+                     f"{tenant.name} reads every namespace's objects from kube-state-metrics"),
+            ]
+            flows += [Flow(source, S3, port, False, f"{tenant.name} uses SeaweedFS' {what}, which serves every bucket")
+                      for what, port in SEAWEEDFS_INTERNAL_PORTS.items()]
+    return flows
+
+
 # The in-cluster load (platform/k8s/load/chart, installed by `make load PLATFORM=kind LOAD_ARGS="--workers N"`).
 LOAD_MASTER = f"{LOAD_NAMESPACE}/{load_chart.MASTER}"
 LOAD_WORKER = f"{LOAD_NAMESPACE}/{load_chart.WORKER}"
@@ -114,7 +159,8 @@ def load_forbidden(tenants: list[Tenant]) -> list[Flow]:
 
 def expected(tenants: list[Tenant] | None = None) -> list[Flow]:
     tenants = load_tenants() if tenants is None else tenants
-    return required(tenants) + forbidden(tenants) + load_required(tenants) + load_forbidden(tenants)
+    return (required(tenants) + forbidden(tenants) + monitoring_plane_required() + monitoring_plane_forbidden(tenants)
+            + load_required(tenants) + load_forbidden(tenants))
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from harness.alert_receiver import ADMINISTRATOR, parse_deliveries
 from harness.errors import PlatformError, UnavailableError, WorkflowNotFoundError
-from harness.kind import alerts, cluster, grafana_orgs, image, prerequisites, render
+from harness.kind import alerts, cluster, grafana_admin, grafana_orgs, image, prerequisites, render
 from harness.kind.argo_server import ArgoServer, workflow_run
 from harness.kind.constants import KUBE_CONTEXT, MONITORING_NAMESPACE, PUSHGATEWAY_PORT, TENANT_SERVICE_ACCOUNT
 from harness.net import HOST, free_port, http_ok, port_accepts
@@ -82,6 +82,8 @@ class KindPlatform(Platform):
         cluster.ensure_charts(say=lambda line: print(line, flush=True))
         kind = cluster.KindCluster(tools)
         kind.create()
+        if grafana_admin.ensure(self.api_client):  # before the charts: Grafana reads it at install
+            print(f"==> Grafana: administrator password generated into {grafana_admin.WHERE}", flush=True)
         image.build_and_load(tools, kind)
         try:
             kind.sync()
@@ -96,8 +98,12 @@ class KindPlatform(Platform):
         """One Grafana organisation per tenant, its data source behind the tenant's prom-label-proxy."""
         print("==> Grafana: one organisation per tenant (harness/kind/grafana_orgs.py)", flush=True)
         for line in grafana_orgs.provision(grafana_orgs.plan(self.tenants), cluster.service_urls()["grafana"],
-                                           cluster.credentials()["grafana"]):
+                                           self.grafana_login()):
             print(f"    {line}", flush=True)
+
+    def grafana_login(self) -> tuple[str, str]:
+        """Grafana's administrator (user, password): generated per cluster (harness.kind.grafana_admin)."""
+        return grafana_admin.login(self.api_client)
 
     def down(self) -> None:
         self.close()
@@ -152,7 +158,8 @@ class KindPlatform(Platform):
             (self.where_lines() + self.alert_lines() if ok else [])
 
     def where_lines(self) -> list[str]:
-        urls, logins = cluster.service_urls(), cluster.credentials()
+        urls = cluster.service_urls()
+        logins = {"grafana": (grafana_admin.USER, f"in {grafana_admin.WHERE}")}  # where, never what
         lines = [f"kind platform (context {self.context}):"]
         for name, url in urls.items():
             login = logins.get(name)

@@ -7,7 +7,7 @@ so every PromQL query of Alice's data source gets `tenant="alice"` injected, wha
 from __future__ import annotations
 
 from harness.kind import tenant_resources
-from harness.kind.constants import MONITORING_NAMESPACE, TENANT_LABEL
+from harness.kind.constants import MONITORING_NAMESPACE, PROMETHEUS_URL_IN_CLUSTER, TENANT_LABEL
 from harness.stamping import owner_labels
 from harness.tenants import Tenant
 
@@ -16,7 +16,7 @@ from harness.tenants import Tenant
 PROM_LABEL_PROXY_IMAGE = "quay.io/prometheuscommunity/prom-label-proxy:v0.13.0"
 PROM_LABEL_PROXY_PORT = 8080
 # kube-prometheus-stack 67.8.0's Prometheus Service (<fullname>-prometheus, prometheus.service.port).
-PROMETHEUS_CLUSTER_URL = f"http://kube-prometheus-stack-prometheus.{MONITORING_NAMESPACE}.svc:9090"
+PROMETHEUS_CLUSTER_URL = PROMETHEUS_URL_IN_CLUSTER
 
 
 def read_proxy_name(tenant: Tenant) -> str:

@@ -24,7 +24,7 @@ import yaml
 
 from harness.errors import PlatformError
 from harness.image import image_tag
-from harness.kind import alerts, artifacts, load_chart, prerequisites, reads, tenant_resources
+from harness.kind import alerts, artifacts, load_chart, monitoring, prerequisites, reads, tenant_resources
 from harness.kind.constants import (ALERTMANAGER_CONFIG, ARGO_NETWORK, ARGO_NETWORK_CHART, DASHBOARDS_CHART,
                                     DASHBOARDS_KUSTOMIZATION, GC_CRONJOB, GENERATED, HELMFILE, HELMFILE_BASE,
                                     MONITORING_NAMESPACE, PLATFORM_DIR, PUSHGATEWAY_PORT, TENANT_BASE, TENANT_LABEL,
@@ -349,6 +349,7 @@ def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DI
     files.update(artifacts.identities_chart(tenants))
     files.update(argo_network_chart(kustomize(platform_dir / ARGO_NETWORK)))
     files.update(alerts.administrator_chart())
+    files.update(monitoring.network_chart())
     files.update(load_chart.chart(tenants, pushgateway_cluster_url))
     return Rendering(files)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness import alert_receiver
-from harness.local import alertmanager, prometheus, pushgateway, seaweedfs
+from harness.local import alertmanager, credentials, prometheus, pushgateway, seaweedfs
 from harness.local.layout import Layout
 from harness.local.settings import LocalSettings, Ports
 from harness.tenants import Tenant
@@ -24,6 +24,7 @@ class ConfigChanges:
 
 def write_configs(layout: Layout, tenants: list[Tenant], settings: LocalSettings, ports: Ports,
                   rule_files: str) -> ConfigChanges:
+    credentials.ensure_credentials(layout)
     password_files = {}
     for tenant in tenants:
         pushgateway.write_web_config(layout.web_config(tenant.name), tenant)
@@ -34,10 +35,11 @@ def write_configs(layout: Layout, tenants: list[Tenant], settings: LocalSettings
     s3_identities = seaweedfs.write_identities(layout.config("s3-identities.json"), settings.s3, tenants)
     alert_receiver.write_receivers(layout.config("alert-receivers"),
                                    alert_receiver.receiver_names([t.name for t in tenants]))
-    routes = alertmanager.alertmanager_config(tenants, ports.alert_receiver)
+    routes = alertmanager.alertmanager_config(tenants, ports.alert_receiver, token_file=layout.receiver_token)
     alertmanager_changed = alertmanager.write_config(layout.config("alertmanager.yml"), routes)
     config = prometheus.prometheus_config(
         tenants, ports.pushgateways, password_files, scrape_interval=settings.scrape_interval,
-        evaluation_interval=settings.evaluation_interval, rule_files=rule_files, alertmanager_port=ports.alertmanager)
+        evaluation_interval=settings.evaluation_interval, rule_files=rule_files, alertmanager_port=ports.alertmanager,
+        alertmanager_login=(credentials.ADMINISTRATOR, layout.administrator_password))
     prometheus_changed = prometheus.write_config(layout.config("prometheus.yml"), config)
     return ConfigChanges(prometheus=prometheus_changed, alertmanager=alertmanager_changed, s3_identities=s3_identities)

@@ -2,7 +2,8 @@
 folder in tests), and the URLs of its servers on this machine.
 
   config/   generated prometheus.yml, alertmanager.yml, each tenant's web config and password file, S3
-            identities, the receivers' names, the supervisor's spec
+            identities, the receivers' names, the supervisor's spec, and the platform's own credentials
+            (harness.local.credentials: administrator/, alert-receiver/, seaweedfs/), all owner-only
   data/     Prometheus' TSDB, the Pushgateways' persistence files, SeaweedFS' volumes, Alertmanager's state
   logs/     one log per server, and the supervisor's
   alerts/   the notifications each receiver got, one JSON line each (harness.alert_receiver)
@@ -60,6 +61,24 @@ class Layout:
     @property
     def workflows(self) -> Path:
         return self.path("workflows")
+
+    # The platform's own credentials (harness.local.credentials).
+    @property
+    def administrator_password(self) -> Path:
+        return self.config("administrator", "password")
+
+    @property
+    def administrator_web_config(self) -> Path:
+        return self.config("administrator", "web-config.yml")
+
+    @property
+    def receiver_token(self) -> Path:
+        return self.config("alert-receiver", "token")
+
+    @property
+    def seaweedfs_config(self) -> Path:
+        """weed's -config_dir: its security.toml and the certificates it names."""
+        return self.config("seaweedfs")
 
     # Per tenant.
     def web_config(self, tenant: str) -> Path:

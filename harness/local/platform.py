@@ -25,7 +25,7 @@ from typing import Callable, Iterator
 
 from harness import alert_receiver, image
 from harness.errors import ManifestRefusedError, ProcessExitedError
-from harness.local import alertmanager, expiry, seaweedfs, state, status, workflow_records
+from harness.local import alertmanager, credentials, expiry, seaweedfs, state, status, workflow_records
 from harness.local.configs import ConfigChanges, write_configs
 from harness.local.errors import LocalPlatformError, NotRunningError, PortInUseError
 from harness.local.layout import Endpoints, Layout
@@ -35,7 +35,7 @@ from harness.local.settings import LocalSettings, Ports, duration_seconds, load_
 from harness.local.supervised import PeriodicJob, SupervisorSpec, read_status
 from harness.local.workflow_logs import follow_step_logs
 from harness.local.workflow_records import WorkflowRecords
-from harness.net import HOST, http_ok, port_is_free, session
+from harness.net import HOST, port_is_free, session
 from harness.paths import REPO_ROOT
 from harness.platform import Platform
 from harness.processes import ProcessRecord, SupervisedProcess, stop_all
@@ -136,6 +136,14 @@ class LocalPlatform(Platform):
     def alertmanager_url(self) -> str:
         return self.urls.alertmanager
 
+    def administrator_login(self) -> tuple[str, str]:
+        """(user, password) Prometheus and Alertmanager ask for: generated at the first `up` of this state folder
+        (harness.local.credentials); NotRunningError before."""
+        return credentials.administrator_login(self.layout)
+
+    def prometheus(self, timeout: float = 10.0) -> PrometheusClient:
+        return PrometheusClient(self.prometheus_url, timeout=timeout, auth=self.administrator_login())
+
     def tenant_settings(self, tenant: Tenant) -> dict:
         """The tenant's ConfigMap and Secret data, as its workflows would read them in its namespace."""
         return tenant_namespace(tenant, self.pushgateway_url(tenant), self.s3_endpoint, self.settings.s3.region)
@@ -191,12 +199,16 @@ class LocalPlatform(Platform):
                     if server.name in running:
                         self.say(f"  {server.name}: already running (pid {running[server.name].get('pid')}, "
                                  f"{running[server.name].get('state')})")
+                        if (running[server.name].get("record") or {}).get("argv") not in (None, server.argv):
+                            # e.g. started before its login or its token was part of it: it runs without them
+                            self.say(f"  {server.name}: runs with an older command line than this platform's; "
+                                     "`make down && make up` to start it as configured now")
                 if any(server.name not in running for server in servers):
                     os.kill(supervisor.pid, signal.SIGHUP)  # the supervisor starts what it does not run yet
             self._wait_supervised(supervisor, [server.name for server in servers])
             if changes.prometheus and not started:
                 self.say("  prometheus: configuration changed, reloading")
-                self._post(f"{self.prometheus_url}/-/reload")
+                self._post(f"{self.prometheus_url}/-/reload")  # the administrator's lifecycle API
             began = time.monotonic()
             wait_until(self._targets_up, timeout=self.settings.ready_timeout, poll=0.2, say=self.say,
                        what=f"Prometheus to scrape every tenant's Pushgateway ({self.prometheus_url}/api/v1/targets "
@@ -309,7 +321,7 @@ class LocalPlatform(Platform):
                                      "did not start; stop that process or change the port")
 
     def _targets_up(self) -> bool:
-        targets = PrometheusClient(self.prometheus_url, timeout=2).targets()
+        targets = self.prometheus(timeout=2).targets()
         health = {t["labels"].get("job"): t["health"] for t in targets}
         return all(health.get(t.scrape_job) == "up" for t in self.tenants)
 
@@ -331,6 +343,7 @@ class LocalPlatform(Platform):
         if ports:
             for socket_file in seaweedfs.stale_sockets(ports.s3):
                 socket_file.unlink(missing_ok=True)
+        seaweedfs.remove_socket_dir(self.layout.data("seaweedfs"))
         state.forget_state(self.layout)
 
     def _stop_leftover_servers(self, why: str) -> None:
@@ -350,7 +363,10 @@ class LocalPlatform(Platform):
         servers = self.supervisor_status().get("servers", {})
         if not servers or any(s.get("state") != "ready" for s in servers.values()):
             return False
-        return http_ok(f"{self.prometheus_url}/-/ready")
+        try:
+            return self.prometheus(timeout=2).ready()
+        except NotRunningError:  # no credentials: never started from this state folder
+            return False
 
     def status_lines(self) -> list[str]:
         supervisor = self._adopt_supervisor()
@@ -358,7 +374,7 @@ class LocalPlatform(Platform):
         targets: list[dict] | Exception | None = None
         if supervisor is not None and supervised.get("servers", {}).get("prometheus", {}).get("state") == "ready":
             try:
-                targets = PrometheusClient(self.prometheus_url, timeout=2).targets()
+                targets = self.prometheus(timeout=2).targets()
             except Exception as exc:  # noqa: BLE001 - status reports, it does not fail
                 targets = exc
         recorded = state.read_state(self.layout)
@@ -476,7 +492,8 @@ class LocalPlatform(Platform):
         return adopted
 
     def _post(self, url: str) -> None:
-        session().post(url, timeout=10).raise_for_status()
+        """A lifecycle call (/-/reload) to Prometheus or Alertmanager, as the administrator."""
+        session().post(url, timeout=10, auth=self.administrator_login()).raise_for_status()
 
     def pushgateway_pid(self, tenant: Tenant) -> int | None:
         return self.server_pid(tenant.pushgateway_name)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from harness import alert_receiver
-from harness.local import alertmanager, binaries, prometheus, pushgateway, seaweedfs
+from harness.local import alertmanager, binaries, credentials, prometheus, pushgateway, seaweedfs
 from harness.local.layout import Endpoints, Layout
 from harness.local.settings import LocalSettings, Ports
 from harness.net import HOST, http_ok
@@ -30,13 +30,16 @@ class ServerSpec:
 def server_table(layout: Layout, ports: Ports, settings: LocalSettings, tenants: list[Tenant], *,
                  say: Callable[[str], None]) -> list[ServerSpec]:
     """S3 first (the runner's artifacts), the tenants' gateways, the alert receiver, Alertmanager, and
-    Prometheus last (it scrapes and alerts into everything before it)."""
+    Prometheus last (it scrapes and alerts into everything before it). The configuration files, the
+    platform's credentials among them (harness.local.configs), are written before."""
     urls = Endpoints(ports)
+    administrator = credentials.administrator_login(layout)
     find = lambda name: binaries.find_binary(name, settings.releases, say=say)  # noqa: E731
     servers = [ServerSpec(
         "seaweedfs",
         seaweedfs.weed_argv(find("weed"), layout.data("seaweedfs"), layout.logs("seaweedfs"),
-                            layout.config("s3-identities.json"), ports.s3, buckets=1 + len(tenants)),
+                            layout.config("s3-identities.json"), ports.s3, buckets=1 + len(tenants),
+                            config_dir=layout.seaweedfs_config),
         {f"s3.{key} in platform/local/platform.yaml": port for key, port in ports.s3.items()},
         lambda: seaweedfs.ensure_buckets(urls.s3, settings.s3,
                                          [settings.s3.bucket] + [t.artifact_bucket for t in tenants]),
@@ -57,7 +60,8 @@ def server_table(layout: Layout, ports: Ports, settings: LocalSettings, tenants:
         ))
     servers.append(ServerSpec(
         "alert-receiver",
-        alert_receiver.receiver_argv(layout.root, HOST, ports.alert_receiver, layout.config("alert-receivers")),
+        alert_receiver.receiver_argv(layout.root, HOST, ports.alert_receiver, layout.config("alert-receivers"),
+                                     layout.receiver_token),
         {"alertmanager.receiver_port in platform/local/platform.yaml": ports.alert_receiver},
         lambda: http_ok(f"{urls.alert_receiver}/-/ready"),
         f"{urls.alert_receiver}/-/ready to answer 200",
@@ -65,17 +69,18 @@ def server_table(layout: Layout, ports: Ports, settings: LocalSettings, tenants:
     servers.append(ServerSpec(
         "alertmanager",
         alertmanager.alertmanager_argv(find("alertmanager"), layout.config("alertmanager.yml"),
-                                       layout.data("alertmanager"), ports.alertmanager),
+                                       layout.data("alertmanager"), ports.alertmanager,
+                                       web_config=layout.administrator_web_config),
         {"alertmanager.port in platform/local/platform.yaml": ports.alertmanager},
-        lambda: http_ok(f"{urls.alertmanager}/-/ready"),
-        f"{urls.alertmanager}/-/ready to answer 200",
+        lambda: http_ok(f"{urls.alertmanager}/-/ready", administrator),
+        f"{urls.alertmanager}/-/ready to answer 200 with the administrator's login",
     ))
     servers.append(ServerSpec(
         "prometheus",
         prometheus.prometheus_argv(find("prometheus"), layout.config("prometheus.yml"), layout.data("prometheus"),
-                                   ports.prometheus),
+                                   ports.prometheus, layout.administrator_web_config),
         {"prometheus.port in platform/local/platform.yaml": ports.prometheus},
-        lambda: http_ok(f"{urls.prometheus}/-/ready"),
-        f"{urls.prometheus}/-/ready to answer 200",
+        lambda: http_ok(f"{urls.prometheus}/-/ready", administrator),
+        f"{urls.prometheus}/-/ready to answer 200 with the administrator's login",
     ))
     return servers

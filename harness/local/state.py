@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from harness.local.credentials import ADMINISTRATOR
 from harness.local.layout import Endpoints, Layout
 from harness.local.settings import LocalSettings, Ports
 from harness.processes import SupervisedProcess
@@ -35,7 +36,10 @@ def write_state(layout: Layout, ports: Ports, settings: LocalSettings, superviso
             "pushgateways": {name: urls.pushgateway(name) for name in ports.pushgateways},
             "s3": urls.s3,
             "alertmanager": urls.alertmanager,
+            "alert_receiver": urls.alert_receiver,
         },
+        # Where, never what: Prometheus' and Alertmanager's login is the administrator's.
+        "administrator_credentials": f"{layout.administrator_password} (user {ADMINISTRATOR})",
         "s3": {"bucket": settings.s3.bucket, "region": settings.s3.region,
                "credentials": "platform/local/platform.yaml (s3.access_key, s3.secret_key)"},
         "tenant_credentials": "platform/tenants.yaml",

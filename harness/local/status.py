@@ -1,6 +1,7 @@
 """What `make status` and `make up` print about a local platform: each server's state, and where things are."""
 from __future__ import annotations
 
+from harness.local.credentials import ADMINISTRATOR
 from harness.local.layout import Endpoints, Layout
 from harness.local.settings import LocalSettings
 from harness.tenants import Tenant
@@ -33,8 +34,10 @@ def server_lines(layout: Layout, state: dict, supervisor_running: bool, status: 
 
 
 def where_lines(layout: Layout, urls: Endpoints, settings: LocalSettings, tenants: list[Tenant]) -> list[str]:
+    """Where each server is and whose it is; where credentials are kept, never what they are."""
     s3 = settings.s3
-    lines = [f"  Prometheus   {urls.prometheus}"]
+    login = f"administrator only: user {ADMINISTRATOR}, password in {layout.administrator_password}"
+    lines = [f"  Prometheus   {urls.prometheus}  {login}"]
     for tenant in tenants:
         lines.append(f"  Pushgateway  {urls.pushgateway(tenant.name)}  tenant {tenant.name} "
                      f"(user {tenant.username}, password in platform/tenants.yaml)")
@@ -43,6 +46,8 @@ def where_lines(layout: Layout, urls: Endpoints, settings: LocalSettings, tenant
     for tenant in tenants:
         lines.append(f"  S3           bucket {tenant.artifact_bucket}  tenant {tenant.name} only "
                      f"(`make env TENANT={tenant.name}`)")
-    lines.append(f"  Alertmanager {urls.alertmanager}  receivers write {layout.alerts}/<tenant>.jsonl")
+    lines.append(f"  Alertmanager {urls.alertmanager}  {login}")
+    lines.append(f"  Alert receiver {urls.alert_receiver}  Alertmanager only (its token in {layout.receiver_token}); "
+                 f"writes {layout.alerts}/<receiver>.jsonl")
     lines.append(f"  State, logs  {layout.root}")
     return lines

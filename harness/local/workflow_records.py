@@ -22,7 +22,7 @@ from pathlib import Path
 from harness.errors import WorkflowNotFoundError
 from harness.processes import ProcessRecord, SupervisedProcess, stop_all
 from harness.runner.identity import pod_name
-from harness.workflows import Phase, StepResult, WorkflowRun
+from harness.workflows import NodeType, Phase, StepResult, WorkflowRun
 
 # Kubernetes' object names (RFC 1123 subdomain): also what keeps a name given on the command line one folder.
 NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
@@ -40,14 +40,25 @@ def check_name(name: str) -> str:
 
 def run_to_dict(run: WorkflowRun) -> dict:
     """What status.json holds: the run without its logs (they are in logs/) and its backend handle."""
-    data = {f.name: getattr(run, f.name) for f in fields(run) if f.name not in ("handle", "steps")}
-    data["steps"] = [{name: value for name, value in asdict(step).items() if name != "log"} for step in run.steps]
+    data = {f.name: getattr(run, f.name) for f in fields(run) if f.name not in ("handle", "steps", "nodes")}
+    data["steps"] = [_node_to_dict(step) for step in run.steps]
+    data["nodes"] = [_node_to_dict(node) for node in run.nodes]
     return data
 
 
 def run_from_dict(data: dict) -> WorkflowRun:
-    steps = [StepResult(**{**step, "phase": Phase(step["phase"])}) for step in data.get("steps", [])]
-    return WorkflowRun(**{**data, "phase": Phase(data["phase"]), "steps": steps})
+    nodes = {node["id"] or node["name"]: _node_from_dict(node) for node in data.get("nodes", [])}
+    # A pod is one object in both lists, as the runner keeps it.
+    steps = [nodes.get(step["id"] or step["name"]) or _node_from_dict(step) for step in data.get("steps", [])]
+    return WorkflowRun(**{**data, "phase": Phase(data["phase"]), "steps": steps, "nodes": list(nodes.values())})
+
+
+def _node_to_dict(node: StepResult) -> dict:
+    return {name: value for name, value in asdict(node).items() if name != "log"}
+
+
+def _node_from_dict(data: dict) -> StepResult:
+    return StepResult(**{**data, "phase": Phase(data["phase"]), "type": NodeType(data.get("type", NodeType.POD))})
 
 
 class WorkflowRecord:

@@ -12,7 +12,7 @@ from harness.runner.errors import ManifestError, RunnerError, StepError, Unknown
 from harness.runner.identity import generated_name
 from harness.runner.images import local_image
 from harness.runner.run import WorkflowExecution
-from harness.runner.spec import Workflow, parse_workflow
+from harness.runner.spec import Workflow, parse_workflow, parse_workflow_template
 from harness.runner.variables import check_variables
 from harness.tenants import Tenant
 from harness.workflows import WorkflowRun
@@ -20,11 +20,12 @@ from harness.workflows import WorkflowRun
 __all__ = ["RunnerContext", "TenantSettings", "WorkflowRunner", "RunHandle", "RunnerError", "ManifestError",
            "UnsupportedFieldError", "UnknownImageError", "StepError", "parse_workflow", "validate"]
 
-def validate(manifest: dict) -> Workflow:
-    """Parse and check a manifest without running it; raises ManifestError naming the field."""
-    workflow = parse_workflow(manifest)
+def validate(manifest: dict, workflow_templates: dict[str, dict] | None = None) -> Workflow:
+    """Parse and check a manifest without running it; raises ManifestError naming the field.
+    `workflow_templates` are the WorkflowTemplates (manifests by name) its templateRefs may name."""
+    workflow = parse_workflow(manifest, workflow_templates)
     check_variables(workflow)
-    for template in workflow.templates.values():
+    for template in workflow.all_templates():
         if template.container is not None and "{{" not in template.container.image:
             path = f"{template.path}.{template.kind}"
             image = local_image(template.container.image, path)
@@ -61,9 +62,21 @@ class WorkflowRunner:
     def __init__(self, context: RunnerContext):
         self.context = context
         self._repositories: dict[str, ArtifactRepository] = {}
+        self._workflow_templates: dict[str, dict[str, dict]] = {}  # namespace -> name -> manifest
+
+    def apply(self, manifest: dict, tenant: Tenant) -> str:
+        """Store a WorkflowTemplate in the tenant's namespace (as `kubectl apply -n` does on kind), for the
+        templateRefs of the workflows started after it; returns its name. Refuses what the runner cannot run."""
+        name, _ = parse_workflow_template(manifest)
+        namespace = (manifest.get("metadata") or {}).get("namespace")
+        if namespace not in (None, tenant.namespace):
+            raise ManifestError("metadata.namespace", f"is {namespace!r} but tenant {tenant.name!r} "
+                                                      f"runs in namespace {tenant.namespace!r}; leave it out")
+        self._workflow_templates.setdefault(tenant.namespace, {})[name] = manifest
+        return name
 
     def start(self, manifest: dict, tenant: Tenant) -> RunHandle:
-        workflow = validate(manifest)
+        workflow = validate(manifest, self._workflow_templates.get(tenant.namespace, {}))
         if workflow.namespace not in (None, tenant.namespace):
             raise ManifestError("metadata.namespace", f"is {workflow.namespace!r} but tenant {tenant.name!r} "
                                                       f"runs in namespace {tenant.namespace!r}; leave it out")

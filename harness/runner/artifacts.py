@@ -5,7 +5,8 @@ namespace (its default key named by the `workflows.argoproj.io/default-artifact-
 annotation; keys from the Secrets it names), else the controller's default repository.
 
 Argo's default key is `<workflow>/<pod>/<artifact>.tgz` and its default archive is tar+gzip of the
-file or directory at the artifact's path; `archive: {none: {}}` stores a single file as is.
+file or directory at the artifact's path; `archive: {none: {}}` stores a file as is, and a directory as
+one object per file under `<key>/` (as Argo's S3 driver does, artifacts/s3/s3.go PutDirectory).
 """
 from __future__ import annotations
 
@@ -97,30 +98,53 @@ class ArtifactRepository:
         )
 
     def save(self, local: Path, key: str, archive: str) -> ArtifactLocation:
-        if archive == "tar":
-            body = _tgz(local)
-        elif local.is_file():
-            body = local.read_bytes()
-        else:
-            raise StepError(f"{local}: archive 'none' needs a file, found a directory")
+        if archive == "none" and local.is_dir():
+            for path in sorted(p for p in local.rglob("*") if p.is_file()):
+                self._put(f"{key}/{path.relative_to(local).as_posix()}", path.read_bytes())
+            return ArtifactLocation(self.bucket, key)
+        self._put(key, _tgz(local) if archive == "tar" else local.read_bytes())
+        return ArtifactLocation(self.bucket, key)
+
+    def _put(self, key: str, body: bytes) -> None:
         try:
             self._s3.put_object(Bucket=self.bucket, Key=key, Body=body)
         except (BotoCoreError, ClientError) as exc:
             raise StepError(f"S3 artifact repository at {self.endpoint}: cannot upload s3://{self.bucket}/{key}: "
                             f"{_s3_reason(exc)}") from exc
-        return ArtifactLocation(self.bucket, key)
 
     def load(self, location: ArtifactLocation, destination: Path) -> None:
+        """The object at the key; or, when there is none, the folder of objects under `<key>/`."""
+        where = f"S3 artifact repository at {self.endpoint}: cannot download s3://{location.bucket}/{location.key}"
         try:
             body = self._s3.get_object(Bucket=location.bucket, Key=location.key)["Body"].read()
-        except (BotoCoreError, ClientError) as exc:
-            raise StepError(f"S3 artifact repository at {self.endpoint}: cannot download "
-                            f"s3://{location.bucket}/{location.key}: {_s3_reason(exc)}") from exc
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+                raise StepError(f"{where}: {_s3_reason(exc)}") from exc
+            self._load_folder(location, destination, where, exc)
+            return
+        except BotoCoreError as exc:
+            raise StepError(f"{where}: {_s3_reason(exc)}") from exc
         destination.parent.mkdir(parents=True, exist_ok=True)
         if body[:2] == b"\x1f\x8b":  # gzip: Argo's tar archive
             _untgz(body, destination)
         else:
             destination.write_bytes(body)
+
+    def _load_folder(self, location: ArtifactLocation, destination: Path, where: str, missing: Exception) -> None:
+        prefix = location.key.rstrip("/") + "/"
+        try:
+            pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=location.bucket, Prefix=prefix)
+            keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
+            if not keys:
+                raise StepError(f"{where}: {_s3_reason(missing)}")
+            for key in keys:
+                target = destination / key[len(prefix):]
+                if not target.resolve().is_relative_to(destination.resolve()):
+                    raise StepError(f"{where}: object {key} lies outside the artifact's folder")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(self._s3.get_object(Bucket=location.bucket, Key=key)["Body"].read())
+        except (BotoCoreError, ClientError) as exc:
+            raise StepError(f"{where}: {_s3_reason(exc)}") from exc
 
 
 def _s3_reason(exc: Exception) -> str:

@@ -39,7 +39,8 @@ def pod_name(workflow_name: str, node_name: str, template_name: str) -> str:
 
 def argo_env(*, workflow_name: str, node_name: str, pod: str, template: dict, deadline: datetime | None,
              progress_file: str, include_script_output: bool) -> dict[str, str]:
-    """ARGO_* variables as Argo's controller sets them on the main container (v3.4/3.5)."""
+    """ARGO_* variables as Argo's controller sets them on the main container (workflow/controller/workflowpod.go);
+    ARGO_DEADLINE is Go's zero time when the workflow has no deadline."""
     return {
         "ARGO_POD_NAME": pod,
         "ARGO_CONTAINER_NAME": "main",
@@ -47,6 +48,6 @@ def argo_env(*, workflow_name: str, node_name: str, pod: str, template: dict, de
         "ARGO_NODE_ID": node_id(workflow_name, node_name),
         "ARGO_INCLUDE_SCRIPT_OUTPUT": "true" if include_script_output else "false",
         "ARGO_DEADLINE": (deadline or datetime(1, 1, 1, tzinfo=timezone.utc)).astimezone(timezone.utc)
-        .strftime("%Y-%m-%dT%H:%M:%SZ"),
+        .replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "ARGO_PROGRESS_FILE": progress_file,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,30 @@ VENV_BIN = Path(sys.executable).parent
 # PATH of every step: the venv first, so `python3` and `simplepipe` inside `sh -c` are the mapped ones.
 STEP_PATH = os.pathsep.join([str(VENV_BIN), "/usr/local/bin", "/usr/bin", "/bin"])
 _PYTHON = re.compile(r"^python(3(\.\d+)?)?$")
+# What python:3.11-slim (Debian bookworm-slim) has in /usr/bin besides Python: GNU coreutils and the other
+# packages every Debian system has (bash, dash, grep, sed, findutils, tar, gzip, mawk, diffutils, hostname,
+# perl-base, debianutils). A step may call them directly (`command: [echo]`); the host's own stand in.
+DEBIAN_SLIM_COMMANDS = frozenset("""
+    arch b2sum base32 base64 basename basenc cat chgrp chmod chown cksum comm cp csplit cut date dd df dir
+    dircolors dirname du echo env expand expr factor false fmt fold groups head hostid id install join link ln
+    logname ls md5sum mkdir mkfifo mknod mktemp mv nice nl nohup nproc numfmt od paste pathchk pr printenv printf
+    ptx pwd readlink realpath rm rmdir seq sha1sum sha224sum sha256sum sha384sum sha512sum shred shuf sleep sort
+    split stat stdbuf sum sync tac tail tee test timeout touch tr true truncate tsort tty uname unexpand uniq
+    unlink vdir wc whoami yes
+    sh dash bash grep egrep fgrep sed find xargs tar gzip gunzip zcat awk mawk diff cmp hostname perl which
+    tempfile
+""".split())
 _SHELLS = {"sh": ("/bin/sh",), "bash": ("/bin/bash",)}
+
+
+def _host_commands(names: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """The host's executables for the image's commands it has (the host must be a Debian-like system)."""
+    found = {}
+    for name in sorted(names):
+        path = shutil.which(name, path="/usr/bin:/bin")
+        if path:
+            found[name] = (path,)
+    return found
 
 
 @dataclass(frozen=True)
@@ -42,7 +66,8 @@ class LocalImage:
         elif executable in self.executables:
             prefix = self.executables[executable]
         else:
-            known = ", ".join(sorted({"python3", *self.executables}))
+            known = "python3, " + ", ".join(sorted(n for n in self.executables if n not in DEBIAN_SLIM_COMMANDS)) \
+                + " and Debian's base commands (coreutils, grep, sed, awk, find, tar, ...)"
             raise UnknownImageError(f"{path}.command[0]" if command else f"{path}.args[0]",
                                     f"{argv[0]!r} is not a command the local runner maps for this image "
                                     f"(known: {known})")
@@ -59,7 +84,7 @@ class LocalImage:
 PYTHON_IMAGE = LocalImage(
     patterns=("python:*", "docker.io/python:*", "docker.io/library/python:*"),
     python=(sys.executable, "-S"),
-    executables=dict(_SHELLS),
+    executables={**_host_commands(DEBIAN_SLIM_COMMANDS), **_SHELLS},
     cmd=("python3",),
 )
 
@@ -68,7 +93,7 @@ PYTHON_IMAGE = LocalImage(
 SIMPLEPIPE_IMAGE = LocalImage(
     patterns=("ghcr.io/simplepipe/simplepipe:*", "ghcr.io/simplepipe/simplepipe", "simplepipe:*"),
     python=(sys.executable,),
-    executables={"simplepipe": (str(VENV_BIN / "simplepipe"),), **_SHELLS},
+    executables={**_host_commands(DEBIAN_SLIM_COMMANDS), "simplepipe": (str(VENV_BIN / "simplepipe"),), **_SHELLS},
     cmd=("simplepipe", "--help"),
     working_dir="/app",
     env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"},

@@ -90,7 +90,7 @@ class Given:
 class When:
     def __init__(self, given: Given):
         self.given = given
-        self.prometheus = PrometheusClient(given.platform.prometheus_url)
+        self.prometheus = given.platform.prometheus()
 
     def submitted(self) -> "When":
         for submission in self.given.submissions:
@@ -226,7 +226,7 @@ class Then:
         scenarios = [s.scenario for s in self.given.submissions]
 
         def every_panel() -> bool:
-            problems = check_all_panels(self.given.platform.prometheus_url, scenarios, window_seconds=window_seconds)
+            problems = check_all_panels(self.prometheus, scenarios, window_seconds=window_seconds)
             if problems:
                 raise NotYet("\n".join(problems))
             return True

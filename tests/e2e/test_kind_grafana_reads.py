@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.parametrize("platform", ["kind"], indirect=True)]
 def test_a_tenants_data_source_returns_only_its_own_series(platform, reader):
     from harness.kind import cluster, grafana_orgs
 
-    grafana, login = cluster.service_urls()["grafana"], cluster.credentials()["grafana"]
+    grafana, login = cluster.service_urls()["grafana"], platform.grafana_login()
     org = requests.get(f"{grafana}/api/orgs/name/tenant-{reader.name}", auth=login, timeout=10)
     assert org.status_code == 200, f"organisation tenant-{reader.name}: {org.status_code} {org.text[:200]}"
     others = "|".join(t.name for t in load_tenants() if t.name != reader.name)

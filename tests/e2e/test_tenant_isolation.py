@@ -4,7 +4,9 @@ attacker tries each vector against the victim with its own credentials, and ever
 Each attempt is a row of the matrix `make e2e` prints (tests.support.e2e_report): blocked / ALLOWED / not
 applicable on this backend. A third tenant in tenants.yaml adds its pairs here without any edit.
 Pushes are raw exposition text over HTTP, as a hostile tenant would send them (curl), not Simplepipe,
-which refuses these names and labels itself.
+which refuses these names and labels itself. The monitoring plane's vectors (alerts, silences, the alert
+receivers, Prometheus, the administrator's tools) are tests.support.monitoring_attacks locally; on kind a
+step in the attacker's namespace tries the same doors over the cluster's network.
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import base64
 import time
 import urllib.error
 import urllib.request
-import uuid
 from dataclasses import dataclass
 from typing import Callable
 
@@ -23,12 +24,13 @@ from botocore.exceptions import ClientError
 
 from harness.errors import UnavailableError
 from harness.kind import constants
-from harness.prometheus_api import PrometheusClient
+from harness.image import image_tag
 from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import wait_until
 from simplepipe.pushgateway import Pushgateway
 from simplepipe.sdk import BackgroundPusher
-from tests.support import alert_ownership, e2e_report
+from tests.support import alert_ownership, cluster_probe, e2e_report, monitoring_attacks
+from tests.support.attacks import Attempt, basic, held_logins, probe_id
 from tests.support.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
 from tests.support.promql import non_empty, wait_for
 from tests.support.scenario import load_scenario
@@ -43,17 +45,6 @@ EVALUATIONS_WAIT_SECONDS = 6.0
 # read is a kubectl exec); Prometheus sends a firing alert at its next evaluation.
 DELIVERY_WAIT_SECONDS = {"local": 60.0, "kind": 120.0}
 FAILING_SCENARIO = "bob-nightly-failing"
-
-
-class Attempt:
-    """What one attack did: `blocked` or not, with the evidence in one line."""
-
-    def __init__(self, blocked: bool, detail: str):
-        self.blocked, self.detail = blocked, detail
-
-
-def _probe_id() -> str:
-    return uuid.uuid4().hex[:10]
 
 
 def _push(url: str, job: str, body: str, tenant: Tenant) -> int:
@@ -97,18 +88,18 @@ def _denied(call: Callable[[], object]) -> str | None:
 
 # -- the vectors -------------------------------------------------------------------------------------
 def push_to_other_gateway(platform, attacker: Tenant, victim: Tenant) -> Attempt:
-    status = _push(platform.pushgateway_url(victim), f"intruder-{_probe_id()}", "intruder_probe 1\n", attacker)
+    status = _push(platform.pushgateway_url(victim), f"intruder-{probe_id()}", "intruder_probe 1\n", attacker)
     return Attempt(status == 401, f"PUT to {victim.name}'s gateway with {attacker.name}'s credentials: HTTP {status}")
 
 
 def spoof_owner_labels(platform, attacker: Tenant, victim: Tenant) -> Attempt:
-    probe, job = _probe_id(), f"spoof-{_probe_id()}"
+    probe, job = probe_id(), f"spoof-{probe_id()}"
     labels = (f'probe="{probe}",tenant="{victim.name}",namespace="{victim.namespace}",'
               f'exported_tenant="{victim.name}",exported_namespace="{victim.namespace}"')
     url = platform.pushgateway_url(attacker)
     assert _push(url, job, f"isolation_spoof{{{labels}}} 1\n", attacker) == 200
     try:
-        series = wait_for(PrometheusClient(platform.prometheus_url), f'isolation_spoof{{probe="{probe}"}}', non_empty,
+        series = wait_for(platform.prometheus(), f'isolation_spoof{{probe="{probe}"}}', non_empty,
                           platform.settle_seconds, what="scraped")
     finally:
         _delete(url, job, attacker)
@@ -120,14 +111,14 @@ def spoof_owner_labels(platform, attacker: Tenant, victim: Tenant) -> Attempt:
 
 def push_platform_series(platform, attacker: Tenant, victim: Tenant) -> Attempt:
     """`up 0`, `ALERTS` and scrape_* naming the victim's scrape job, pushed to the attacker's own gateway."""
-    probe = _probe_id()
+    probe = probe_id()
     body = (f'up{{probe="{probe}"}} 0\n'
             f'ALERTS{{probe="{probe}",alertname="SimplepipePushgatewayDown",alertstate="firing",'
             f'tenant="{victim.name}",severity="critical"}} 1\n'
             f'scrape_samples_scraped{{probe="{probe}"}} 0\n'
             f'isolation_control{{probe="{probe}"}} 1\n')
     url, job = platform.pushgateway_url(attacker), victim.scrape_job
-    prometheus = PrometheusClient(platform.prometheus_url)
+    prometheus = platform.prometheus()
     assert _push(url, job, body, attacker) == 200
     try:
         # The control series of the same push is scraped: so were the others, had they not been dropped.
@@ -153,7 +144,7 @@ def _artifact_env(platform, tenant: Tenant) -> dict[str, str]:
 
 def _victims_artifact(platform, victim: Tenant) -> tuple[str, str, bytes]:
     env = _artifact_env(platform, victim)
-    bucket, key, body = env["SIMPLEPIPE_ARTIFACT_BUCKET"], f"isolation/{_probe_id()}/metrics.json", b'{"v": 1}'
+    bucket, key, body = env["SIMPLEPIPE_ARTIFACT_BUCKET"], f"isolation/{probe_id()}/metrics.json", b'{"v": 1}'
     _s3(env).put_object(Bucket=bucket, Key=key, Body=body)
     return bucket, key, body
 
@@ -197,7 +188,7 @@ def _wait_delivered(platform, receiver: str, what: str, **labels: str) -> None:
 def receive_other_alert(platform, attacker: Tenant, victim: Tenant) -> Attempt:
     """The victim's own job fails, reported by Simplepipe (an alert of the victim): the attacker's receiver
     must not hear of it."""
-    job = f"isolation-failing-{_probe_id()}"
+    job = f"isolation-failing-{probe_id()}"
     with Pushgateway(platform.pushgateway_url(victim), username=victim.username, password=victim.password,
                      timeout=10, retries=0, identity=None) as gateway:
         with pytest.raises(RuntimeError):
@@ -220,7 +211,7 @@ _PROBE_WORKFLOW = {
     "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
     "metadata": {"generateName": "isolation-probe-"},
     "spec": {"entrypoint": "probe", "templates": [{"name": "probe", "container": {
-        "image": "ghcr.io/simplepipe/simplepipe:0.1.0", "command": ["simplepipe", "--version"]}}]},
+        "image": image_tag(), "command": ["simplepipe", "--version"]}}]},
 }
 
 
@@ -262,7 +253,7 @@ def reach_other_gateway_over_network(platform, attacker: Tenant, victim: Tenant)
               "print('own', own, 'other', other)\n"
               "sys.exit(0 if own and not other else 1)\n")
     manifest = {**_PROBE_WORKFLOW, "spec": {"entrypoint": "probe", "templates": [{"name": "probe", "script": {
-        "image": "ghcr.io/simplepipe/simplepipe:0.1.0", "command": ["python3"], "source": script}}]}}
+        "image": image_tag(), "command": ["python3"], "source": script}}]}}
     run = platform.wait(platform.submit(attacker, manifest), 180)
     log = " ".join(step.log.strip() for step in run.steps)
     return Attempt(run.phase == "Succeeded", f"probe workflow {run.name} in {attacker.namespace}: {run.phase}: {log}")
@@ -274,7 +265,7 @@ def query_other_series_through_grafana(platform, attacker: Tenant, victim: Tenan
 
     from harness.kind import cluster, grafana_orgs
 
-    grafana, login = cluster.service_urls()["grafana"], cluster.credentials()["grafana"]
+    grafana, login = cluster.service_urls()["grafana"], platform.grafana_login()
     org = requests.get(f"{grafana}/api/orgs/name/{grafana_orgs.organisation_name(attacker)}", auth=login, timeout=10)
     org.raise_for_status()
     answer = requests.get(f"{grafana}/api/datasources/proxy/uid/{grafana_orgs.DATASOURCE_UID}/api/v1/query",
@@ -286,26 +277,127 @@ def query_other_series_through_grafana(platform, attacker: Tenant, victim: Tenan
                                                f"HTTP {answer.status_code}, tenants {sorted(map(str, tenants))}")
 
 
+# -- the monitoring plane on kind: a step in the attacker's namespace tries the doors over the cluster network ---
+def _from_attackers_namespace(platform, attacker: Tenant, doors: list[tuple[str, str]],
+                              node_ports: tuple[int, ...] = ()) -> Attempt:
+    """tests.support.cluster_probe from a step in the attacker's namespace, its own gateway the control."""
+    from harness.kind import render
+
+    control = (f"{render.pushgateway_service(attacker)}.{attacker.namespace}.svc", constants.PUSHGATEWAY_PORT)
+    template = {"name": "probe", "script": {
+        "image": image_tag(), "command": ["python3"],
+        "source": cluster_probe.probe_script(control, doors, node_ports),
+        "env": [{"name": "NODE_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.hostIP"}}}]}}
+    manifest = {**_PROBE_WORKFLOW, "spec": {"entrypoint": "probe", "templates": [template]}}
+    run = platform.wait(platform.submit(attacker, manifest), 180)
+    return cluster_probe.verdict("\n".join(step.log for step in run.steps),
+                                 f"probe workflow {run.name} in {attacker.namespace} ({run.phase})")
+
+
+def _alertmanager_doors(*requests: tuple[str, str]):
+    def attack(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+        return _from_attackers_namespace(platform, attacker, [(method, constants.ALERTMANAGER_URL_IN_CLUSTER + path)
+                                                              for method, path in requests])
+    return attack
+
+
+def post_to_alert_receiver_in_cluster(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    from harness.kind import alerts
+
+    return _from_attackers_namespace(platform, attacker, [
+        ("POST", alerts.receiver_url(victim.namespace, victim.name)),
+        ("POST", alerts.receiver_url(constants.MONITORING_NAMESPACE, "administrator"))])
+
+
+def query_other_series_in_cluster(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    """Prometheus' Service and the victim's prom-label-proxy (Grafana's only), and Prometheus' NodePort on the
+    step's node."""
+    from harness.kind import cluster, reads
+
+    query = f"/api/v1/query?query=%7Btenant%3D%22{victim.name}%22%7D"
+    return _from_attackers_namespace(platform, attacker, [
+        ("GET", constants.PROMETHEUS_URL_IN_CLUSTER + query), ("GET", reads.read_proxy_url(victim) + query)],
+        node_ports=(cluster.node_ports()["prometheus"],))
+
+
+def monitoring_administration_in_cluster(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    prometheus, alertmanager = constants.PROMETHEUS_URL_IN_CLUSTER, constants.ALERTMANAGER_URL_IN_CLUSTER
+    return _from_attackers_namespace(platform, attacker, [
+        ("POST", f"{prometheus}/-/quit"), ("POST", f"{prometheus}/api/v1/admin/tsdb/snapshot"),
+        ("POST", f"{alertmanager}/-/reload"), ("GET", f"{alertmanager}/api/v2/status")])
+
+
+def grafana_administration(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    """Grafana's admin API from the host with the chart's default password, the demo constant it replaced and
+    what the attacker holds (all refused; the administrator's generated login is the control), and Grafana's
+    Service from the attacker's namespace (closed: Grafana is reached through its NodePort)."""
+    import requests
+
+    from harness.kind import cluster
+
+    grafana = cluster.service_urls()["grafana"]
+    guesses = {"admin/prom-operator (chart default)": basic("admin", "prom-operator"),
+               "admin/simplepipe-demo (the old constant)": basic("admin", "simplepipe-demo"),
+               **{login.name: login.headers for login in held_logins(platform, attacker)}}
+    answers = {name: requests.get(f"{grafana}/api/orgs", headers=headers, timeout=10).status_code
+               for name, headers in guesses.items()}
+    control = requests.get(f"{grafana}/api/orgs", auth=platform.grafana_login(), timeout=10).status_code
+    network = _from_attackers_namespace(platform, attacker, [("GET", f"{constants.GRAFANA_URL_IN_CLUSTER}/api/orgs")])
+    refused = all(status in (401, 403) for status in answers.values())
+    return Attempt(refused and control == 200 and network.blocked,
+                   f"GET /api/orgs from the host: {answers}, the administrator's login {control}; {network.detail}")
+
+
+def s3_store_internals_in_cluster(platform, attacker: Tenant, victim: Tenant) -> Attempt:
+    return _from_attackers_namespace(platform, attacker, [
+        ("GET", f"{constants.SEAWEEDFS_FILER_URL_IN_CLUSTER}/buckets/{victim.artifact_bucket}/?pretty=y"),
+        ("GET", f"{constants.SEAWEEDFS_MASTER_URL_IN_CLUSTER}/dir/status")])
+
+
 @dataclass(frozen=True)
 class Vector:
     name: str
-    attack: Callable[[object, Tenant, Tenant], Attempt] | None
-    backends: tuple[str, ...]  # where the vector exists; elsewhere: not applicable on this backend
+    attacks: dict[str, Callable[[object, Tenant, Tenant], Attempt]]  # by backend; elsewhere: not applicable
+
+
+BOTH = ("local", "kind")
+
+
+def _everywhere(attack) -> dict[str, Callable]:
+    return dict.fromkeys(BOTH, attack)
 
 
 VECTORS = [
-    Vector("push to the other's Pushgateway with own credentials", push_to_other_gateway, ("local", "kind")),
-    Vector("spoof tenant/namespace/exported_* labels", spoof_owner_labels, ("local", "kind")),
-    Vector("push platform-owned series (up, ALERTS, scrape_*) naming the other's job", push_platform_series,
-           ("local", "kind")),
-    Vector("read the other's artifacts with own S3 credentials", read_other_artifacts, ("local", "kind")),
-    Vector("overwrite the other's artifacts with own S3 credentials", overwrite_other_artifacts, ("local", "kind")),
-    Vector("receive the other's alert notification", receive_other_alert, ("local", "kind")),
+    Vector("push to the other's Pushgateway with own credentials", _everywhere(push_to_other_gateway)),
+    Vector("spoof tenant/namespace/exported_* labels", _everywhere(spoof_owner_labels)),
+    Vector("push platform-owned series (up, ALERTS, scrape_*) naming the other's job",
+           _everywhere(push_platform_series)),
+    Vector("read the other's artifacts with own S3 credentials", _everywhere(read_other_artifacts)),
+    Vector("overwrite the other's artifacts with own S3 credentials", _everywhere(overwrite_other_artifacts)),
+    Vector("receive the other's alert notification", _everywhere(receive_other_alert)),
+    # The monitoring plane: locally each door asks for the administrator's login (or Alertmanager's token);
+    # on kind the NetworkPolicies of `monitoring` and of the tenant namespaces keep tenants' pods out.
+    Vector("forge an alert for the other", {"local": monitoring_attacks.forge_alert,
+                                            "kind": _alertmanager_doors(("POST", "/api/v2/alerts"))}),
+    Vector("silence the other's alerts", {"local": monitoring_attacks.silence_alerts,
+                                          "kind": _alertmanager_doors(("POST", "/api/v2/silences"))}),
+    Vector("read or delete the other's silences", {
+        "local": monitoring_attacks.read_or_delete_silences,
+        "kind": _alertmanager_doors(("GET", "/api/v2/silences"), ("DELETE", "/api/v2/silence/0"))}),
+    Vector("post straight to the other's alert receiver", {"local": monitoring_attacks.post_to_alert_receiver,
+                                                           "kind": post_to_alert_receiver_in_cluster}),
+    Vector("query the other's series past own read path", {"local": monitoring_attacks.query_other_series,
+                                                           "kind": query_other_series_in_cluster}),
+    Vector("use Prometheus' or Alertmanager's admin/lifecycle API", {
+        "local": monitoring_attacks.monitoring_administration, "kind": monitoring_administration_in_cluster}),
+    Vector("use a Pushgateway's admin/lifecycle API", _everywhere(monitoring_attacks.pushgateway_administration)),
+    Vector("reach the S3 store's internal APIs or console", {"local": monitoring_attacks.seaweedfs_internals,
+                                                             "kind": s3_store_internals_in_cluster}),
     # Kind only: the local backend has no namespaces, no network between tenants and no Grafana.
-    Vector("submit a workflow into the other's namespace", submit_into_other_namespace, ("kind",)),
-    Vector("reach the other's Pushgateway over the network", reach_other_gateway_over_network, ("kind",)),
-    Vector("query the other's series through own Grafana data source", query_other_series_through_grafana,
-           ("kind",)),
+    Vector("use Grafana's administrator", {"kind": grafana_administration}),
+    Vector("submit a workflow into the other's namespace", {"kind": submit_into_other_namespace}),
+    Vector("reach the other's Pushgateway over the network", {"kind": reach_other_gateway_over_network}),
+    Vector("query the other's series through own Grafana data source", {"kind": query_other_series_through_grafana}),
 ]
 
 
@@ -317,10 +409,10 @@ def _backend(request) -> str:
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v.name)
 def test_attack_is_blocked(platform, request, vector: Vector, attacker: Tenant, victim: Tenant):
     backend = _backend(request)
-    if backend not in vector.backends:
+    if backend not in vector.attacks:
         e2e_report.record_attack(vector.name, backend, attacker.name, victim.name, NOT_APPLICABLE)
         return
-    attempt = vector.attack(platform, attacker, victim)
+    attempt = vector.attacks[backend](platform, attacker, victim)
     e2e_report.record_attack(vector.name, backend, attacker.name, victim.name,
                              BLOCKED if attempt.blocked else ALLOWED, attempt.detail)
     assert attempt.blocked, f"{vector.name}: {attacker.name} -> {victim.name} got through: {attempt.detail}"

@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from harness.local.binaries import installed
-from harness.local.pushgateway import pushgateway_argv, web_config
+from harness.local.pushgateway import pushgateway_argv
+from harness.local.web_config import web_config
 from harness.net import HOST
 from harness.processes import SupervisedProcess
 from simplepipe.pushgateway import Pushgateway

@@ -121,7 +121,7 @@ def _eventually(check, timeout: float = 20.0):
 
 
 def test_every_panel_of_every_dashboard_shows_scenario_data(prometheus_url):
-    problems = _eventually(lambda: check_all_panels(prometheus_url, window_seconds=120))
+    problems = _eventually(lambda: check_all_panels(PrometheusClient(prometheus_url), window_seconds=120))
     assert problems == []
 
 
@@ -138,7 +138,7 @@ def _with_panel(title: str, expr: str) -> dict:
 def test_a_panel_over_a_metric_no_scenario_pushes_is_reported_by_dashboard_and_panel(prometheus_url):
     model = _with_panel("Ghost panel", 'sum by (tenant) (images_forgotten_total{tenant=~"$tenant"})')
 
-    problems = check_all_panels(prometheus_url, window_seconds=120, dashboards=[model])
+    problems = check_all_panels(PrometheusClient(prometheus_url), window_seconds=120, dashboards=[model])
 
     ghost_problems = [p for p in problems if "'Ghost panel'" in p]
     assert len(ghost_problems) == 1, problems
@@ -152,7 +152,7 @@ def test_a_panel_over_one_tenants_metric_is_checked_for_that_tenant_only(prometh
     scenarios = load_scenarios()
 
     # When the panel is checked against the scenarios that ran
-    problems = check_all_panels(prometheus_url, scenarios, window_seconds=120, dashboards=[model])
+    problems = check_all_panels(PrometheusClient(prometheus_url), scenarios, window_seconds=120, dashboards=[model])
 
     # Then it is not empty for Bob, and its being empty for Alice is no problem
     assert [p for p in problems if "'Images'" in p] == []
@@ -161,7 +161,8 @@ def test_a_panel_over_one_tenants_metric_is_checked_for_that_tenant_only(prometh
     alice_images = Scenario(name="alice-images", directory=Path("alice-images"), tenant="alice", description="",
                             timeout_seconds=1, phase="Succeeded", during=(),
                             expect=(PromQLExpectation('data_processed_bytes_total{tenant="alice"}', ExpectedValue(min=1)),))
-    problems = check_all_panels(prometheus_url, [*scenarios, alice_images], window_seconds=120, dashboards=[model])
+    problems = check_all_panels(PrometheusClient(prometheus_url), [*scenarios, alice_images], window_seconds=120,
+                                dashboards=[model])
     images_problems = [p for p in problems if "'Images'" in p]
     assert len(images_problems) == 1 and "is empty with tenant=alice" in images_problems[0], problems
 
@@ -184,7 +185,7 @@ def test_rules_load_and_the_failed_job_fires_SimplepipeJobFailed(prometheus_url)
 def test_snapshot_draws_every_dashboard_from_live_data(prometheus_url, tmp_path):
     from dashboards.snapshot import snapshot_all
 
-    snapshots = snapshot_all(prometheus_url, tmp_path, range_seconds=120)
+    snapshots = snapshot_all(PrometheusClient(prometheus_url), tmp_path, range_seconds=120)
 
     assert sorted(s.path.name for s in snapshots) == sorted(f"{m['uid']}.png" for m in load_rendered())
     for snapshot in snapshots:

@@ -8,6 +8,7 @@ platform-owned labels itself, and these tests are about what the servers guarant
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import urllib.error
@@ -39,7 +40,7 @@ def local_platform(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def prometheus(local_platform) -> PrometheusClient:
-    return PrometheusClient(local_platform.prometheus_url)
+    return local_platform.prometheus()
 
 
 def push(url: str, job: str, body: str, auth: tuple[str, str] | None, *, grouping: str = "") -> int:
@@ -145,7 +146,6 @@ def test_tenant_env_points_at_the_tenants_gateway(local_platform):
         "SIMPLEPIPE_PUSHGATEWAY_URL": local_platform.pushgateway_url(bob),
         "SIMPLEPIPE_PUSHGATEWAY_USERNAME": bob.username,
         "SIMPLEPIPE_PUSHGATEWAY_PASSWORD": bob.password,
-        "PROMETHEUS_URL": local_platform.prometheus_url,
         "AWS_ACCESS_KEY_ID": bob.s3_access_key,
         "AWS_SECRET_ACCESS_KEY": bob.s3_secret_key,
         "AWS_ENDPOINT_URL": local_platform.s3_endpoint,
@@ -154,19 +154,19 @@ def test_tenant_env_points_at_the_tenants_gateway(local_platform):
     }
     assert push(env["SIMPLEPIPE_PUSHGATEWAY_URL"], unique("env_job"), "env_metric 1\n",
                 (env["SIMPLEPIPE_PUSHGATEWAY_USERNAME"], env["SIMPLEPIPE_PUSHGATEWAY_PASSWORD"])) == 200
+    # Nothing of the administrator's: not its login, not the receiver's token.
+    platform_secrets = [local_platform.administrator_login()[1], local_platform.layout.receiver_token.read_text()]
+    assert [name for name, value in env.items() if any(secret in value for secret in platform_secrets)] == []
 
 
-def test_snapshot_finds_the_running_platform_s_prometheus(local_platform, monkeypatch):
-    from dashboards.snapshot import prometheus_url_of
-
-    monkeypatch.delenv("PROMETHEUS_URL", raising=False)
-    assert prometheus_url_of("local", local_platform.state_dir) == local_platform.prometheus_url
 
 
 def test_up_again_keeps_the_running_servers(local_platform):
     before = json.loads(local_platform.state_file.read_text())["supervisor"]
     pids = {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()}
-    local_platform.up()
+    said: list[str] = []
+    LocalPlatform(state_dir=local_platform.state_dir, ports="free", say=said.append).up()
+    assert [line for line in said if "older command line" in line] == []  # each runs as configured now
     assert json.loads(local_platform.state_file.read_text())["supervisor"] == before
     assert {name: server["pid"] for name, server in local_platform.supervisor_status()["servers"].items()} == pids
     # Another command on the same state folder (make status, make down) finds the same platform.
@@ -175,15 +175,28 @@ def test_up_again_keeps_the_running_servers(local_platform):
     assert other.prometheus_url == local_platform.prometheus_url
 
 
-def test_make_snapshot_finds_the_running_platforms_prometheus(local_platform, monkeypatch):
-    from dashboards.snapshot import prometheus_url_of
+def test_up_says_which_running_server_has_an_older_command_line(local_platform):
+    """A server started by an earlier version (say, before its login was part of it) keeps running as it was:
+    `up` says so instead of letting the administrator believe it is configured as now."""
+    changed = dataclasses.replace(local_platform.settings, persistence_interval="7s")  # each gateway's argv
+    said: list[str] = []
+    try:
+        LocalPlatform(state_dir=local_platform.state_dir, ports="free", settings=changed, say=said.append).up()
+    finally:
+        local_platform.up()  # the spec the supervisor restarts from, as it was
+    older = sorted(line.split(":")[0].strip() for line in said if "older command line" in line)
+    assert older == sorted(t.pushgateway_name for t in local_platform.tenants), said
+
+
+def test_make_snapshot_finds_the_running_platforms_prometheus_and_its_login(local_platform, monkeypatch):
+    from dashboards.snapshot import prometheus_of
 
     monkeypatch.delenv("PROMETHEUS_URL", raising=False)
-    url = prometheus_url_of("local", local_platform.state_dir)
+    client = prometheus_of("local", local_platform.state_dir)
 
-    assert url == local_platform.prometheus_url  # the ports `up` picked, not platform.yaml's
-    with urllib.request.urlopen(f"{url}/-/ready", timeout=5) as response:
-        assert response.status == 200
+    assert client.url == local_platform.prometheus_url  # the ports `up` picked, not platform.yaml's
+    assert client.ready()  # with the administrator's login: Prometheus answers nobody else
+    assert not PrometheusClient(client.url).ready()
 
 
 # Last in this module: it stops the module's platform (the fixture's down() is then a no-op).

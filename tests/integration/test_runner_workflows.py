@@ -10,19 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.local import seaweedfs
-from harness.local.settings import Ports, S3Settings
-from harness.net import HOST
-from harness.processes import SupervisedProcess
 from harness.runner import RunnerContext, WorkflowRunner
 from harness.runner.identity import fnv32a
 from harness.tenants import Tenant
 from harness.waiting import wait_until
 
-WEED = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "weed"
-ACCESS_KEY, SECRET_KEY, BUCKET = "runner-test", "runner-test-secret", "argo-artifacts"
-TENANT = Tenant(name="alice", namespace="alice", username="alice", password="pw", local_port=0)
-OTHER = Tenant(name="bob", namespace="bob", username="bob", password="pw", local_port=0)
+from seaweedfs_server import ACCESS_KEY, BUCKET, OTHER, SECRET_KEY, TENANT
+
 SETTINGS = {"configmaps": {"simplepipe-config": {"pushgateway-url": "http://127.0.0.1:9/"}},
             "secrets": {"simplepipe-credentials": {"username": "alice", "password": "pw"}}}
 
@@ -38,28 +32,6 @@ def namespace_settings(endpoint: str, bucket: str, tenant: Tenant) -> dict:
                     "s3": {"accesskey": tenant.s3_access_key, "secretkey": tenant.s3_secret_key}},
         "annotations": {"artifact-repositories": {"workflows.argoproj.io/default-artifact-repository": "mine"}},
     }
-
-
-@pytest.fixture(scope="module")
-def s3(tmp_path_factory):
-    """The local platform's SeaweedFS (harness.local.seaweedfs) on free ports with the artifact bucket."""
-    root = tmp_path_factory.mktemp("seaweedfs")
-    settings = S3Settings(access_key=ACCESS_KEY, secret_key=SECRET_KEY, bucket=BUCKET, region="us-east-1")
-    seaweedfs.write_identities(root / "s3.json", settings, [TENANT, OTHER])
-    ports = Ports.free([]).s3
-    endpoint = f"http://{HOST}:{ports['s3_port']}"
-    # Stopped as `make down` stops it (harness.local.seaweedfs.STOP_GRACE_SECONDS).
-    argv = seaweedfs.weed_argv(WEED, root / "data", root / "logs", root / "s3.json", ports, buckets=3)
-    weed = SupervisedProcess("seaweedfs", argv, root / "weed.log", stop_grace=seaweedfs.STOP_GRACE_SECONDS)
-    try:
-        with weed:
-            buckets = [BUCKET, TENANT.artifact_bucket, OTHER.artifact_bucket]
-            weed.wait_ready(lambda: seaweedfs.ensure_buckets(endpoint, settings, buckets), 60,
-                            f"S3 at {endpoint} to have buckets {buckets}")
-            yield endpoint, seaweedfs.s3_client(endpoint, settings)
-    finally:
-        for socket_file in seaweedfs.stale_sockets(ports):
-            socket_file.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -216,9 +188,10 @@ def test_steps_get_argos_variables_and_the_tenants_settings_and_failure_stops_th
     show, fail, after = by_name["env-check.show"], by_name["env-check.fail"], by_name["env-check.after"]
     env = json.loads(show.log.splitlines()[0])
     assert env == {"ARGO_CONTAINER_NAME": "main", "ARGO_NODE_ID": f"env-check-{fnv32a('env-check.show')}",
-                   "ARGO_POD_NAME": f"env-check-show-{fnv32a('env-check.show')}", "ARGO_INCLUDE_SCRIPT_OUTPUT": "true",
+                   # Argo captures stdout as outputs.result only when the calling template refers to it.
+                   "ARGO_POD_NAME": f"env-check-show-{fnv32a('env-check.show')}", "ARGO_INCLUDE_SCRIPT_OUTPUT": "false",
                    "URL": "http://127.0.0.1:9/", "USER_NAME": "alice"}
-    assert "template show deadline 20" in show.log
+    assert "template show deadline 0001-01-01T00:00:00Z" in show.log  # no workflow deadline: Go's zero time
     assert f"tmpdir {tmp_path / 'work' / 'env-check'}" in show.log
     assert (fail.phase, fail.exit_code, fail.log) == ("Failed", 3, "failing\n")
     assert (after.phase, after.exit_code) == ("Omitted", None)
@@ -352,3 +325,71 @@ def test_a_dag_task_starts_when_its_own_dependencies_are_done(runner):
     run = handle.wait(30)
     assert run.phase == "Succeeded"
     assert [s.phase for s in run.steps] == ["Succeeded"] * 3
+
+
+# Built from Argo's output-parameter and scripts-python examples, with values that carry whitespace.
+TRIMMING = """
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {generateName: output-parameter-}
+spec:
+  entrypoint: output-parameter
+  templates:
+  - name: output-parameter
+    steps:
+    - - name: generate-parameter
+        template: hello-world-to-file
+      - name: generate
+        template: gen-random-int
+    - - name: consume-parameter
+        template: print-message
+        arguments:
+          parameters:
+          - name: message
+            value: "[{{steps.generate-parameter.outputs.parameters.hello-param}}|{{steps.generate.outputs.result}}]"
+  - name: hello-world-to-file
+    container:
+      image: python:3.11-slim
+      command: [sh, -c]
+      args: ["printf '  hello world\\\\n\\\\n' > /tmp/hello_world.txt"]
+    outputs:
+      parameters:
+      - name: hello-param
+        valueFrom: {path: /tmp/hello_world.txt}
+  - name: gen-random-int
+    script:
+      image: python:3.11-slim
+      command: [python]
+      source: |
+        print("  42\\n")
+  - name: print-message
+    inputs:
+      parameters:
+      - name: message
+    container:
+      image: python:3.11-slim
+      command: [python3, -c, "import sys; print(repr(sys.argv[1]))", "{{inputs.parameters.message}}"]
+"""
+
+
+def test_outputs_lose_exactly_one_trailing_newline(runner):
+    """Argo's executor trims one trailing newline off output parameters and outputs.result (executor.go
+    SaveParameters, CaptureScriptResult), and keeps the rest of the whitespace."""
+    run = runner.start(manifest(TRIMMING), TENANT).wait(60)
+    assert run.phase == "Succeeded", [(s.name, s.phase, s.log) for s in run.steps]
+    assert run.node("consume-parameter").log == repr("[  hello world\n|  42\n]") + "\n"
+    assert run.node("generate-parameter").parameters == {"hello-param": "  hello world\n"}
+    assert run.node("generate").result == "  42\n"
+
+
+CANCEL_WITH_EXIT_HANDLER = SLEEPER.replace("activeDeadlineSeconds: DEADLINE", "activeDeadlineSeconds: 120").replace(
+    "  entrypoint: sleep\n", "  entrypoint: sleep\n  onExit: sleep\n")
+
+
+def test_cancel_is_argos_terminate_the_exit_handler_does_not_run(runner):
+    handle = runner.start(manifest(CANCEL_WITH_EXIT_HANDLER), TENANT)
+    _wait_for_log(handle, "sleeping")
+    handle.cancel()
+    run = handle.wait(30)
+    assert (run.phase, run.message) == ("Failed", "cancelled")
+    assert [n.name for n in run.nodes] == [run.name]

@@ -1,10 +1,11 @@
 """Live check: every dashboard panel shows the data the scenarios that ran produce, from a running Prometheus.
 
 The e2e tests and tests/integration/test_dashboards_live_synthetic.py call
-`check_all_panels(prometheus_url, scenarios)` after the scenarios ran. Who produces what comes from the
-scenarios' expect.yaml (a tenant produces the metrics its scenarios' queries select) and from the
-platform (every tenant has its Pushgateway's and scrape series; a tenant with scenarios also its groups'
-push_time_seconds, one without has none that the check can count on):
+`check_all_panels(client, scenarios)` after the scenarios ran, with the administrator's client
+(`Platform.prometheus()`). Who produces what comes from the scenarios' expect.yaml (a tenant produces the
+metrics its scenarios' queries select) and from the platform (every tenant has its Pushgateway's and scrape
+series; a tenant with scenarios also its groups' push_time_seconds, one without has none that the check can
+count on):
 - with every variable on "All", each query some tenant produces data for must return data, and a query
   no scenario produces data for is reported (nothing could ever fill it);
 - with each tenant selected on its own, a panel whose data that tenant produces must not be empty;
@@ -81,16 +82,16 @@ class Producers:
         return tenant in self.tenants_for(exprs)
 
 
-def check_all_panels(prometheus_url: str, scenarios: list[Scenario] | None = None, *,
+def check_all_panels(client: PrometheusClient, scenarios: list[Scenario] | None = None, *,
                      window_seconds: float = DEFAULT_WINDOW_SECONDS, dashboards: list[dict] | None = None,
                      rendered_dir: Path | None = None) -> list[str]:
     """Problems found (empty list: every panel shows what the scenarios produce). Raises
     PrometheusUnreachableError if Prometheus is down.
 
+    `client` is the administrator's (`Platform.prometheus()`: Grafana's main organisation sees every tenant);
     `scenarios` are those that ran (default: every scenario in scenarios/); `window_seconds` is the
     dashboards' time range ending now; `dashboards` defaults to the committed JSON.
     """
-    client = PrometheusClient(prometheus_url)
     producers = Producers.of(load_scenarios() if scenarios is None else scenarios)
     if dashboards is None:
         dashboards = load_rendered(rendered_dir) if rendered_dir else load_rendered()

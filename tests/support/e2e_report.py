@@ -134,7 +134,7 @@ def _dashboards(platform, folder: Path) -> tuple[list[tuple[str, Path]], list[st
 
     span = max(MIN_DASHBOARD_RANGE_SECONDS, time.time() - float(_SESSION["started"]) + 60)
     try:
-        snapshots = snapshot_all(platform.prometheus_url, folder, range_seconds=span)
+        snapshots = snapshot_all(platform.prometheus(), folder, range_seconds=span)
     except Exception as exc:  # noqa: BLE001 - the rest of the report still helps
         return [], [f"the dashboards could not be drawn: {exc}"]
     problems = [f"{s.path.stem}: no data in {', '.join(s.empty_panels)}" for s in snapshots if s.empty_panels]

@@ -14,10 +14,15 @@ NOTIFICATION = {"status": "firing", "receiver": "tenant-bob", "alerts": [
      "annotations": {"summary": "Job bob-nightly of tenant bob failed"}}]}
 
 
+TOKEN = "alertmanagers-token"
+AUTHORIZED = {"Authorization": f"Bearer {TOKEN}"}
+
+
 @pytest.fixture
 def receiver(tmp_path):
     write_receivers(tmp_path / "receivers", ["alice", "bob", "administrator"])
-    server = AlertReceiver(tmp_path, tmp_path / "receivers", 0)
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    server = AlertReceiver(tmp_path, tmp_path / "receivers", 0, token_file=tmp_path / "token")
     # A short poll: shutdown() waits for the loop to notice, 0.5 s per test with the default.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
@@ -29,10 +34,11 @@ def receiver(tmp_path):
         thread.join(5)
 
 
-def post(server, path: str, body: bytes, headers: dict | None = None) -> int:
+def post(server, path: str, body: bytes, headers: dict | None = None, token: bool = True) -> int:
+    """POST as Alertmanager would (with its token), or without it."""
     connection = http.client.HTTPConnection(*server.server_address, timeout=5)
     try:
-        connection.request("POST", path, body=body, headers=headers or {})
+        connection.request("POST", path, body=body, headers={**(AUTHORIZED if token else {}), **(headers or {})})
         return connection.getresponse().status
     finally:
         connection.close()
@@ -74,3 +80,24 @@ def test_last_returns_the_newest_deliveries(receiver, tmp_path):
     for status in ("firing", "resolved", "firing"):
         assert post(receiver, "/alice", json.dumps({**NOTIFICATION, "status": status}).encode()) == 200
     assert [d["status"] for d in read_deliveries(tmp_path, "alice", last=2)] == ["resolved", "firing"]
+
+
+@pytest.mark.parametrize("headers", [
+    pytest.param({}, id="no-token"),
+    pytest.param({"Authorization": "Bearer not-the-token"}, id="wrong-token"),
+    pytest.param({"Authorization": f"Bearer {TOKEN}x"}, id="longer-token"),
+    pytest.param({"Authorization": f"Basic {TOKEN}"}, id="not-bearer"),
+    pytest.param({"Authorization": "Bearer "}, id="empty-token"),
+])
+def test_a_notification_without_alertmanagers_token_is_refused_and_not_recorded(receiver, tmp_path, headers):
+    assert post(receiver, "/bob", json.dumps(NOTIFICATION).encode(), headers, token=False) == 401
+    assert read_deliveries(tmp_path, "bob") == []
+
+
+def test_no_token_file_lets_nobody_in(receiver, tmp_path):
+    """The token file gone (or emptied) refuses everyone rather than accepting anyone."""
+    (tmp_path / "token").write_text("")
+    assert post(receiver, "/bob", json.dumps(NOTIFICATION).encode(), {"Authorization": "Bearer "}, token=False) == 401
+    (tmp_path / "token").unlink()
+    assert post(receiver, "/bob", json.dumps(NOTIFICATION).encode()) == 401
+    assert read_deliveries(tmp_path, "bob") == []

@@ -5,7 +5,7 @@ import pytest
 
 from dashboards import display
 from dashboards.panel_queries import PanelQuery, load_rendered, panels
-from dashboards.snapshot import PrometheusNotFoundError, cell_text, prometheus_url_of, table_rows
+from dashboards.snapshot import PrometheusNotFoundError, cell_text, prometheus_of, table_rows
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
@@ -41,10 +41,10 @@ def test_pushed_groups_table_merges_its_queries_into_one_row_per_group():
     assert cell_text(rows[0]["age"], mappings["age"]) == ("12 s", display.TEXT)
 
 
-def test_prometheus_url_comes_from_the_environment_or_the_running_platform(tmp_path, monkeypatch):
+def test_prometheus_comes_from_the_environment_or_the_running_platform(tmp_path, monkeypatch):
     monkeypatch.delenv("PROMETHEUS_URL", raising=False)
     with pytest.raises(PrometheusNotFoundError, match="make up PLATFORM=local"):
-        prometheus_url_of("local", tmp_path)  # no platform runs from this state folder
+        prometheus_of("local", tmp_path)  # no platform runs from this state folder
     monkeypatch.setenv("PROMETHEUS_URL", "http://127.0.0.1:2")
-    assert prometheus_url_of("local", tmp_path) == "http://127.0.0.1:2"
+    assert prometheus_of("local", tmp_path).url == "http://127.0.0.1:2"
 

@@ -39,9 +39,11 @@ def test_a_noisy_probe_that_is_within_on_its_repeat_counts_as_within():
     assert search.after(repeat, WITHIN) is None and search.low == 1000.0
 
 
-def test_the_bisection_stops_after_its_probe_budget():
+def test_the_bisection_stops_after_its_probe_budget_repeats_included():
     search = Bisection(high=1000.0, precision=0.0001, max_probes=5)
     assert len(_run(search, limit=321.0)) == 5
+    once = Bisection(high=1000.0, precision=0.02, max_probes=1)
+    assert _run(once, limit=10.0) == [1000.0], "a budget of one probe is one probe, not a probe and its repeat"
 
 
 def test_concurrency_steps_run_in_order_and_stop_at_the_first_failures():

@@ -29,8 +29,19 @@ def amtool(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def config_file(tmp_path) -> Path:
     path = tmp_path / "alertmanager.yml"
-    write_config(path, alertmanager_config(three_tenants(), receiver_port=19094))
+    token = tmp_path / "token"
+    token.write_text("the-receivers-token")
+    write_config(path, alertmanager_config(three_tenants(), receiver_port=19094, token_file=token))
     return path
+
+
+def test_every_webhook_shows_the_receivers_token(tmp_path):
+    """The receiver refuses a notification without it (harness.alert_receiver): Alertmanager must send it."""
+    config = alertmanager_config(three_tenants(), receiver_port=19094, token_file=tmp_path / "token")
+    webhooks = [hook for receiver in config["receivers"] for hook in receiver["webhook_configs"]]
+    assert len(webhooks) == len(three_tenants()) + 1
+    assert all(hook["http_config"] == {"authorization": {"type": "Bearer", "credentials_file": str(tmp_path / "token")}}
+               for hook in webhooks)
 
 
 @needs_amtool

@@ -66,12 +66,19 @@ def test_supported_subset_parses():
 
 
 @pytest.mark.parametrize("path, value, field", [
-    (["spec", "templates", 1, "retryStrategy"], {"limit": 2}, "spec.templates[1].retryStrategy"),
+    (["spec", "templates", 1, "retryStrategy"], {"limit": 2, "affinity": {}}, "spec.templates[1].retryStrategy.affinity"),
     (["spec", "templates", 2, "container", "volumeMounts"], [], "spec.templates[2].container.volumeMounts"),
     (["spec", "volumes"], [], "spec.volumes"),
     (["status"], {}, "status"),
-    (["spec", "templates", 0, "dag", "tasks", 0, "withItems"], [1, 2], "spec.templates[0].dag.tasks[0].withItems"),
-    (["spec", "templates", 0, "dag", "tasks", 1, "depends"], "produce.Failed", "spec.templates[0].dag.tasks[1].depends"),
+    (["spec", "templates", 0, "dag", "tasks", 0, "hooks"], {}, "spec.templates[0].dag.tasks[0].hooks"),
+    (["spec", "templates", 0, "dag", "tasks", 1, "when"], "{{tasks.produce.outputs.result}} in (a, b)",
+     "spec.templates[0].dag.tasks[1].when"),
+    (["spec", "templates", 0, "dag", "tasks", 1, "when"], "a ? b : c", "spec.templates[0].dag.tasks[1].when"),
+    (["spec", "templates", 1, "retryStrategy"], {"expression": "sprig.trim(lastRetry.message) == ''"},
+     "spec.templates[1].retryStrategy.expression"),
+    (["spec", "templates", 0, "dag", "failFast"], False, None),
+    (["spec", "templates", 0, "dag", "target"], "push", "spec.templates[0].dag.target"),
+    (["spec", "templates", 0, "activeDeadlineSeconds"], 10, "spec.templates[0].activeDeadlineSeconds"),
     (["spec", "templates", 1, "outputs", "artifacts", 0, "s3"], {"bucket": "x", "key": "k"},
      "spec.templates[1].outputs.artifacts[0].s3.bucket"),
     (["spec", "templates", 2, "container", "env", 0, "valueFrom"], {"fieldRef": {"fieldPath": "x"}},
@@ -82,6 +89,9 @@ def test_supported_subset_parses():
      "spec.templates[2].container.args[3]"),
 ])
 def test_outside_the_subset_is_refused_naming_the_field(path, value, field):
+    if field is None:  # supported: parses
+        validate(with_change(path, value))
+        return
     with pytest.raises(UnsupportedFieldError) as refused:
         validate(with_change(path, value))
     assert refused.value.path == field
@@ -133,3 +143,65 @@ def test_artifact_reference_must_name_a_produced_artifact():
                            {"artifacts": [{"name": "metrics", "from": "{{tasks.produce.outputs.artifacts.other}}"}]})
     with pytest.raises(UnsupportedFieldError, match=r"tasks\[1\]\.arguments\.artifacts\[0\]\.from"):
         validate(manifest)
+
+
+def test_the_features_parse_with_argos_defaults():
+    manifest = copy.deepcopy(MANIFEST)
+    main = manifest["spec"]["templates"][0]
+    main["dag"]["tasks"][0].update(withItems=[0.1, 0.01], when="{{item}} != 0")
+    main["dag"]["tasks"][1].update(depends="produce.Succeeded || !produce.Failed", continueOn={"failed": True})
+    manifest["spec"]["templates"][1]["retryStrategy"] = {"limit": "3", "backoff": {"duration": "1m", "factor": 2}}
+    workflow = validate(manifest)
+    produce, push = workflow.templates["main"].tasks
+    assert produce.with_items == (0.1, 0.01) and produce.when == "{{item}} != 0"
+    assert push.dependencies == ("produce",) and push.continue_on_failed
+    strategy = workflow.templates["produce"].retry_strategy
+    assert (strategy.limit, strategy.policy, strategy.backoff.duration) == ("3", "OnFailure", "1m")
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"retryStrategy": {"retryPolicy": "Sometimes"}}, "spec.templates[1].retryStrategy.retryPolicy", "one of"),
+    ({"retryStrategy": {"backoff": {"factor": 2}}}, "spec.templates[1].retryStrategy.backoff.duration", "required"),
+    ({"retryStrategy": {"backoff": {"duration": "soon"}}}, "spec.templates[1].retryStrategy.backoff.duration",
+     "duration"),
+    ({"retryStrategy": {"limit": "many"}}, "spec.templates[1].retryStrategy.limit", "whole number"),
+])
+def test_a_wrong_retry_strategy_names_the_field(change, field, words):
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["spec"]["templates"][1].update(change)
+    with pytest.raises(ManifestError) as invalid:
+        validate(manifest)
+    assert invalid.value.path == field and words in str(invalid.value)
+
+
+def test_a_depends_naming_an_unknown_result_is_refused():
+    with pytest.raises(ManifestError, match="task result 'Done' for task 'produce' is invalid"):
+        validate(with_change(["spec", "templates", 0, "dag", "tasks", 1, "depends"], "produce.Done"))
+
+
+def test_a_loop_variable_outside_a_loop_and_a_later_step_are_refused():
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["spec"]["templates"][0]["dag"]["tasks"][1]["arguments"]["parameters"] = [
+        {"name": "job", "value": "{{item}}"}]
+    with pytest.raises(UnsupportedFieldError, match=r"\{\{item\}\}"):
+        validate(manifest)
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["spec"]["templates"][0]["dag"]["tasks"][0]["arguments"] = {
+        "parameters": [{"name": "job", "value": "{{tasks.push.outputs.result}}"}]}
+    with pytest.raises(UnsupportedFieldError, match="tasks.push.outputs.result"):  # not an ancestor
+        validate(manifest)
+
+
+def test_a_template_ref_needs_the_workflow_template():
+    manifest = with_change(["spec", "templates", 0, "dag", "tasks", 0],
+                           {"name": "produce", "templateRef": {"name": "shared", "template": "make"}})
+    with pytest.raises(ManifestError, match="WorkflowTemplate 'shared' not found"):
+        validate(manifest)
+    shared = {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": {"name": "shared"},
+              "spec": {"templates": [copy.deepcopy(MANIFEST["spec"]["templates"][1]) | {"name": "make"}]}}
+    workflow = validate(manifest, {"shared": shared})
+    assert workflow.resolve(workflow.templates["main"].tasks[0], "").name == "make"
+    with pytest.raises(ManifestError, match="has no template 'other'"):
+        validate(with_change(["spec", "templates", 0, "dag", "tasks", 0],
+                             {"name": "produce", "templateRef": {"name": "shared", "template": "other"}}),
+                 {"shared": shared})
