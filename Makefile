@@ -113,9 +113,9 @@ load: $(STAMP)
 image: $(STAMP)
 	$(PY) -m harness --platform kind image
 
-# hadolint for the image, actionlint (with shellcheck when on PATH) for the CI workflows.
+# hadolint for the images, actionlint (with shellcheck when on PATH) for the CI workflows.
 lint: $(STAMP)
-	$(VENV)/bin/hadolint simplepipe/Dockerfile
+	$(VENV)/bin/hadolint simplepipe/Dockerfile load/Dockerfile
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 clean:

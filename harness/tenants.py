@@ -1,6 +1,7 @@
 """Tenants: read from platform/tenants.yaml, the one list both backends use."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,6 +175,19 @@ def _cron(every: str) -> str:
         return "0 0 * * *"
     raise ValueError(f"{every!r} is not a cron-expressible interval: whole minutes dividing 60, "
                      "whole hours dividing 24, or 1d")
+
+
+def generated_tenants(count: int, gc: GcSchedule | None = None) -> list[Tenant]:
+    """`count` tenants that clash with nothing, as an administrator would add them: s0001, s0002, ... with
+    their own users, passwords and S3 keys (the tenants shape of `make load`, `python -m harness.kind.scale`)."""
+    return [Tenant(name=f"s{i:04d}", namespace=f"s{i:04d}", username=f"s{i:04d}",
+                   password=f"s{i:04d}-{secrets.token_hex(4)}", local_port=0, gc=gc) for i in range(1, count + 1)]
+
+
+def default_gc(path: Path = TENANTS_FILE) -> GcSchedule | None:
+    """tenants.yaml's `gc:`: the expiry a tenant without a `gc:` of its own gets."""
+    data = config_files.load(path, config_files.TENANTS_SCHEMA, TenantsFileError)
+    return gc_schedule(data.get("gc"), f"{config_files.shown(path)}: gc", None)
 
 
 def tenant_by_name(name: str, tenants: list[Tenant] | None = None) -> Tenant:

@@ -57,12 +57,20 @@ class PushLedger:
     def failed(record: GroupRecord) -> None:
         record.failures += 1  # its sequence stays uncertain: the gateway may have applied it
 
+    def records(self) -> list[dict]:
+        """The groups as the ledger file holds them (what a worker in the cluster sends its master)."""
+        return [asdict(g) for g in self.groups.values()]
+
     def save(self) -> Path:
-        path = self.path
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps([asdict(g) for g in self.groups.values()], indent=1))
-        tmp.replace(path)  # a reader never sees half a ledger
-        return path
+        return write_ledger(self.path, self.records())
+
+
+def write_ledger(path: Path, records: list[dict]) -> Path:
+    """A ledger file (pushed-*.json) of these records; a reader never sees half of one."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(records, indent=1))
+    tmp.replace(path)
+    return path
 
 
 def read_ledgers(out_dir: Path) -> list[GroupRecord]:

@@ -3,7 +3,8 @@
 A workflow pushes one payload kind (small, medium or large) again and again to its own group,
 through Simplepipe's Pushgateway client; every push is reported to Locust as a request named
 `<tenant>/<kind>`, and the last acknowledged push of each group goes to the ledger that the
-nothing-lost check reads. Started by `python -m load.run`, which writes the load plan.
+nothing-lost check reads. Started by `python -m load.run`, which writes the load plan (in the cluster, by
+load/in_cluster.py; its workers ship their ledgers and timelines to the master, load/shipping.py).
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import time
 from pathlib import Path
 
 from locust import User, events, task
+from locust.runners import MasterRunner, WorkerRunner
 
-from load import payloads
+from load import payloads, shipping
 from load.ledger import PushLedger
 from load.plan import LOAD_JOB, LoadPlan, TenantTarget, grouping_key
 from load.timeline import TimelineRecorder
@@ -29,6 +31,7 @@ ROTATION_STEP_PER_TENANT = 2
 PLAN = LoadPlan.from_env()
 LEDGER = PushLedger(Path(PLAN.out_dir))
 TIMELINE = TimelineRecorder(Path(PLAN.out_dir))
+SHIPMENT = shipping.Shipment()
 
 
 class TenantWorkflow(User):
@@ -99,10 +102,23 @@ def _user_class(index: int, target: TenantTarget) -> type[TenantWorkflow]:
 globals().update({cls.__name__: cls for cls in (_user_class(i, t) for i, t in enumerate(PLAN.tenants))})
 
 
+@events.init.add_listener
+def _receive_shipments(environment, **_kwargs) -> None:
+    if PLAN.ship_to_master and isinstance(environment.runner, MasterRunner):
+        environment.runner.register_message(shipping.MESSAGE, shipping.receiver(Path(PLAN.out_dir)))
+
+
+@events.test_start.add_listener
+def _start_cpu_clock(**_kwargs) -> None:
+    SHIPMENT.restart()
+
+
 @events.test_stop.add_listener
-def _save_ledger_at_stop(**_kwargs) -> None:
+def _save_ledger_at_stop(environment, **_kwargs) -> None:
     LEDGER.save()
     TIMELINE.save()
+    if PLAN.ship_to_master and isinstance(environment.runner, WorkerRunner):
+        SHIPMENT.send(environment.runner, LEDGER, TIMELINE)
 
 
 @events.quitting.add_listener

@@ -7,14 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from load import capacity as capacity_shape
+from load.plan import DEFAULT_PACING
 from load.targets import PLATFORMS
 
 # both = capacity and workflows (and freshness); tenants builds throwaway platforms of its own (load.tenant_scale).
 SHAPES = ("capacity", "workflows", "both", "tenants")
 DEFAULT_TENANT_COUNTS = [10, 50, 200]
-# Seconds between a workflow's pushes, per payload kind: small and medium push back to back
-# (a closed loop, to find the throughput); a histogram-heavy report goes out once a second.
-DEFAULT_PACING = {"small": 0.0, "medium": 0.0, "large": 1.0}
 DESCRIPTION = "`make load`: the capacity shape and the workflows shape against the running platform, then the growth curve."
 
 

@@ -37,14 +37,15 @@ from load.tenant_scale import TenantScaleError, run_tenant_scale
 from load.groups import delete_run_groups, group_path, push_small, small_body, sweep_leftovers
 from load.growth import GrowthError, measure_growth
 from load.html_report import draw_pictures, write_html_report
-from load.ledger import read_ledgers
 from load.locust_process import STOP_TIMEOUT_SECONDS, LoadRunError, run_locust
-from load.nothing_lost import CheckError, check_prometheus, check_pushgateways
+from load.nothing_lost import CheckError
 from load.options import LoadOptions, parse_args
 from load.plan import LOAD_JOB, PLAN_ENV, LoadPlan, TenantTarget, grouping_key
-from load.report import LocustStatsError, read_locust_stats
+from load.report import LocustStatsError
 from load.result import LoadResult, ShapeCpu, cores, ms, whole_run
 from load.targets import PlatformNotRunningError, gateway_pids, open_platform, tenant_targets
+from load.workflows_check import check_workflows
+from load.cluster_run import run_in_cluster
 from simplepipe.errors import SimplepipeError
 from simplepipe.pushgateway import Pushgateway
 
@@ -221,24 +222,8 @@ def run_workflows_shape(platform: Platform, targets: dict[str, TenantTarget], pi
         gateways={name: whole_run(sampler.samples, f"gateway {name}") for name in targets},
         machine=whole_run(sampler.samples, MACHINE),
         processes={role: whole_run(sampler.samples, role) for role in sampler.gateways if not role.startswith("gateway ")})
-    result.stats = read_locust_stats(out_dir / "locust-stats.json", payloads.KINDS)
-    result.groups = read_ledgers(out_dir)
-    if not result.stats.total.pushes or not result.groups:
-        raise LoadRunError(f"Locust pushed nothing: see {out_dir / 'locust.log'}")
-    report(f"Locust: {result.stats.total.pushes} pushes in {result.stats.seconds:.1f}s "
-           f"(latency: the Simplepipe client's push call, in ms)")
-    report(result.stats.table())
-    report(result.workflows_cpu.line(options.processes))
-
-    report("")
-    report(f"nothing lost: {len(result.groups)} groups, last recorded push of each, "
-           f"in the tenants' Pushgateways and one scrape later in Prometheus")
-    result.losses = check_pushgateways(result.groups, targets, run_id)
-    prometheus = platform.prometheus(timeout=10.0)
-    result.losses += check_prometheus(result.groups, prometheus.query, run_id, timeout=platform.settle_seconds)
-    for loss in result.losses:
-        report(f"  LOST {loss}")
-    report(f"  {result.lost} of {len(result.groups)} groups lost")
+    check_workflows(platform, targets, run_id, out_dir, result, report,
+                    cpu_line=result.workflows_cpu.line(options.processes))
 
 
 def run_tenants_shape(options: LoadOptions, out_dir: Path, say: Callable[[str], None]) -> int:
@@ -288,8 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     if options.ceiling_tenant and options.ceiling_tenant not in {t.name for t in tenants}:
         print(f"ERROR: --ceiling-tenant {options.ceiling_tenant!r} is not in platform/tenants.yaml", file=sys.stderr)
         return 2
+    if args.platform == "kind" and options.workers and options.shape == "capacity":
+        print("ERROR: with --workers on kind the load runs in the cluster, the workflows shape; the capacity shape "
+              "measures one gateway from this machine: leave out --workers", file=sys.stderr)
+        return 2
     try:
-        result = run_load(platform, tenants, options, say=lambda line: print(line, flush=True))
+        if args.platform == "kind" and options.workers:  # load past one machine: Locust's master and workers in the cluster
+            result = run_in_cluster(platform, tenants, options, say=lambda line: print(line, flush=True))
+        else:
+            result = run_load(platform, tenants, options, say=lambda line: print(line, flush=True))
     finally:
         platform.close()  # kind: the port-forwards to the gateways
     return result.exit_code

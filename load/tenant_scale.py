@@ -25,7 +25,7 @@ from pathlib import Path
 
 from harness.local.platform import LocalPlatform
 from harness.prometheus_api import PrometheusClient
-from harness.tenants import Tenant
+from harness.tenants import Tenant, generated_tenants
 from harness.waiting import NotYet, WaitTimeout, wait_until
 from load.plan import RUN_LABEL
 from simplepipe.pushgateway import Pushgateway
@@ -42,12 +42,6 @@ CONFIG_FILES = ("prometheus.yml", "alertmanager.yml", "s3-identities.json", "ale
 
 class TenantScaleError(RuntimeError):
     """A platform of the tenants shape could not be measured (it did not come up, or a push never showed)."""
-
-
-def generated_tenants(count: int) -> list[Tenant]:
-    """`count` tenants that clash with nothing: s0001, s0002, ... with their own users and passwords."""
-    return [Tenant(name=f"s{i:04d}", namespace=f"s{i:04d}", username=f"s{i:04d}", password=f"s{i:04d}-{secrets.token_hex(4)}",
-                   local_port=0) for i in range(1, count + 1)]
 
 
 def pss_mb(pid: int) -> float:

@@ -36,16 +36,23 @@ class TimelineRecorder:
         if self.save_every is not None and time.monotonic() - self._saved >= self.save_every:
             self.save()
 
+    def data(self) -> dict:
+        """The record as its timeline file holds it (what a worker in the cluster sends its master)."""
+        return {name: {str(s): {"ms": dict(hist), "failures": fails} for s, (hist, fails) in by_second.items()}
+                for name, by_second in self.seconds.items()}
+
     def save(self) -> Path:
         self._saved = time.monotonic()
         # Read at save time: `locust --processes` forks after the locustfile is loaded.
-        path = self.out_dir / f"timeline-{os.getpid()}.json"
-        data = {name: {str(s): {"ms": dict(hist), "failures": fails} for s, (hist, fails) in by_second.items()}
-                for name, by_second in self.seconds.items()}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        tmp.replace(path)
-        return path
+        return write_timeline(self.out_dir / f"timeline-{os.getpid()}.json", self.data())
+
+
+def write_timeline(path: Path, data: dict) -> Path:
+    """A timeline file (timeline-*.json); a reader never sees half of one."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
+    return path
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness import alert_receiver
 from harness.image import image_tag
+from harness.kind import tenant_resources
 from harness.kind.constants import (ADMINISTRATOR_RECEIVER_CHART, ALERT_RECEIVER, ALERT_RECEIVER_PORT, GENERATED,
                                     MONITORING_NAMESPACE, TENANT_LABEL)
 from harness.tenants import Tenant
@@ -60,7 +61,7 @@ def receiver_objects(namespace: str, receivers: list[str], labels: dict[str, str
         "env": [{"name": "PYTHONDONTWRITEBYTECODE", "value": "1"}],
         "ports": [{"name": "http", "containerPort": ALERT_RECEIVER_PORT}],
         "readinessProbe": {"httpGet": {"path": "/-/ready", "port": "http"}},
-        "resources": {"requests": {"cpu": "5m", "memory": "24Mi"}, "limits": {"memory": "64Mi"}},
+        "resources": tenant_resources.of(tenant_resources.ALERT_RECEIVER),
         "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "readOnlyRootFilesystem": True,
                             "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
                             "seccompProfile": {"type": "RuntimeDefault"}},

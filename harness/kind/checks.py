@@ -13,10 +13,11 @@ from pathlib import Path
 import yaml
 from jsonschema.exceptions import best_match
 
-from harness.kind import crd_schemas, manifests
+from harness.kind import crd_schemas, manifests, quantities
 from harness.kind.constants import (GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE, PLATFORM_DIR, SCHEMAS_DIR,
-                                    TENANT_LABEL)
-from harness.kind.rendered import RenderedCluster, RenderedObject
+                                    TENANT_LABEL, TENANT_RELEASES_NAMESPACE)
+from harness.kind.rendered import Release, RenderedCluster, RenderedObject
+from harness.tenants import Tenant
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 IMAGE_EXCEPTIONS_FILE = PLATFORM_DIR / "image-exceptions.yaml"
@@ -427,6 +428,45 @@ def pod_gc_problems(cluster: RenderedCluster) -> list[str]:
         return [f"{where}.deleteDelayDuration {pod_gc.get('deleteDelayDuration')} is not shorter than {shortest}'s "
                 f"`for` ({waits[shortest]:.0f} s)"]
     return []
+
+
+# -- requests and limits ------------------------------------------------------------------------------------
+RESOURCES = ("cpu", "memory")
+
+
+def sized_releases(tenants: list[Tenant], releases: list[Release]) -> set[str]:
+    """The releases whose every container must have requests and limits: each tenant's two (its namespace chart
+    and its Pushgateway: what grows per tenant) and our own charts (platform/k8s/**/chart)."""
+    own = {r.key for r in releases if (PLATFORM_DIR / "k8s") in r.chart.parents}
+    return own | {key for t in tenants for key in (f"{TENANT_RELEASES_NAMESPACE}/tenant-{t.name}",
+                                                    f"{t.namespace}/{t.pushgateway_name}")}
+
+
+def resource_problems(cluster: RenderedCluster, releases: set[str]) -> list[str]:
+    """Containers of `releases` without a CPU and a memory request and limit, or with a request above its limit:
+    without them a tenant's count on a node cannot be worked out, nor its worst case bounded."""
+    problems = []
+    for pod in pods(cluster):
+        if pod.owner.release not in releases:
+            continue
+        for container in [*(pod.spec.get("initContainers") or []), *(pod.spec.get("containers") or [])]:
+            where = f"{pod.owner.release}: {pod.ref}: container {container['name']}"
+            resources = container.get("resources") or {}
+            missing = [f"{part}.{resource}" for part in ("requests", "limits") for resource in RESOURCES
+                       if (resources.get(part) or {}).get(resource) in (None, "")]
+            if missing:
+                problems.append(f"{where}: no {', '.join(missing)} (platform/tenant-resources.yaml)")
+                continue
+            for resource, convert in (("cpu", quantities.millicores), ("memory", quantities.mebibytes)):
+                try:
+                    request, limit = (convert(resources[part][resource]) for part in ("requests", "limits"))
+                except quantities.QuantityError as exc:
+                    problems.append(f"{where}: {resource}: {exc}")
+                    continue
+                if request > limit:
+                    problems.append(f"{where}: requests.{resource} {resources['requests'][resource]} is above "
+                                    f"limits.{resource} {resources['limits'][resource]}")
+    return problems
 
 
 # -- values keys -------------------------------------------------------------------------------------------

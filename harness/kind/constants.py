@@ -32,6 +32,8 @@ ARGO_NETWORK = Path("k8s") / "argo"
 ARGO_NETWORK_CHART = ARGO_NETWORK / "chart"
 # The administrator's alert receiver in `monitoring`, a static chart.
 ADMINISTRATOR_RECEIVER_CHART = Path("k8s") / "alert-receiver" / "chart"
+# The in-cluster load generator (make load PLATFORM=kind LOAD_ARGS="--workers N"), a chart with the run's values.
+LOAD_CHART = Path("k8s") / "load" / "chart"
 # The SeaweedFS S3 identities (a Secret in the seaweedfs namespace), a static chart.
 S3_IDENTITIES_CHART = Path("k8s") / "s3" / "chart"
 # The monitoring plane's NetworkPolicies (harness/kind/monitoring.py), a static chart.
@@ -59,6 +61,9 @@ GRAFANA_ADMIN_USER_KEY, GRAFANA_ADMIN_PASSWORD_KEY = "admin-user", "admin-passwo
 # Helm keeps the tenant releases' records here: the release creates the tenant's namespace itself, so its
 # record cannot live inside it.
 TENANT_RELEASES_NAMESPACE = "simplepipe"
+# The in-cluster load's release and namespace; the helmfile installs it only with this condition set.
+LOAD_RELEASE = LOAD_NAMESPACE = "simplepipe-load"
+LOAD_CONDITION = "clusterLoad.enabled"
 
 # -- what each tenant namespace holds --------------------------------------------------------------------
 PUSHGATEWAY_PORT = 9091

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 
-from harness.kind import alerts, artifacts, monitoring, reads
-from harness.kind.constants import ALERT_RECEIVER_PORT, ARGO_NAMESPACE, MONITORING_NAMESPACE, PUSHGATEWAY_PORT
+from harness.kind import alerts, artifacts, load_chart, monitoring, reads
+from harness.kind.constants import (ALERT_RECEIVER_PORT, ARGO_NAMESPACE, LOAD_NAMESPACE, MONITORING_NAMESPACE,
+                                    PUSHGATEWAY_PORT)
 from harness.kind.reachability import Flow
 from harness.tenants import Tenant, load_tenants
 
@@ -122,9 +123,44 @@ def monitoring_plane_forbidden(tenants: list[Tenant]) -> list[Flow]:
     return flows
 
 
+# The in-cluster load (platform/k8s/load/chart, installed by `make load PLATFORM=kind LOAD_ARGS="--workers N"`).
+LOAD_MASTER = f"{LOAD_NAMESPACE}/{load_chart.MASTER}"
+LOAD_WORKER = f"{LOAD_NAMESPACE}/{load_chart.WORKER}"
+
+
+def load_required(tenants: list[Tenant]) -> list[Flow]:
+    """What the in-cluster load needs: its workers reach their master and every tenant's Pushgateway."""
+    flows = [Flow(LOAD_WORKER, LOAD_MASTER, load_chart.MASTER_PORT, True, "Locust's workers connect to their master")]
+    return flows + [Flow(LOAD_WORKER, _gateway(t), PUSHGATEWAY_PORT, True,
+                         f"the load's workers push to {t.name}'s Pushgateway") for t in tenants]
+
+
+def load_forbidden(tenants: list[Tenant]) -> list[Flow]:
+    """What the load opens to no one else: no tenant reaches the load's pods, the load reaches nothing of a tenant
+    but its gateway, and only the workers (not the master) are admitted there."""
+    flows = []
+    for t in tenants:
+        flows += [
+            Flow(_step(t), LOAD_MASTER, load_chart.MASTER_PORT, False,
+                 f"{t.name}'s steps cannot join or drive the load's master"),
+            Flow(_gateway(t), LOAD_MASTER, load_chart.MASTER_PORT, False,
+                 f"{t.name}'s Pushgateway pod cannot reach the load's master"),
+            Flow(_step(t), LOAD_WORKER, load_chart.MASTER_PORT, False, f"{t.name}'s steps cannot reach the load's workers"),
+            Flow(LOAD_MASTER, _gateway(t), PUSHGATEWAY_PORT, False,
+                 f"the master pushes nothing: {t.name}'s gateway admits the workers only"),
+            Flow(LOAD_WORKER, f"{t.namespace}/{alerts.NAME}", ALERT_RECEIVER_PORT, False,
+                 f"the load's workers reach {t.name}'s gateway, not its alert receiver"),
+            Flow(LOAD_WORKER, f"{MONITORING_NAMESPACE}/{reads.read_proxy_name(t)}", reads.PROM_LABEL_PROXY_PORT, False,
+                 f"the load's workers read none of {t.name}'s series"),
+        ]
+    return flows + [Flow(LOAD_WORKER, f"{MONITORING_NAMESPACE}/{alerts.NAME}", ALERT_RECEIVER_PORT, False,
+                         "the load's workers cannot post into the administrator's receiver")]
+
+
 def expected(tenants: list[Tenant] | None = None) -> list[Flow]:
     tenants = load_tenants() if tenants is None else tenants
-    return required(tenants) + forbidden(tenants) + monitoring_plane_required() + monitoring_plane_forbidden(tenants)
+    return (required(tenants) + forbidden(tenants) + monitoring_plane_required() + monitoring_plane_forbidden(tenants)
+            + load_required(tenants) + load_forbidden(tenants))
 
 
 def main() -> int:

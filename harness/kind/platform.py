@@ -170,7 +170,7 @@ class KindPlatform(Platform):
         return lines
 
     def image(self) -> list[str]:
-        return [f"built and loaded {image.build_and_load()}"]
+        return [f"built and loaded {tag}" for tag in image.build_and_load()]
 
     def env_pushgateway_url(self, tenant: Tenant) -> str:
         # The gateway is ClusterIP only: `env_notes` says how to forward it to the tenant's local port.

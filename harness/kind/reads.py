@@ -6,6 +6,7 @@ so every PromQL query of Alice's data source gets `tenant="alice"` injected, wha
 """
 from __future__ import annotations
 
+from harness.kind import tenant_resources
 from harness.kind.constants import MONITORING_NAMESPACE, PROMETHEUS_URL_IN_CLUSTER, TENANT_LABEL
 from harness.stamping import owner_labels
 from harness.tenants import Tenant
@@ -42,7 +43,7 @@ def read_proxy(tenant: Tenant) -> list[dict]:
                  "-enable-label-apis"],
         "ports": [{"name": "http", "containerPort": PROM_LABEL_PROXY_PORT}],
         "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
-        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}},
+        "resources": tenant_resources.of(tenant_resources.READ_PROXY),
         "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "readOnlyRootFilesystem": True,
                             "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
     }

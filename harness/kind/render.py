@@ -24,7 +24,7 @@ import yaml
 
 from harness.errors import PlatformError
 from harness.image import image_tag
-from harness.kind import alerts, artifacts, monitoring, prerequisites, reads
+from harness.kind import alerts, artifacts, load_chart, monitoring, prerequisites, reads, tenant_resources
 from harness.kind.constants import (ALERTMANAGER_CONFIG, ARGO_NETWORK, ARGO_NETWORK_CHART, DASHBOARDS_CHART,
                                     DASHBOARDS_KUSTOMIZATION, GC_CRONJOB, GENERATED, HELMFILE, HELMFILE_BASE,
                                     MONITORING_NAMESPACE, PLATFORM_DIR, PUSHGATEWAY_PORT, TENANT_BASE, TENANT_LABEL,
@@ -74,7 +74,7 @@ def gc_cronjob(tenant: Tenant) -> dict:
         "image": image_tag(),
         "command": ["simplepipe", "gc", "--older-than", tenant.gc.older_than],
         "env": env,
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+        "resources": tenant_resources.of(tenant_resources.GC),
         "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                             "capabilities": {"drop": ["ALL"]}},
     }
@@ -264,8 +264,10 @@ def _pushgateway_values(tenant: Tenant) -> dict:
             "relabelings": [{"action": "replace", "targetLabel": "tenant",
                              "replacement": owner_labels(tenant)["tenant"]}],
         },
-        # Only the tenant's own pods and Prometheus reach the gateway.
-        "networkPolicy": {"customSelectors": [{"podSelector": {}}, prometheus]},
+        # Only the tenant's own pods, Prometheus and the in-cluster load's workers reach the gateway.
+        "networkPolicy": {"customSelectors": [{"podSelector": {}}, prometheus, load_chart.WORKER_PEER]},
+        # platform/tenant-resources.yaml, the one table of what a tenant's containers may take.
+        "resources": tenant_resources.of(tenant_resources.PUSHGATEWAY),
     }
 
 
@@ -348,6 +350,7 @@ def render(tenants: list[Tenant] | None = None, platform_dir: Path = PLATFORM_DI
     files.update(argo_network_chart(kustomize(platform_dir / ARGO_NETWORK)))
     files.update(alerts.administrator_chart())
     files.update(monitoring.network_chart())
+    files.update(load_chart.chart(tenants, pushgateway_cluster_url))
     return Rendering(files)
 
 

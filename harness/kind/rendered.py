@@ -53,6 +53,9 @@ class Release:
     values: tuple[Any, ...] = ()      # Paths of values files and inline mappings, in order
     sets: tuple[tuple[str, Any], ...] = ()
     needs: tuple[str, ...] = ()
+    # helmfile's `condition:` (an environment value): a release `helmfile sync` leaves alone unless it is set;
+    # rendered and checked like every other.
+    condition: str | None = None
 
     @property
     def key(self) -> str:
@@ -111,7 +114,7 @@ def load_releases(helmfile: Path = PLATFORM_DIR / HELMFILE) -> list[Release]:
         sets = tuple((s["name"], s["value"]) for s in entry.get("set") or [])
         releases.append(Release(name=entry["name"], namespace=entry["namespace"],
                                 chart=(base / entry["chart"]).resolve(), values=values, sets=sets,
-                                needs=tuple(entry.get("needs") or [])))
+                                needs=tuple(entry.get("needs") or []), condition=entry.get("condition")))
     return install_order(releases)
 
 

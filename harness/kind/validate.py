@@ -28,6 +28,8 @@ def check_table(cluster: rendered.RenderedCluster, tenants: list[Tenant]) -> dic
             lambda: checks.reference_problems(cluster),
         "images pinned by digest or excepted with a reason": lambda: checks.image_problems(cluster),
         "finished pods collected before the chart's pod alerts fire": lambda: checks.pod_gc_problems(cluster),
+        "every container of the tenant charts and ours has requests and limits":
+            lambda: checks.resource_problems(cluster, checks.sized_releases(tenants, rendered.load_releases())),
         "tenant ServiceAccounts limited to their namespace": lambda: rbac.tenant_problems(cluster, tenants),
         "values keys the pinned charts know": lambda: [problem for release in rendered.load_releases()
                                                        for problem in checks.values_key_problems(

@@ -13,6 +13,7 @@ import yaml
 from dashboards.thresholds import THRESHOLDS_FILE, ThresholdsFileError, load_thresholds
 from harness import config_files
 from harness.config_files import SCHEMA_DIR
+from harness.kind.tenant_resources import SCHEMA as TENANT_RESOURCES_SCHEMA, TENANT_RESOURCES_FILE
 from harness.local.errors import SettingsError
 from harness.local.settings import SETTINGS_FILE, load_settings
 from harness.paths import REPO_ROOT
@@ -25,6 +26,7 @@ COMMITTED = [
     (TENANTS_FILE, config_files.TENANTS_SCHEMA),
     (SETTINGS_FILE, config_files.LOCAL_PLATFORM_SCHEMA),
     (THRESHOLDS_FILE, config_files.THRESHOLDS_SCHEMA),
+    (TENANT_RESOURCES_FILE, TENANT_RESOURCES_SCHEMA),
     *[(path, EXPECT_SCHEMA) for path in sorted(SCENARIOS_DIR.glob("*/expect.yaml"))],
 ]
 SCHEMAS = sorted(p.name for p in SCHEMA_DIR.glob("*.schema.json"))

@@ -2,7 +2,7 @@
 only from tests/: code that only tests use belongs in tests/support/.
 
 Entry points are what a user, a user's code or CI runs: the `python -m` modules and the module files named in
-the Makefile, .ci/run, .github/workflows/ and simplepipe/Dockerfile; pyproject's [project.scripts]; a top-level
+the Makefile, .ci/run, .github/workflows/, simplepipe/Dockerfile and load/Dockerfile; pyproject's [project.scripts]; a top-level
 package's __main__ (`python -m simplepipe`); and the SDK: the simplepipe modules README.md and docs/*.md tell
 users to import (`from simplepipe import standard_metrics`). From there a module is reached through imports
 (any import in a reached module, read with `ast`; importing `a.b.c` also runs a and a.b; `-m pkg` runs
@@ -21,7 +21,7 @@ from harness.paths import REPO_ROOT
 from tests.support.imports import imports, module_name, modules, with_packages
 
 PRODUCT = ("simplepipe", "harness", "dashboards", "load")
-RUN_FILES = ("Makefile", ".ci/run", ".github/workflows/*.yml", "simplepipe/Dockerfile")
+RUN_FILES = ("Makefile", ".ci/run", ".github/workflows/*.yml", "simplepipe/Dockerfile", "load/Dockerfile")
 RUN_MODULE = re.compile(r"-m\s+([A-Za-z_][\w.]*)")
 MODULE_FILE = re.compile(r"\b((?:" + "|".join(PRODUCT) + r")/[\w/]*\.py)\b")
 SDK_IMPORT = re.compile(r"^\s*(?:from\s+(simplepipe[\w.]*)\s+import\s+([\w ,]+)|import\s+(simplepipe[\w.]*))", re.M)

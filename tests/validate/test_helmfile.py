@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from harness.kind import charts, cluster, constants, pins, render
+from harness.kind import charts, cluster, constants, load_chart, pins, render
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,8 @@ def test_pushgateways_stamp_the_tenant_after_honor_labels(helmfile):
             {"action": "replace", "targetLabel": "tenant", "replacement": tenant.name}]
         assert own["webConfiguration"]["basicAuthUsers"] == {tenant.username: tenant.password}
         peers = own["networkPolicy"]["customSelectors"]
-        assert {"podSelector": {}} in peers and len(peers) == 2
+        # Its own pods, Prometheus and the in-cluster load's workers (harness/kind/load_chart.py), nothing else.
+        assert {"podSelector": {}} in peers and load_chart.WORKER_PEER in peers and len(peers) == 3
 
 
 def test_kube_prometheus_stack_selects_monitors_and_rules_everywhere():

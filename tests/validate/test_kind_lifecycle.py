@@ -3,49 +3,12 @@ against a stand-in `kind` that records its arguments: no cluster or Docker neede
 from __future__ import annotations
 
 import json
-import sys
-import textwrap
 
 import pytest
 
 from harness import image
 from harness.kind import cluster, constants
-
-FAKE_KIND = textwrap.dedent('''\
-    #!{python}
-    """Records each call; `create cluster` writes a kubeconfig, `get clusters` lists created ones."""
-    import json, sys, time
-    from pathlib import Path
-    state = Path({state!r})
-    calls = json.loads(state.read_text()) if state.exists() else []
-    calls.append(sys.argv[1:])
-    state.write_text(json.dumps(calls))
-    args = sys.argv[1:]
-    if args[:2] == ["get", "clusters"]:
-        print("\\n".join(a.split("=", 1)[1] for c in calls if c[:2] == ["create", "cluster"]
-                         for a in c if a.startswith("--name=")))
-    elif args[:2] == ["create", "cluster"]:
-        if {slow}:
-            time.sleep(30)
-        kubeconfig = next(a.split("=", 1)[1] for a in args if a.startswith("--kubeconfig="))
-        Path(kubeconfig).write_text("""apiVersion: v1
-    kind: Config
-    clusters: [{{name: kind-simplepipe, cluster: {{server: "https://127.0.0.1:1"}}}}]
-    users: [{{name: kind-simplepipe, user: {{token: t}}}}]
-    contexts: [{{name: kind-simplepipe, context: {{cluster: kind-simplepipe, user: kind-simplepipe}}}}]
-    current-context: kind-simplepipe
-    """)
-    ''')
-
-
-def _fake_kind(tmp_path, slow: bool = False):
-    state = tmp_path / "calls.json"
-    kind = tmp_path / "bin" / "kind"
-    kind.parent.mkdir()
-    kind.write_text(FAKE_KIND.format(python=sys.executable, state=str(state), slow=slow))
-    kind.chmod(0o755)
-    return str(kind), state
-
+from tests.support.stand_in_kind import fake_kind
 
 @pytest.fixture
 def scratch(tmp_path, monkeypatch):
@@ -55,7 +18,7 @@ def scratch(tmp_path, monkeypatch):
 
 
 def test_create_uses_kind_yaml_and_its_pinned_node_image_then_reuses(scratch):
-    kind_path, state = _fake_kind(scratch)
+    kind_path, state = fake_kind(scratch)
     kind = cluster.KindCluster({"kind": kind_path, "kubectl": "kubectl"})
     kind.create()
     kind.create()  # exists now: reused, not created again
@@ -69,7 +32,7 @@ def test_create_uses_kind_yaml_and_its_pinned_node_image_then_reuses(scratch):
 
 
 def test_image_is_built_without_attestations_and_loaded_into_the_cluster(scratch):
-    kind_path, state = _fake_kind(scratch)
+    kind_path, state = fake_kind(scratch)
     kind = cluster.KindCluster({"kind": kind_path, "kubectl": "kubectl"})
     kind.create()
     command = image.build_command("docker", image.image_tag())
@@ -80,7 +43,7 @@ def test_image_is_built_without_attestations_and_loaded_into_the_cluster(scratch
 
 
 def test_delete_removes_only_an_existing_cluster(scratch, capsys):
-    kind_path, state = _fake_kind(scratch)
+    kind_path, state = fake_kind(scratch)
     kind = cluster.KindCluster({"kind": kind_path})
     kind.delete()
     assert "nothing to delete" in capsys.readouterr().out
@@ -91,7 +54,7 @@ def test_delete_removes_only_an_existing_cluster(scratch, capsys):
 
 
 def test_a_hanging_kind_is_stopped_at_its_deadline(scratch, monkeypatch):
-    kind_path, _ = _fake_kind(scratch, slow=True)
+    kind_path, _ = fake_kind(scratch, slow=True)
     kind = cluster.KindCluster({"kind": kind_path})
     monkeypatch.setattr(cluster.KindCluster, "CREATE_TIMEOUT", 1.5)
     with pytest.raises(cluster.ClusterError, match="no result after 2 s"):
@@ -104,7 +67,7 @@ def test_pods_not_running_goes_through_pytest_kinds_kubectl(scratch):
                        "'argo argo-server-1 1/1 Running' 'alice wf-1 0/2 ImagePullBackOff' "
                        "'argo crd-install-1 0/1 Completed' \"context=$2 kubeconfig=$KUBECONFIG\"\n")
     kubectl.chmod(0o755)
-    kind_path, _ = _fake_kind(scratch)
+    kind_path, _ = fake_kind(scratch)
     kind = cluster.KindCluster({"kind": kind_path, "kubectl": str(kubectl)})
     lines = kind.pods_not_running().splitlines()
     assert lines[0].startswith("NAMESPACE") and "alice wf-1 0/2 ImagePullBackOff" in lines
@@ -124,7 +87,7 @@ def test_sync_applies_argos_crds_from_the_verified_chart_before_helmfile(scratch
         tool.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {calls}\n")
         tool.chmod(0o755)
         tools[name] = str(tool)
-    kind_path, _ = _fake_kind(scratch)
+    kind_path, _ = fake_kind(scratch)
     cluster.KindCluster({"kind": kind_path, **tools}).sync()
     kubectl, helmfile = calls.read_text().splitlines()
     crds = charts.load_lock()[constants.ARGO_RELEASE].cache_dir() / constants.ARGO_FULL_CRDS

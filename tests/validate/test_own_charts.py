@@ -11,6 +11,9 @@ from harness.kind import helm_engine, render, rendered
 from harness.kind.constants import PLATFORM_DIR
 
 CHARTS = sorted(PLATFORM_DIR.glob("k8s/**/chart"))
+# Charts without values: their manifests are exactly what Helm renders (the load chart, which takes the run's
+# values, is held to harness/kind/load_chart.py in test_kind_load_chart.py).
+STATIC = [chart for chart in CHARTS if not (chart / "values.yaml").is_file()]
 RELEASES = {r.chart: r for r in rendered.load_releases()}
 KUBE = rendered.kube_version()
 
@@ -19,7 +22,7 @@ def test_every_own_chart_is_a_release():
     assert CHARTS and all(chart.resolve() in RELEASES for chart in CHARTS)
 
 
-@pytest.mark.parametrize("chart", CHARTS, ids=lambda c: c.relative_to(PLATFORM_DIR).parent.as_posix())
+@pytest.mark.parametrize("chart", STATIC, ids=lambda c: c.relative_to(PLATFORM_DIR).parent.as_posix())
 def test_helm_renders_our_chart_to_the_committed_manifests(chart):
     release = RELEASES[chart.resolve()]
     out = rendered.render_release(release, list(rendered.builtin_api_versions("1.36")), KUBE)

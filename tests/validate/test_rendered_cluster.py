@@ -2,38 +2,15 @@
 each check holds on the platform and fails on a broken variant of it."""
 from __future__ import annotations
 
-import copy
-import dataclasses
-
 import pytest
 
 from harness.kind import checks, crd_schemas, network_flows, rbac, reachability, rendered
 from harness.kind.constants import RENDERED_DIR, SCHEMAS_DIR
 from harness.tenants import load_tenants
+from tests.support.rendered_variants import named, tampered
 
 TENANTS = load_tenants()
 ALICE, BOB = TENANTS[:2]
-
-
-def tampered(cluster: rendered.RenderedCluster, change=None, add: list[dict] = (), drop=None) -> rendered.RenderedCluster:
-    """A deep copy of the cluster with `change(obj)` applied to every object, objects added or dropped."""
-    objects = []
-    for o in cluster.objects:
-        if drop and drop(o):
-            continue
-        obj = copy.deepcopy(o.obj)
-        if change:
-            change(obj)
-        objects.append(dataclasses.replace(o, obj=obj))
-    objects += [rendered.RenderedObject("test/tamper", "tamper.yaml", obj) for obj in add]
-    return dataclasses.replace(cluster, objects=objects)
-
-
-def _named(kind: str, name: str, change):
-    def apply(obj):
-        if obj.get("kind") == kind and obj["metadata"].get("name") == name:
-            change(obj)
-    return apply
 
 
 # -- the render itself -----------------------------------------------------------------------------------------
@@ -76,14 +53,14 @@ def test_every_object_validates_against_its_schema_or_its_crd(cluster):
 
 
 def test_a_custom_resource_field_its_crd_does_not_know_fails(cluster):
-    broken = tampered(cluster, _named("ServiceMonitor", f"pushgateway-{ALICE.name}",
+    broken = tampered(cluster, named("ServiceMonitor", f"pushgateway-{ALICE.name}",
                                       lambda o: o["spec"]["endpoints"][0].update(honorLabel=True)))
     [problem] = [p for p in checks.schema_problems(broken) if "honorLabel" in p]
     assert f"ServiceMonitor monitoring/pushgateway-{ALICE.name}" in problem and "spec.endpoints.0" in problem
 
 
 def test_a_built_in_field_typo_and_a_custom_resource_without_crd_fail(cluster):
-    broken = tampered(cluster, _named("NetworkPolicy", "tenant-ingress",
+    broken = tampered(cluster, named("NetworkPolicy", "tenant-ingress",
                                       lambda o: o["spec"].__setitem__("policyType", o["spec"].pop("policyTypes"))),
                       add=[{"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g", "namespace": "x"}}])
     problems = checks.schema_problems(broken)
@@ -130,7 +107,7 @@ def test_a_service_or_policy_selecting_nothing_fails(cluster):
     problems = checks.selector_problems(broken)
     assert any(f"Service {ALICE.namespace}/pushgateway-{ALICE.name}: selector" in p for p in problems)
     assert any(f"NetworkPolicy monitoring/prom-label-proxy-{BOB.name}: podSelector" in p for p in problems)
-    relabelled = tampered(cluster, _named("Service", f"pushgateway-{ALICE.name}",
+    relabelled = tampered(cluster, named("Service", f"pushgateway-{ALICE.name}",
                                           lambda o: o["metadata"].update(labels={"app": "renamed"})))
     assert any(f"ServiceMonitor monitoring/pushgateway-{ALICE.name}: selects no Service" in p
                for p in checks.selector_problems(relabelled))
@@ -195,7 +172,7 @@ def test_a_cluster_wide_or_broad_grant_to_a_tenant_fails(cluster):
                "metadata": {"name": "oops"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
                                                            "name": "argo-workflows-view"},
                "subjects": [{"kind": "ServiceAccount", "name": "simplepipe-tenant", "namespace": BOB.namespace}]}
-    broad = tampered(cluster, _named("Role", "simplepipe-tenant", lambda o: o["rules"][-1].pop("resourceNames")),
+    broad = tampered(cluster, named("Role", "simplepipe-tenant", lambda o: o["rules"][-1].pop("resourceNames")),
                      add=[binding])
     problems = rbac.tenant_problems(broad, TENANTS)
     assert any(f"ServiceAccount {BOB.namespace}/simplepipe-tenant via ClusterRoleBinding oops: granted in cluster" in p
@@ -210,7 +187,7 @@ def test_a_tenant_may_read_its_artifact_secret_for_the_argo_ui(cluster, tenant):
         assert rbac.may(cluster, subject, tenant.namespace, "get", "secrets", "argo-artifacts-s3")
         assert not rbac.may(cluster, subject, BOB.namespace if tenant != BOB else ALICE.namespace, "get", "secrets",
                             "argo-artifacts-s3")
-    without = tampered(cluster, _named("Role", "simplepipe-tenant",
+    without = tampered(cluster, named("Role", "simplepipe-tenant",
                                        lambda o: o["rules"][-1].update(resourceNames=["simplepipe-credentials"])))
     assert not rbac.may(without, f"Group simplepipe:tenant:{tenant.name}", tenant.namespace, "get", "secrets",
                         "argo-artifacts-s3")

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(bool(charts.verify_cache()) and not os.environ.g
 def test_the_platform_passes_and_the_tables_are_written(tmp_path):
     lines: list[str] = []
     assert validate.run(tmp_path, load_tenants(), lines.append) == 0, "\n".join(lines)
-    assert lines[-1].startswith("0 of 10 checks failed")
+    assert lines[-1].startswith("0 of 11 checks failed")
     for name in ("checks.txt", "reachability.txt", "rbac.txt", "summary.txt", "crds.yaml"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "FAIL" not in (tmp_path / "checks.txt").read_text()
