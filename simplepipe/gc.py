@@ -20,14 +20,15 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y":
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|[smhdwy])")
 
 
-def parse_duration(text: str) -> float:
-    """Seconds of a duration like `500ms`, `90s`, `10m`, `24h`, `7d` or `1h30m` (Prometheus' units)."""
+def parse_duration(text: str, *, allow_zero: bool = False) -> float:
+    """Seconds of a duration like `500ms`, `90s`, `10m`, `24h`, `7d` or `1h30m` (Prometheus' units); zero only
+    where `allow_zero` (a rule's `for: 0s`)."""
     spec = str(text).strip()
     parts = _DURATION.findall(spec)
     if not spec or "".join(f"{n}{u}" for n, u in parts) != spec:
         raise UsageError(f"duration {text!r}: a number with a unit ms, s, m, h, d, w or y, e.g. 24h, 10m or 1h30m")
     seconds = sum(float(n) * _UNITS[u] for n, u in parts)
-    if seconds <= 0:
+    if seconds < 0 or (seconds == 0 and not allow_zero):
         raise UsageError(f"duration {text!r} must be above zero")
     return seconds
 

@@ -18,6 +18,7 @@ from harness.kind.constants import (GRAFANA_ADMIN_SECRET, MONITORING_NAMESPACE, 
                                     TENANT_LABEL, TENANT_RELEASES_NAMESPACE)
 from harness.kind.rendered import Release, RenderedCluster, RenderedObject
 from harness.tenants import Tenant
+from simplepipe.gc import parse_duration
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod")
 IMAGE_EXCEPTIONS_FILE = PLATFORM_DIR / "image-exceptions.yaml"
@@ -395,15 +396,8 @@ POD_PHASE_ALERTS = ("KubePodNotReady", "KubePodCrashLooping")
 
 
 def _seconds(duration: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600}
-    total, number = 0.0, ""
-    for char in str(duration):
-        if char.isdigit() or char == ".":
-            number += char
-        else:
-            total += float(number or 0) * units[char]
-            number = ""
-    return total
+    """A rule's `for` or Argo's delay (`15m`, `5m0s`, `0s`) in seconds."""
+    return parse_duration(str(duration), allow_zero=True)
 
 
 def pod_gc_problems(cluster: RenderedCluster) -> list[str]:
