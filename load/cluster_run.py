@@ -25,9 +25,8 @@ from harness.kind.load_release import LoadRelease, LoadRun
 from harness.platform import Platform
 from harness.prometheus_api import PrometheusError
 from harness.tenants import Tenant
-from load import shipping
+from load import html_report, shipping
 from load.groups import delete_run_groups, sweep_leftovers
-from load.html_report import draw_pictures, write_html_report
 from load.locust_process import LoadRunError
 from load.nothing_lost import CheckError
 from load.options import LoadOptions
@@ -105,10 +104,5 @@ def run_in_cluster(platform: Platform, tenants: list[Tenant], options: LoadOptio
     finally:
         deleted = delete_run_groups(targets, run_id)
         report(f"deleted this run's {deleted} groups from the gateways")
-    if options.pictures and result.stats is not None:
-        draw_pictures(result, options, report)
-    report("")
-    for line in result.final_lines:
-        report(line)
-    write_html_report(result, lines)
+    html_report.finish(result, options, lines, report)
     return result

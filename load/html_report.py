@@ -45,3 +45,13 @@ def write_html_report(result: LoadResult, lines: list[str]) -> Path:
                     f"<body><h1>Simplepipe load run</h1>\n<pre>{html.escape(chr(10).join(lines))}</pre>\n"
                     f"{images}\n</body></html>\n")
     return path
+
+
+def finish(result: LoadResult, options: LoadOptions, lines: list[str], report: Callable[[str], None]) -> None:
+    """The end of every run's report: its pictures, the final lines tooling parses, and report.html."""
+    if options.pictures:
+        draw_pictures(result, options, report)
+    report("")
+    for line in result.final_lines:
+        report(line)
+    write_html_report(result, lines)

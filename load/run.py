@@ -25,18 +25,17 @@ from harness.platform import Platform
 from harness.prometheus_api import PrometheusError
 from harness.tenants import Tenant
 from load import capacity as capacity_shape
-from load import payloads
+from load import html_report, payloads, pictures
 from load.capacity import Capacity
 from load.capacity_plan import BISECTION, CAPACITY_PLAN_ENV, THROUGHPUT, CapacityPlanError
 from load.ceiling import CeilingError, measure_ceiling
 from load.cpu import CORES, MACHINE, CpuSampler
 from load.faults import SHORT, FaultOptions, run_faults
 from load.freshness import FreshnessError, measure_freshness
-from load import pictures
 from load.tenant_scale import TenantScaleError, run_tenant_scale
 from load.groups import delete_run_groups, group_path, push_small, small_body, sweep_leftovers
 from load.growth import GrowthError, measure_growth
-from load.html_report import draw_pictures, write_html_report
+from load.html_report import write_html_report
 from load.locust_process import STOP_TIMEOUT_SECONDS, LoadRunError, run_locust
 from load.nothing_lost import CheckError
 from load.options import LoadOptions, parse_args
@@ -119,12 +118,7 @@ def run_load(platform: Platform, tenants: list[Tenant], options: LoadOptions,
         except (GrowthError, SimplepipeError) as exc:
             result.errors.append(str(exc))
             report(f"ERROR: {exc}")
-    if options.pictures:
-        draw_pictures(result, options, report)
-    report("")
-    for line in result.final_lines:
-        report(line)
-    write_html_report(result, lines)
+    html_report.finish(result, options, lines, report)
     return result
 
 
