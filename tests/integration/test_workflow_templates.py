@@ -2,7 +2,8 @@
 a template a tenant creates is what its workflows' templateRefs run, in the detached process of each workflow, as
 it was when the workflow was submitted; another tenant's workflow naming it is refused with the field named, and
 each tenant's template of the same name is its own; a template the runner cannot run is refused before it is
-stored, naming the file and the field."""
+stored, naming the file and the field. The attack matrix's templateRef row is shown catching the door it is about
+when the namespace boundary of the stored templates is taken out."""
 from __future__ import annotations
 
 import subprocess
@@ -13,7 +14,10 @@ import yaml
 
 from harness import tenant_cli
 from harness.errors import ManifestRefusedError
+from harness.local.platform import LocalPlatform
+from harness.local.workflow_templates import WorkflowTemplateRecords
 from harness.paths import REPO_ROOT
+from tests.support.attacks import run_other_workflow_template
 from tests.support.throwaway import throwaway_platform
 
 pytestmark = [pytest.mark.timeout(420)]
@@ -88,11 +92,12 @@ def test_another_tenants_workflow_naming_the_template_is_refused_with_the_field_
     assert alice.returncode == tenant_cli.EXIT_OK, alice.stderr
     assert "greeting" not in harness(platform, "template", "list", "--tenant", "bob").stdout
 
+    bobs = [run.name for run in platform.workflows(platform.tenant("bob"))]
     refused = harness(platform, "submit", "--tenant", "bob", write("bob-greeter.yaml", greeter("bob")))
     assert refused.returncode == tenant_cli.EXIT_REFUSED, refused.stdout + refused.stderr
     assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
     assert f"{REF_FIELD}: WorkflowTemplate 'greeting' not found in the namespace (has: none)" in refused.stderr
-    assert platform.workflows(platform.tenant("bob")) == []  # refused before anything was recorded or ran
+    assert [run.name for run in platform.workflows(platform.tenant("bob"))] == bobs  # nothing recorded, nothing ran
     with pytest.raises(ManifestRefusedError, match=REF_FIELD.replace("[", r"\[").replace("]", r"\]")):
         platform.submit(platform.tenant("bob"), greeter("bob"))
 
@@ -132,3 +137,31 @@ def test_a_template_the_runner_cannot_run_is_refused_before_it_is_stored(platfor
                    and "workflowtemplates" in p.parts)
     assert after == stored and all((platform.state_dir / p).read_text() == text for p, text in before.items())
     assert harness(platform, "template", "list", "--tenant", "alice").stdout.split() == ["NAME", "greeting"]
+
+
+class OneFolderForEveryNamespace(WorkflowTemplateRecords):
+    """The boundary taken out: every namespace's WorkflowTemplates kept and read in one folder."""
+
+    def file(self, namespace: str, name: str):
+        return super().file("everyone", name)
+
+    def manifests(self, namespace: str) -> dict[str, dict]:
+        return super().manifests("everyone")
+
+
+class OpenTemplatesPlatform(LocalPlatform):
+    @property
+    def template_records(self) -> WorkflowTemplateRecords:
+        return OneFolderForEveryNamespace(self.layout.workflow_templates)
+
+
+def test_the_attack_matrix_row_is_blocked_and_catches_the_door_when_it_is_open(platform):
+    alice, bob = platform.tenant("alice"), platform.tenant("bob")
+    attempt = run_other_workflow_template(platform, bob, alice)
+    assert attempt.blocked, attempt.detail
+    assert REF_FIELD in attempt.detail
+
+    opened = OpenTemplatesPlatform(state_dir=platform.state_dir, ports="free", tenants=platform.tenants)
+    attempt = run_other_workflow_template(opened, bob, alice)
+    assert not attempt.blocked and "was accepted" in attempt.detail, attempt.detail
+    assert not [run for run in platform.workflows(bob) if run.name.startswith("isolation-probe-")]  # deleted again
