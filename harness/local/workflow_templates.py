@@ -25,9 +25,9 @@ class WorkflowTemplateRecords:
         self.root = Path(root)
 
     def file(self, namespace: str, name: str) -> Path:
-        if not NAME.match(name):  # also what keeps a name one file of the namespace's folder
-            raise ManifestRefusedError(f"metadata.name: {name[:80]!r} is not a Kubernetes object name (lower-case "
-                                       "letters, digits, '-' and '.', at most 253 characters)")
+        if not isinstance(name, str) or not NAME.match(name):  # also what keeps a name one file of the folder
+            raise ManifestRefusedError(f"metadata.name: {repr(name)[:80]} is not a Kubernetes object name "
+                                       "(lower-case letters, digits, '-' and '.', at most 253 characters)")
         return self.root / namespace / f"{name}.json"
 
     def apply(self, namespace: str, manifest: dict) -> bool:

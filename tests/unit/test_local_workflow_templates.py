@@ -40,7 +40,7 @@ def test_an_unreadable_record_is_named(tmp_path):
         records.manifests("alice")
 
 
-@pytest.mark.parametrize("name", ["../t", "T", "", "a/b", "x" * 254])
+@pytest.mark.parametrize("name", ["../t", "T", "", "a/b", "x" * 254, 5, None])
 def test_a_name_that_is_not_a_kubernetes_name_is_refused_and_nothing_written(tmp_path, name):
     records = WorkflowTemplateRecords(tmp_path / "workflowtemplates")
     with pytest.raises(ManifestRefusedError, match="metadata.name: .* is not a Kubernetes object name"):
