@@ -345,6 +345,7 @@ class LocalPlatform(Platform):
         if ports:
             for socket_file in seaweedfs.stale_sockets(ports.s3):
                 socket_file.unlink(missing_ok=True)
+        seaweedfs.remove_socket_dir(self.layout.data("seaweedfs"))
         state.forget_state(self.layout)
 
     def _stop_leftover_servers(self, why: str) -> None:

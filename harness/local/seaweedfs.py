@@ -9,13 +9,17 @@ JWT signed by the master's key and every gRPC port (and its Unix socket) refuse 
 platform's certificate (mutual TLS)."""
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 from botocore.config import Config
 
+from harness import s3_identities
 from harness.local.settings import S3Settings
 from harness.net import HOST
 from harness.tenants import Tenant
@@ -32,21 +36,10 @@ from harness.tenants import Tenant
 STOP_GRACE_SECONDS = 1.0
 
 
-# What a tenant may do, each scoped to its own bucket with SeaweedFS' "<Action>:<bucket>" form.
-TENANT_ACTIONS = ("Read", "Write", "List", "Tagging")
-
-
 def identities(s3: S3Settings, tenants: list[Tenant]) -> dict:
-    """-s3.config: the administrator (platform.yaml's keys) may do everything; a tenant only in its bucket."""
-    return {"identities": [{
-        "name": "simplepipe",
-        "credentials": [{"accessKey": s3.access_key, "secretKey": s3.secret_key}],
-        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-    }] + [{
-        "name": f"tenant-{tenant.name}",
-        "credentials": [{"accessKey": tenant.s3_access_key, "secretKey": tenant.s3_secret_key}],
-        "actions": [f"{action}:{tenant.artifact_bucket}" for action in TENANT_ACTIONS],
-    } for tenant in tenants]}
+    """-s3.config: the administrator (platform.yaml's keys) may do everything; a tenant only in its bucket
+    (harness.s3_identities: the one model of both backends)."""
+    return s3_identities.identities(s3.access_key, s3.secret_key, tenants)
 
 
 def write_identities(path: Path, s3: S3Settings, tenants: list[Tenant]) -> bool:
@@ -111,9 +104,9 @@ def weed_argv(binary: Path, data: Path, logs: Path, identities: Path, ports: dic
         f"-master.port={ports['master_port']}", f"-master.port.grpc={ports['master_grpc_port']}",
         f"-volume.port={ports['volume_port']}", f"-volume.port.grpc={ports['volume_grpc_port']}",
         "-filer", f"-filer.port={ports['filer_port']}", f"-filer.port.grpc={ports['filer_grpc_port']}",
-        f"-filer.localSocket={data / FILER_SOCKET}",
+        f"-filer.localSocket={socket_dir(data) / FILER_SOCKET}",
         "-s3", f"-s3.port={ports['s3_port']}", f"-s3.port.grpc={ports['s3_grpc_port']}",
-        f"-s3.localSocket={data / S3_SOCKET}", f"-s3.config={identities}",
+        f"-s3.localSocket={socket_dir(data) / S3_SOCKET}", f"-s3.config={identities}",
         # Defaults that would listen on fixed ports or call out of the machine.
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
         # Small volumes: a dev platform on a laptop, not 30 GB preallocated per volume.
@@ -161,6 +154,28 @@ def ensure_buckets(endpoint: str, s3: S3Settings, buckets: list[str]) -> bool:
 FILER_SOCKET, S3_SOCKET = "filer.sock", "s3.sock"
 GRPC_SOCKET_PORTS = {"master": "master_grpc_port", "volume": "volume_grpc_port", "filer": "filer_grpc_port",
                      "s3": "s3_grpc_port"}
+
+
+# A Unix socket's path holds at most 107 bytes (sun_path): a deep state folder (a test's tmp_path) exceeds it,
+# and weed then dies at start ("bind: invalid argument").
+MAX_SOCKET_PATH = 107
+
+
+def socket_dir(data: Path) -> Path:
+    """Where -filer.localSocket and -s3.localSocket go: the data folder, or, when that path is too long for a
+    Unix socket, a private folder in /tmp named after it (0700; `remove_socket_dir` at `make down`)."""
+    if len(str(data / FILER_SOCKET)) <= MAX_SOCKET_PATH:
+        return data
+    short = Path(tempfile.gettempdir()) / f"simplepipe-weed-{hashlib.sha256(str(data).encode()).hexdigest()[:16]}"
+    short.mkdir(mode=0o700, exist_ok=True)
+    return short
+
+
+def remove_socket_dir(data: Path) -> None:
+    """The /tmp folder of `socket_dir`, once weed has stopped (nothing when the sockets were in `data`)."""
+    folder = socket_dir(data)
+    if folder != data:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def grpc_sockets(ports: dict[str, int]) -> dict[str, Path]:

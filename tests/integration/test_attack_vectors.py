@@ -41,8 +41,7 @@ def open_platform(tmp_path_factory):
     state.write_state(platform.layout, ports, platform.settings, None)
     processes: list[SupervisedProcess] = []
     try:
-        for server in server_table(platform.layout, ports, platform.settings, platform.tenants, s3_stop_grace=3,
-                                   say=print):
+        for server in server_table(platform.layout, ports, platform.settings, platform.tenants, say=print):
             process = SupervisedProcess(server.name, opened(server.name, server.argv),
                                         platform.layout.logs(f"{server.name}.log"), stop_grace=server.stop_grace)
             processes.append(process)

@@ -6,12 +6,19 @@ import pytest
 from scripted_server import ScriptedServer
 
 from harness.net import free_port
+from harness.waiting import wait_until
 from simplepipe import GatewayRefusedError, GatewayUnreachableError, Pushgateway
 from simplepipe.formats import from_data
 
 
 def job() -> str:
     return f"test-{uuid.uuid4().hex[:8]}"
+
+
+def wait_deleted(pushgateway, name: str, **labels) -> None:
+    """The Pushgateway answers a DELETE with 202 Accepted and applies it after: wait for it, not for luck."""
+    wait_until(lambda: pushgateway.group(name, **labels) is None, timeout=10, poll=0.05,
+               what=f"group {name} {labels} to be deleted")
 
 
 def gauges(**values):
@@ -47,7 +54,7 @@ def test_delete_removes_the_group(pushgateway, client):
     client.push(gauges(a=1), name, {"stage": "x"})
     client.push(gauges(a=1), name, {"stage": "y"})
     client.delete(name, {"stage": "x"})
-    assert pushgateway.group(name, stage="x") is None
+    wait_deleted(pushgateway, name, stage="x")
     assert pushgateway.group(name, stage="y") is not None
 
 
@@ -66,7 +73,7 @@ def test_each_value_addresses_exactly_its_own_group(pushgateway, client, value):
         client.push(gauges(a=1), name, {"run": run})
     client.push(gauges(a=1), name)
     client.delete(name, {"run": value})
-    assert pushgateway.group(name, run=value) is None
+    wait_deleted(pushgateway, name, run=value)
     assert pushgateway.group(name, run="keep") is not None and pushgateway.group(name) is not None
 
 
@@ -75,7 +82,7 @@ def test_dot_jobs(pushgateway, client, name):
     client.push(gauges(a=2), name)
     assert values(pushgateway, name) == {"a": 2.0}
     client.delete(name)
-    assert pushgateway.group(name) is None
+    wait_deleted(pushgateway, name)
 
 
 def test_job_with_slash(pushgateway, client):

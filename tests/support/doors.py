@@ -55,11 +55,18 @@ def expected(doors: list[tuple[str, str]], ports: Ports, layout: Layout, tenants
         for name in servers:
             if door.endswith(".sock"):
                 paths = list(grpc_sockets.values()) if "<server>" in door else \
-                    [layout.data(*door.removeprefix("<data>/").split("/"))]
+                    [_data_socket(layout, door.removeprefix("<data>/"))]
                 allowed.update({Listener(name, "unix", str(path)): row for path in paths})
             else:
                 allowed[Listener(name, "tcp", f"{LOOPBACK}:{_port(door, name, ports)}")] = row
     return allowed
+
+
+def _data_socket(layout: Layout, path: str) -> Path:
+    """`seaweedfs/filer.sock` below the data folder, where weed's socket_dir puts it (a short /tmp folder for a deep
+    state folder)."""
+    folder, name = path.rsplit("/", 1)
+    return seaweedfs.socket_dir(layout.data(*folder.split("/"))) / name
 
 
 def _port(setting: str, server: str, ports: Ports) -> int:

@@ -261,7 +261,7 @@ def seaweedfs_internals(platform, attacker, victim) -> Attempt:
     s3.put_object(Bucket=bucket, Key=key, Body=body)
     ports = platform.ports.s3
     filer, master, volume = (f"http://127.0.0.1:{ports[name]}" for name in ("filer_port", "master_port", "volume_port"))
-    sockets = platform.layout.data("seaweedfs")
+    sockets = seaweedfs.socket_dir(platform.layout.data("seaweedfs"))
     not_here = []  # switched off (-disableHttp): Go's 404 of a route that is not there
     for method, url, over in (("GET", f"{filer}/buckets/{bucket}/{key}", None), ("GET", f"{filer}/buckets/", None),
                               ("PUT", f"{filer}/buckets/{bucket}/{key}", None),

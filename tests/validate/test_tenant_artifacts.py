@@ -72,10 +72,12 @@ def test_an_identity_reaching_beyond_the_tenants_bucket_fails_the_check(renderin
     assert len(problems) == 1 and f"tenant {alice.name}" in problems[0]
 
 
-def test_the_same_identity_model_as_the_local_backend(rendering):
-    # The local backend's -s3.config lists the same actions per tenant (harness/local/seaweedfs.py).
+def test_the_local_backends_identities_pass_the_same_check(tmp_path):
+    # One model for both backends: the file the local platform writes for weed's -s3.config.
     from harness.local import seaweedfs as local_seaweedfs
-    assert tuple(local_seaweedfs.TENANT_ACTIONS) == s3_identities.TENANT_ACTIONS
+    from harness.local.settings import load_settings
+    local_seaweedfs.write_identities(tmp_path / "s3.json", load_settings().s3, TENANTS)
+    assert s3_identities.identity_problems(json.loads((tmp_path / "s3.json").read_text()), TENANTS) == []
 
 
 @pytest.mark.parametrize("tenant", TENANTS, ids=lambda t: t.name)
