@@ -1,5 +1,4 @@
-"""Argo's verbs for a tenant, on either backend: `python -m harness submit|list|get|logs|delete|watch|template
---tenant T`.
+"""Argo's verbs for a tenant, on either backend: `python -m harness VERB --tenant T ...`.
 
     submit --tenant alice FILE [-p NAME=VALUE ...] [--watch] [-o name]
     list   --tenant alice

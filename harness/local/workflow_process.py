@@ -6,8 +6,8 @@
 it) and returns; it loads the namespace's WorkflowTemplates (harness.local.workflow_templates) into its runner,
 runs the record's manifest with the local workflow runner (harness.runner) and writes what happens to the record
 (harness.local.workflow_records) as it goes: status.json every POLL_SECONDS while it changes, each step's log as
-the step writes it. SIGTERM (`delete`, `make down`) stops the steps; the run ends
-Failed with the reason, and the process exits once that is written.
+the step writes it. SIGTERM (`delete`, `make down`) stops the steps; the run ends Failed with the reason, and the
+process exits once that is written.
 """
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def run_workflow(state_dir: Path, namespace: str, name: str, stop: threading.Eve
         for template in platform.template_records.manifests(tenant.namespace).values():  # its templateRefs' targets
             runner.apply(template, tenant)
         handle = runner.start(submitted["manifest"], tenant)
-    except (RunnerError, PlatformError) as exc:  # checked at submit already: only what changed since (a setting)
+    except (RunnerError, PlatformError) as exc:  # checked at submit: what changed since (settings, a template)
         observer.write(WorkflowRun(name=name, tenant=tenant.name, phase=Phase.ERROR, message=str(exc)))
         return 1
     cancelled_at = None

@@ -173,7 +173,7 @@ class WorkflowRecords:
         record = WorkflowRecord(folder)
         created = time.time()
         write_atomically(record.workflow_file, json.dumps({"tenant": tenant, "manifest": manifest,
-                                                            "created_at": created}, indent=1) + "\n")
+                                                           "created_at": created}, indent=1) + "\n")
         spec = manifest.get("spec") or {}
         parameters = {p["name"]: str(p.get("value", "")) for p in (spec.get("arguments") or {}).get("parameters") or []
                       if isinstance(p, dict) and "name" in p and "value" in p}
