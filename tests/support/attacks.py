@@ -87,8 +87,9 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 
 
 def request(method: str, url: str, headers: dict[str, str] | None = None, body: bytes | None = None,
-            unix_socket: str | None = None, timeout: float = 10.0) -> Answer:
-    """One HTTP request as a tenant would send it (curl): no retries, no redirects, no session of the harness."""
+            unix_socket: str | None = None, timeout: float = 10.0, limit: int = 4096) -> Answer:
+    """One HTTP request as a tenant would send it (curl): no retries, no redirects, no session of the harness.
+    The answer keeps the first `limit` bytes of the body."""
     scheme, _, rest = url.partition("://")
     assert scheme == "http", url
     host_port, slash, path = rest.partition("/")
@@ -98,7 +99,7 @@ def request(method: str, url: str, headers: dict[str, str] | None = None, body: 
     try:
         connection.request(method, slash + path, body=body, headers={"User-Agent": "attacker", **(headers or {})})
         response = connection.getresponse()
-        return Answer(response.status, response.read(4096).decode(errors="replace"))
+        return Answer(response.status, response.read(limit).decode(errors="replace"))
     except ConnectionRefusedError:
         return Answer(CONNECTION_REFUSED)
     except (http.client.RemoteDisconnected, ConnectionResetError):  # e.g. a server that quit on the request
