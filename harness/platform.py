@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from harness import alert_receiver
-from harness.errors import PlatformError
+from harness.errors import ManifestRefusedError, PlatformError
 from harness.prometheus_api import PrometheusClient
 from harness.tenants import Tenant, tenant_by_name
 from harness.workflows import WorkflowRun
@@ -15,6 +15,17 @@ from simplepipe import settings
 
 # A wait for a pushed value to reach PromQL allows this many scrape intervals (one is the normal case).
 SCRAPES_TO_SETTLE = 15
+
+
+def in_tenants_namespace(tenant: Tenant, manifest: dict) -> dict:
+    """A copy of an Argo object with the tenant's namespace; ManifestRefusedError when it names another one."""
+    metadata = manifest.get("metadata") if isinstance(manifest, dict) else None
+    if not isinstance(metadata, dict):
+        raise ManifestRefusedError("metadata: must be a mapping")
+    if metadata.get("namespace") not in (None, tenant.namespace):
+        raise ManifestRefusedError(f"metadata.namespace: is {metadata['namespace']!r} but tenant {tenant.name!r} "
+                                   f"has namespace {tenant.namespace!r}; leave it out")
+    return {**manifest, "metadata": {**metadata, "namespace": tenant.namespace}}
 
 
 class Platform(abc.ABC):
@@ -80,6 +91,16 @@ class Platform(abc.ABC):
     @abc.abstractmethod
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
         """Update the run's phase and steps without waiting."""
+
+    @abc.abstractmethod
+    def apply_workflow_template(self, tenant: Tenant, manifest: dict) -> str:
+        """Create or replace an Argo WorkflowTemplate in the tenant's namespace (`argo template create`, `kubectl
+        apply -n`), for the templateRefs of the workflows submitted after it; returns its name.
+        ManifestRefusedError naming the field for what the backend refuses."""
+
+    @abc.abstractmethod
+    def workflow_templates(self, tenant: Tenant) -> list[str]:
+        """The names of the WorkflowTemplates in the tenant's namespace (`argo template list`), sorted."""
 
     # -- a tenant's own workflows: Argo's verbs, in the tenant's namespace only ---------------------------
     @abc.abstractmethod

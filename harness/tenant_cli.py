@@ -1,4 +1,4 @@
-"""Argo's verbs for a tenant, on either backend: `python -m harness submit|list|get|logs|delete|watch --tenant T`.
+"""Argo's verbs for a tenant, on either backend: `python -m harness VERB --tenant T ...`.
 
     submit --tenant alice FILE [-p NAME=VALUE ...] [--watch] [-o name]
     list   --tenant alice
@@ -6,6 +6,8 @@
     logs   --tenant alice NAME [--step STEP] [--follow]
     watch  --tenant alice NAME
     delete --tenant alice NAME
+    template create --tenant alice FILE     # a WorkflowTemplate, created or replaced (the templateRefs' targets)
+    template list   --tenant alice
 
 They act as the tenant, in its namespace only (on kind with the tenant's own token through the Argo server), and
 print what the argo CLI prints (harness.workflow_view). `submit` returns at once: the workflow keeps running after
@@ -56,15 +58,16 @@ class UsageError(Exception):
 
 
 # -- what the verbs take ----------------------------------------------------------------------------------
-def load_manifest(path: Path) -> dict:
-    """One Argo Workflow from a YAML or JSON file, within the limits hostile input gets."""
+def load_manifest(path: Path, kind: str = "Workflow") -> dict:
+    """One Argo object of `kind` (Workflow, WorkflowTemplate) from a YAML or JSON file, within the limits hostile
+    input gets."""
     try:
         with open(path, "rb") as file:
             data = file.read(MAX_MANIFEST_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     if len(data) > MAX_MANIFEST_BYTES:
-        raise ManifestRefusedError(f"{path}: larger than {MAX_MANIFEST_BYTES // 1024} KiB; a Workflow is one "
+        raise ManifestRefusedError(f"{path}: larger than {MAX_MANIFEST_BYTES // 1024} KiB; a {kind} is one "
                                    "Kubernetes object")
     try:
         manifest = load_yaml(data.decode("utf-8"), str(path), MAX_MANIFEST_DEPTH)
@@ -74,9 +77,9 @@ def load_manifest(path: Path) -> dict:
         raise ManifestRefusedError(f"{path}: {yaml_problem(exc)}") from None
     except InvalidMetricsError as exc:
         raise ManifestRefusedError(str(exc)) from None
-    if not isinstance(manifest, dict) or manifest.get("kind") != "Workflow":
-        raise ManifestRefusedError(f"{path}: kind: expected an Argo Workflow (apiVersion argoproj.io/v1alpha1, "
-                                   "kind Workflow), one per file")
+    if not isinstance(manifest, dict) or manifest.get("kind") != kind:
+        raise ManifestRefusedError(f"{path}: kind: expected an Argo {kind} (apiVersion argoproj.io/v1alpha1, "
+                                   f"kind {kind}), one per file")
     return manifest
 
 
@@ -258,13 +261,40 @@ def _delete(platform: Platform, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-VERBS = {"submit": _submit, "list": _list, "get": _get, "logs": _logs, "watch": _watch, "delete": _delete}
+def _template_create(platform: Platform, args: argparse.Namespace) -> int:
+    tenant = tenant_of(platform, args.tenant)
+    manifest = load_manifest(args.file, "WorkflowTemplate")
+    require_up(platform)
+    try:
+        name = platform.apply_workflow_template(tenant, manifest)
+    except ManifestRefusedError as exc:  # the file, then the field the backend named
+        raise ManifestRefusedError(f"{args.file}: {exc}") from None
+    print(f"{'Name:':<20} {name}\n{'Namespace:':<20} {tenant.namespace}")  # `argo template create`'s lines
+    return EXIT_OK
+
+
+def _template_list(platform: Platform, args: argparse.Namespace) -> int:
+    tenant = tenant_of(platform, args.tenant)
+    require_up(platform)
+    print("\n".join(aligned([["NAME"], *([name] for name in platform.workflow_templates(tenant))], 3)))
+    return EXIT_OK
+
+
+TEMPLATE_VERBS = {"create": _template_create, "list": _template_list}
+
+
+def _template(platform: Platform, args: argparse.Namespace) -> int:
+    return TEMPLATE_VERBS[args.template_verb](platform, args)
+
+
+VERBS = {"submit": _submit, "list": _list, "get": _get, "logs": _logs, "watch": _watch, "delete": _delete,
+         "template": _template}
 
 
 def add_verbs(verbs: argparse._SubParsersAction) -> None:
     """The tenant verbs' parsers, beside `up`, `down`, ... in `python -m harness`."""
-    def tenant_verb(name: str, help_text: str, named: bool = True) -> argparse.ArgumentParser:
-        parser = verbs.add_parser(name, help=help_text, description=help_text,
+    def tenant_verb(name: str, help_text: str, named: bool = True, under=verbs) -> argparse.ArgumentParser:
+        parser = under.add_parser(name, help=help_text, description=help_text,
                                   epilog=exit_codes_text(), formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("--tenant", required=True, help="act as this tenant of platform/tenants.yaml, in its "
                                                            "namespace only")
@@ -292,6 +322,13 @@ def add_verbs(verbs: argparse._SubParsersAction) -> None:
     watch_parser.add_argument("--timeout", type=float, default=DEFAULT_WATCH_TIMEOUT,
                               help=f"stop watching after so many seconds (default {DEFAULT_WATCH_TIMEOUT:g})")
     tenant_verb("delete", "stop a workflow and remove it")
+    template = verbs.add_parser("template", help="the tenant's WorkflowTemplates, which its workflows name with "
+                                                 "templateRef (`argo template`)")
+    template_verbs = template.add_subparsers(dest="template_verb", required=True)
+    create = tenant_verb("create", "create a WorkflowTemplate in the tenant's namespace, or replace the one of its "
+                                   "name", named=False, under=template_verbs)
+    create.add_argument("file", type=Path, help="the WorkflowTemplate manifest (YAML or JSON), one per file")
+    tenant_verb("list", "the tenant's WorkflowTemplates", named=False, under=template_verbs)
 
 
 def exit_codes_text() -> str:

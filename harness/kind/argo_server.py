@@ -23,9 +23,15 @@ OPERATIONS = {
     "WorkflowService_GetWorkflow": ("GET", "/api/v1/workflows/{namespace}/{name}"),
     "WorkflowService_DeleteWorkflow": ("DELETE", "/api/v1/workflows/{namespace}/{name}"),
     "WorkflowService_WorkflowLogs": ("GET", "/api/v1/workflows/{namespace}/{name}/log"),
+    "WorkflowTemplateService_CreateWorkflowTemplate": ("POST", "/api/v1/workflow-templates/{namespace}"),
+    "WorkflowTemplateService_ListWorkflowTemplates": ("GET", "/api/v1/workflow-templates/{namespace}"),
+    "WorkflowTemplateService_GetWorkflowTemplate": ("GET", "/api/v1/workflow-templates/{namespace}/{name}"),
+    "WorkflowTemplateService_UpdateWorkflowTemplate": ("PUT", "/api/v1/workflow-templates/{namespace}/{name}"),
 }
-# What the Argo server does with the caller's token for each (server/workflow/workflow_server.go and
-# util/logs/workflow-logger.go at v4.0.6): (API group, resource, verb) the tenant's Role must grant.
+# What the Argo server does with the caller's token for each (server/workflow/workflow_server.go,
+# util/logs/workflow-logger.go and server/workflowtemplate/workflow_template_server.go at v4.0.6: a template's Get is
+# an access review of the caller, then the server's own informer): (API group, resource, verb) the tenant's Role
+# must grant.
 KUBERNETES_ACCESS = {
     "WorkflowService_CreateWorkflow": {("argoproj.io", "workflows", "create")},
     "WorkflowService_ListWorkflows": {("argoproj.io", "workflows", "list")},
@@ -33,10 +39,18 @@ KUBERNETES_ACCESS = {
     "WorkflowService_DeleteWorkflow": {("argoproj.io", "workflows", "get"), ("argoproj.io", "workflows", "delete")},
     "WorkflowService_WorkflowLogs": {("argoproj.io", "workflows", "get"), ("argoproj.io", "workflows", "watch"),
                                      ("", "pods", "list"), ("", "pods", "watch"), ("", "pods/log", "get")},
+    "WorkflowTemplateService_CreateWorkflowTemplate": {("argoproj.io", "workflowtemplates", "create")},
+    "WorkflowTemplateService_ListWorkflowTemplates": {("argoproj.io", "workflowtemplates", "list")},
+    "WorkflowTemplateService_GetWorkflowTemplate": {("argoproj.io", "workflowtemplates", "get")},
+    "WorkflowTemplateService_UpdateWorkflowTemplate": {("argoproj.io", "workflowtemplates", "update")},
 }
 TIMEOUT_SECONDS = 30.0
 # --follow: a step may be quiet this long before the stream is given up (its deadline bounds the run anyway).
 FOLLOW_READ_TIMEOUT_SECONDS = 600.0
+
+
+class AlreadyExistsError(ManifestRefusedError):
+    """The server holds an object of that name already (HTTP 409, gRPC AlreadyExists), or a newer version of it."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,19 @@ class ArgoServer:
                            body={"namespace": namespace, "workflow": workflow})
 
     @classmethod
+    def create_template_request(cls, namespace: str, template: dict) -> Request:
+        return cls.request("WorkflowTemplateService_CreateWorkflowTemplate", namespace,
+                           body={"namespace": namespace, "template": template})
+
+    @classmethod
+    def update_template_request(cls, namespace: str, template: dict) -> Request:
+        """Replace the WorkflowTemplate of the template's name; its metadata.resourceVersion must be the stored one's
+        (Kubernetes refuses an update of a custom resource without it)."""
+        return cls.request("WorkflowTemplateService_UpdateWorkflowTemplate", namespace,
+                           str((template.get("metadata") or {}).get("name", "")),
+                           body={"namespace": namespace, "template": template})
+
+    @classmethod
     def logs_request(cls, namespace: str, name: str, pod: str | None = None, follow: bool = False) -> Request:
         params = {"logOptions.container": "main"}
         if follow:
@@ -90,6 +117,23 @@ class ArgoServer:
 
     def delete(self, namespace: str, name: str) -> None:
         self.send(self.request("WorkflowService_DeleteWorkflow", namespace, name))
+
+    def apply_template(self, namespace: str, template: dict) -> dict:
+        """Create the WorkflowTemplate, or replace the one of its name as `kubectl apply` does: a create the server
+        refuses as existing (409) becomes an update at the stored one's resourceVersion."""
+        try:
+            return self.send(self.create_template_request(namespace, template)).json()
+        except AlreadyExistsError:
+            pass
+        name = str((template.get("metadata") or {}).get("name", ""))
+        stored = self.send(self.request("WorkflowTemplateService_GetWorkflowTemplate", namespace, name)).json()
+        replacement = {**template, "metadata": {**template.get("metadata", {}),
+                                                "resourceVersion": (stored.get("metadata") or {}).get("resourceVersion")}}
+        return self.send(self.update_template_request(namespace, replacement)).json()
+
+    def list_templates(self, namespace: str) -> list[dict]:
+        return self.send(self.request("WorkflowTemplateService_ListWorkflowTemplates", namespace)).json().get(
+            "items") or []
 
     def logs(self, namespace: str, name: str, pod: str | None = None,
              follow: bool = False) -> Iterator[tuple[str, str]]:
@@ -125,8 +169,11 @@ class ArgoServer:
             raise WorkflowNotFoundError(f"not found ({where}): {message}")
         if response.status_code in (401, 403):
             raise AccessDeniedError(f"the Argo server refused this tenant's token ({where}): {message}")
-        if response.status_code in (400, 409, 422):
-            raise ManifestRefusedError(f"the Argo server refused the workflow: {message}")
+        what = "WorkflowTemplate" if request.operation.startswith("WorkflowTemplateService_") else "workflow"
+        if response.status_code == 409:
+            raise AlreadyExistsError(f"the Argo server refused the {what}: {message}")
+        if response.status_code in (400, 422):
+            raise ManifestRefusedError(f"the Argo server refused the {what}: {message}")
         raise PlatformError(f"Argo server: {where}: HTTP {response.status_code}: {message}")
 
 

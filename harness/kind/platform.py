@@ -22,7 +22,7 @@ from harness.kind.argo_server import ArgoServer, workflow_run
 from harness.kind.constants import KUBE_CONTEXT, MONITORING_NAMESPACE, PUSHGATEWAY_PORT, TENANT_SERVICE_ACCOUNT
 from harness.net import HOST, free_port, http_ok, port_accepts
 from harness.paths import REPO_ROOT
-from harness.platform import Platform
+from harness.platform import Platform, in_tenants_namespace
 from harness.processes import ChildProcess, stop_all
 from harness.tenants import Tenant, load_tenants
 from harness.runner.identity import pod_name
@@ -245,6 +245,16 @@ class KindPlatform(Platform):
         run = workflow_run(created, tenant.name)
         print(f"    submitted workflow {tenant.namespace}/{run.name}", flush=True)
         return run
+
+    def apply_workflow_template(self, tenant: Tenant, manifest: dict) -> str:
+        applied = self.argo_server(tenant).apply_template(tenant.namespace, in_tenants_namespace(tenant, manifest))
+        name = str((applied.get("metadata") or {}).get("name", ""))
+        print(f"    applied WorkflowTemplate {tenant.namespace}/{name}", flush=True)
+        return name
+
+    def workflow_templates(self, tenant: Tenant) -> list[str]:
+        return sorted(str((t.get("metadata") or {}).get("name", "")) for t in
+                      self.argo_server(tenant).list_templates(tenant.namespace))
 
     def refresh(self, run: WorkflowRun) -> WorkflowRun:
         tenant = self.tenant(run.tenant)

@@ -9,6 +9,7 @@ folder in tests), and the URLs of its servers on this machine.
   alerts/   the notifications each receiver got, one JSON line each (harness.alert_receiver)
   runs/     the workflow runner's step folders
   workflows/ a record of each submitted workflow: status, step logs, its process (harness.local.workflow_records)
+  workflowtemplates/ each namespace's applied WorkflowTemplates (harness.local.workflow_templates)
   state.json       ports, URLs and the record of the supervisor `up` started (what `down` stops)
   supervisor.json  what the supervisor reports of each server: pid, state, restarts
 """
@@ -61,6 +62,10 @@ class Layout:
     @property
     def workflows(self) -> Path:
         return self.path("workflows")
+
+    @property
+    def workflow_templates(self) -> Path:
+        return self.path("workflowtemplates")
 
     # The platform's own credentials (harness.local.credentials).
     @property

@@ -35,13 +35,15 @@ from harness.local.settings import LocalSettings, Ports, duration_seconds, load_
 from harness.local.supervised import PeriodicJob, SupervisorSpec, read_status
 from harness.local.workflow_logs import follow_step_logs
 from harness.local.workflow_records import WorkflowRecords
+from harness.local.workflow_templates import WorkflowTemplateRecords
 from harness.net import HOST, port_is_free, session
 from harness.paths import REPO_ROOT
-from harness.platform import Platform
+from harness.platform import Platform, in_tenants_namespace
 from harness.processes import ProcessRecord, SupervisedProcess, stop_all
 from harness.prometheus_api import PrometheusClient
 from harness.runner import ManifestError, RunnerContext, WorkflowRunner
 from harness.runner import validate as validate_workflow
+from harness.runner import validate_workflow_template
 from harness.runner.identity import generated_name
 from harness.tenants import Tenant, load_tenants
 from harness.waiting import NotYet, WaitTimeout, wait_until
@@ -397,10 +399,29 @@ class LocalPlatform(Platform):
     def records(self) -> WorkflowRecords:
         return WorkflowRecords(self.layout.workflows)
 
-    def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
-        """Check the manifest as the runner will run it, record it under its name and start its process."""
+    @property
+    def template_records(self) -> WorkflowTemplateRecords:
+        return WorkflowTemplateRecords(self.layout.workflow_templates)
+
+    def apply_workflow_template(self, tenant: Tenant, manifest: dict) -> str:
+        """Check the WorkflowTemplate as the runner will run it and as Argo's server checks it (its templateRefs
+        name the namespace's own), then store it for the namespace's workflows, replacing one of its name."""
+        body = copy.deepcopy(in_tenants_namespace(tenant, manifest))
         try:
-            workflow = validate_workflow(manifest)
+            name = validate_workflow_template(body, self.template_records.manifests(tenant.namespace))
+        except ManifestError as exc:
+            raise ManifestRefusedError(str(exc)) from None
+        self.template_records.apply(tenant.namespace, body)
+        return name
+
+    def workflow_templates(self, tenant: Tenant) -> list[str]:
+        return self.template_records.names(tenant.namespace)
+
+    def submit(self, tenant: Tenant, manifest: dict) -> WorkflowRun:
+        """Check the manifest as the runner will run it (its templateRefs against the namespace's WorkflowTemplates),
+        record it under its name and start its process."""
+        try:
+            workflow = validate_workflow(manifest, self.template_records.manifests(tenant.namespace))
         except ManifestError as exc:
             raise ManifestRefusedError(str(exc)) from None
         if workflow.namespace not in (None, tenant.namespace):

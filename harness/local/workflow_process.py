@@ -3,10 +3,11 @@
     python -m harness.local.workflow_process --state-dir DIR --namespace NS --name NAME
 
 `LocalPlatform.submit` starts it detached (its own session: a Ctrl-C in the submitting terminal does not reach
-it) and returns; it runs the record's manifest with the local workflow runner (harness.runner) and writes what
-happens to the record (harness.local.workflow_records) as it goes: status.json every POLL_SECONDS while it
-changes, each step's log as the step writes it. SIGTERM (`delete`, `make down`) stops the steps; the run ends
-Failed with the reason, and the process exits once that is written.
+it) and returns; it loads the namespace's WorkflowTemplates (harness.local.workflow_templates) into its runner,
+runs the record's manifest with the local workflow runner (harness.runner) and writes what happens to the record
+(harness.local.workflow_records) as it goes: status.json every POLL_SECONDS while it changes, each step's log as
+the step writes it. SIGTERM (`delete`, `make down`) stops the steps; the run ends Failed with the reason, and the
+process exits once that is written.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import time
 import traceback
 from pathlib import Path
 
+from harness.errors import PlatformError
 from harness.local.layout import Layout
 from harness.local.platform import LocalPlatform
 from harness.local.workflow_records import WorkflowRecord, WorkflowRecords
@@ -82,9 +84,12 @@ def run_workflow(state_dir: Path, namespace: str, name: str, stop: threading.Eve
     platform = LocalPlatform.for_supervisor(state_dir, say=lambda line: print(line, flush=True))
     tenant = platform.tenant(submitted["tenant"])
     base.started_at = time.time()
+    runner = platform.runner()
     try:
-        handle = platform.runner().start(submitted["manifest"], tenant)
-    except RunnerError as exc:  # checked at submit already: only what changed since (e.g. a tenant's settings)
+        for template in platform.template_records.manifests(tenant.namespace).values():  # its templateRefs' targets
+            runner.apply(template, tenant)
+        handle = runner.start(submitted["manifest"], tenant)
+    except (RunnerError, PlatformError) as exc:  # checked at submit: what changed since (settings, a template)
         observer.write(WorkflowRun(name=name, tenant=tenant.name, phase=Phase.ERROR, message=str(exc)))
         return 1
     cancelled_at = None

@@ -13,8 +13,10 @@ that submitted it, and any later command reads, follows or stops it through this
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import threading
 import time
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -95,7 +97,7 @@ class WorkflowRecord:
 
     # -- status ----------------------------------------------------------------------------------------------
     def write_status(self, run: WorkflowRun) -> None:
-        _write_atomically(self.status_file, json.dumps(run_to_dict(run), indent=1) + "\n")
+        write_atomically(self.status_file, json.dumps(run_to_dict(run), indent=1) + "\n")
 
     def append_log(self, pod: str, text: str) -> None:
         path = self.log_file(pod)
@@ -135,7 +137,7 @@ class WorkflowRecord:
 
     # -- the process that runs it ------------------------------------------------------------------------------
     def record_process(self, process: SupervisedProcess) -> None:
-        _write_atomically(self.process_file, json.dumps(process.record().to_dict()) + "\n")
+        write_atomically(self.process_file, json.dumps(process.record().to_dict()) + "\n")
 
     def process(self) -> SupervisedProcess | None:
         """The process running this workflow while it runs and is still the one started (else None)."""
@@ -170,8 +172,8 @@ class WorkflowRecords:
         folder.mkdir(parents=True)  # FileExistsError: the name is taken in this namespace
         record = WorkflowRecord(folder)
         created = time.time()
-        _write_atomically(record.workflow_file, json.dumps({"tenant": tenant, "manifest": manifest,
-                                                            "created_at": created}, indent=1) + "\n")
+        write_atomically(record.workflow_file, json.dumps({"tenant": tenant, "manifest": manifest,
+                                                           "created_at": created}, indent=1) + "\n")
         spec = manifest.get("spec") or {}
         parameters = {p["name"]: str(p.get("value", "")) for p in (spec.get("arguments") or {}).get("parameters") or []
                       if isinstance(p, dict) and "name" in p and "value" in p}
@@ -207,9 +209,9 @@ class WorkflowRecords:
         return processes
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """A reader never sees half a file."""
+def write_atomically(path: Path, text: str) -> None:
+    """A reader never sees half a file, and of two writers the last one's file wins whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

@@ -12,19 +12,36 @@ from harness.runner.errors import ManifestError, RunnerError, StepError, Unknown
 from harness.runner.identity import generated_name
 from harness.runner.images import local_image
 from harness.runner.run import WorkflowExecution
-from harness.runner.spec import Workflow, parse_workflow, parse_workflow_template
+from harness.runner.spec import Workflow, parse_workflow, standalone_workflow_template
 from harness.runner.variables import check_variables
 from harness.tenants import Tenant
 from harness.workflows import WorkflowRun
 
 __all__ = ["RunnerContext", "TenantSettings", "WorkflowRunner", "RunHandle", "RunnerError", "ManifestError",
-           "UnsupportedFieldError", "UnknownImageError", "StepError", "parse_workflow", "validate"]
+           "UnsupportedFieldError", "UnknownImageError", "StepError", "parse_workflow", "validate",
+           "validate_workflow_template"]
 
 def validate(manifest: dict, workflow_templates: dict[str, dict] | None = None) -> Workflow:
     """Parse and check a manifest without running it; raises ManifestError naming the field.
     `workflow_templates` are the WorkflowTemplates (manifests by name) its templateRefs may name."""
     workflow = parse_workflow(manifest, workflow_templates)
     check_variables(workflow)
+    _check_images(workflow)
+    return workflow
+
+
+def validate_workflow_template(manifest: dict, workflow_templates: dict[str, dict] | None = None) -> str:
+    """Check a WorkflowTemplate as the runner will run its templates, before it is stored; returns its name.
+    ManifestError naming the field. `workflow_templates`: the namespace's other WorkflowTemplates (manifests by
+    name), which its templateRefs must name as on Argo's server; None leaves them to the workflows using it."""
+    holder = standalone_workflow_template(manifest, workflow_templates)
+    check_variables(holder, from_caller=("workflow.parameters.",))
+    _check_images(holder)
+    return holder.name
+
+
+def _check_images(workflow: Workflow) -> None:
+    """Every image has a local command, and its command line maps (where no variable decides it)."""
     for template in workflow.all_templates():
         if template.container is not None and "{{" not in template.container.image:
             path = f"{template.path}.{template.kind}"
@@ -32,7 +49,6 @@ def validate(manifest: dict, workflow_templates: dict[str, dict] | None = None) 
             if not any("{{" in part for part in template.container.command[:1]):
                 image.argv(template.container.command, template.container.args, template.container.working_dir,
                            path)
-    return workflow
 
 
 class RunHandle:
@@ -67,7 +83,7 @@ class WorkflowRunner:
     def apply(self, manifest: dict, tenant: Tenant) -> str:
         """Store a WorkflowTemplate in the tenant's namespace (as `kubectl apply -n` does on kind), for the
         templateRefs of the workflows started after it; returns its name. Refuses what the runner cannot run."""
-        name, _ = parse_workflow_template(manifest)
+        name = validate_workflow_template(manifest)
         namespace = (manifest.get("metadata") or {}).get("namespace")
         if namespace not in (None, tenant.namespace):
             raise ManifestError("metadata.namespace", f"is {namespace!r} but tenant {tenant.name!r} "

@@ -740,9 +740,26 @@ def parse_workflow(manifest: Any, workflow_templates: dict[str, dict] | None = N
     return workflow
 
 
-def _resolve_references(workflow: Workflow, manifests: dict[str, dict]) -> None:
+def standalone_workflow_template(manifest: Any, workflow_templates: dict[str, dict] | None = None) -> Workflow:
+    """A WorkflowTemplate checked on its own, as the Argo server checks one it is asked to create: its
+    `entrypoint` and every `template` its steps name are its own, and every `templateRef` names one of the
+    namespace's `workflow_templates` (manifests by name; None: left to the workflows that use it). Returns a
+    Workflow that holds only it and what it names, for the checks a workflow's templates get."""
+    name, templates = parse_workflow_template(manifest)
+    entrypoint = _text(manifest["spec"], "entrypoint", "spec", False)
+    if entrypoint and entrypoint not in templates:
+        raise ManifestError("spec.entrypoint", f"names unknown template {entrypoint!r}")
+    holder = Workflow(name=name, generate_name=None, namespace=None, entrypoint=entrypoint or "", parameters=(),
+                      templates={}, on_exit=None, active_deadline_seconds=None, raw=manifest,
+                      workflow_templates={name: templates})
+    _resolve_references(holder, None if workflow_templates is None else {**workflow_templates, name: manifest})
+    return holder
+
+
+def _resolve_references(workflow: Workflow, manifests: dict[str, dict] | None) -> None:
     """Every `template` a step names exists in its own set; every `templateRef` names a WorkflowTemplate of
-    the namespace and a template in it (loaded on first use, with the templates they name in turn)."""
+    the namespace and a template in it (loaded on first use, with the templates they name in turn); with
+    `manifests` None only those naming a WorkflowTemplate it holds already."""
     pending = [(t, ref) for t in workflow.all_templates() for ref in _calls(t)]
     if workflow.on_exit is not None:
         pending.append((None, workflow.on_exit))
@@ -756,6 +773,8 @@ def _resolve_references(workflow: Workflow, manifests: dict[str, dict]) -> None:
             continue
         target = ref.template_ref
         if target.name not in workflow.workflow_templates:
+            if manifests is None:
+                continue
             if target.name not in manifests:
                 raise ManifestError(f"{ref.path}.templateRef.name",
                                     f"WorkflowTemplate {target.name!r} not found in the namespace "

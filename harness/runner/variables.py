@@ -69,8 +69,10 @@ def _strings(obj: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(value, f"{path}[{index}]")
 
 
-def check_variables(workflow: Workflow) -> None:
-    """Refuse, before anything runs, variables the runner cannot resolve (expressions, unknown names)."""
+def check_variables(workflow: Workflow, from_caller: tuple[str, ...] = ()) -> None:
+    """Refuse, before anything runs, variables the runner cannot resolve (expressions, unknown names).
+    `from_caller`: prefixes of the variables a workflow that uses these templates gives them (a WorkflowTemplate
+    checked on its own: its callers' `workflow.parameters.`, as Argo's validation allows them there)."""
     globals_ = {f"workflow.parameters.{p.name}" for p in workflow.parameters}
     metadata = workflow.raw.get("metadata") or {}
     globals_ |= {f"workflow.labels.{k}" for k in metadata.get("labels") or {}}
@@ -92,7 +94,8 @@ def check_variables(workflow: Workflow) -> None:
                 raise UnsupportedFieldError(path, "expression tags {{=...}}")
             step = next((ref for ref_path, ref in steps.items() if path.startswith(ref_path + ".")), None)
             for name in variables_in(text):
-                if name in allowed or _allowed_here(workflow, template, step, name, path, global_artifacts):
+                if name in allowed or name.startswith(from_caller) or \
+                        _allowed_here(workflow, template, step, name, path, global_artifacts):
                     continue
                 raise UnsupportedFieldError(path, f"variable {{{{{name}}}}} is unknown here or not supported")
 
@@ -120,6 +123,8 @@ def _allowed_here(workflow: Workflow, template: Template, step: StepRef | None, 
         return False
     if what in _NODE_FIELDS:
         return True
+    if target.template_ref is not None and target.template_ref.name not in workflow.workflow_templates:
+        return True  # a WorkflowTemplate checked without the one it names: checked where a workflow uses both
     produced = workflow.resolve(target, template.scope)
     if artifact is not None:
         # Artifacts are passed by reference only (`from:`), never as text.

@@ -19,7 +19,8 @@ against platform/charts.yaml):
     example/prometheus-operator-crd/monitoring.coreos.com_alertmanager{config,}s.yaml at the tag, e.g.
         git -C prometheus-operator show v0.79.2:example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml > /tmp/amc.yaml
         python platform/schemas/build.py crd v0.79.2 /tmp/amc.yaml
-  - argo-server-api.json: the Argo server's operations the tenant verbs call (harness/kind/argo_server.py),
+  - argo-server-api.json: the Argo server's operations the tenant verbs call (harness/kind/argo_server.py:
+    workflows and WorkflowTemplates),
     from Argo Workflows' api/openapi-spec/swagger.json at the same tag:
         git -C argo-workflows show v4.0.6:api/openapi-spec/swagger.json > /tmp/argo-swagger.json
         python platform/schemas/build.py argo-api v4.0.6 /tmp/argo-swagger.json
@@ -194,7 +195,9 @@ def build_crd(version: str, crd_yaml: Path) -> None:
 
 # The Argo server operations harness/kind/argo_server.py calls.
 ARGO_API_OPERATIONS = ("WorkflowService_CreateWorkflow", "WorkflowService_ListWorkflows",
-                       "WorkflowService_GetWorkflow", "WorkflowService_DeleteWorkflow", "WorkflowService_WorkflowLogs")
+                       "WorkflowService_GetWorkflow", "WorkflowService_DeleteWorkflow", "WorkflowService_WorkflowLogs",
+                       "WorkflowTemplateService_CreateWorkflowTemplate", "WorkflowTemplateService_ListWorkflowTemplates",
+                       "WorkflowTemplateService_GetWorkflowTemplate", "WorkflowTemplateService_UpdateWorkflowTemplate")
 
 
 def build_argo_api(version: str, swagger_json: Path) -> None:
@@ -221,7 +224,8 @@ def build_argo_api(version: str, swagger_json: Path) -> None:
     (HERE / "argo-server-api.json").write_text(json.dumps({"operations": operations}, indent=1, sort_keys=True) + "\n")
     _record({"argo-server-api.json": {"project": "argoproj/argo-workflows", "version": version,
                                       "path": "api/openapi-spec/swagger.json",
-                                      "kind": "Argo server REST operations (WorkflowService)"}})
+                                      "kind": "Argo server REST operations (WorkflowService, "
+                                              "WorkflowTemplateService)"}})
 
 
 def main(argv: list[str]) -> int:

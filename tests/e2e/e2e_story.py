@@ -93,7 +93,12 @@ class When:
         self.prometheus = given.platform.prometheus()
 
     def submitted(self) -> "When":
+        """Each scenario's WorkflowTemplates applied for its tenant (as `template create`), then its workflow."""
         for submission in self.given.submissions:
+            for template in submission.scenario.workflow_templates():
+                name = self.given.platform.apply_workflow_template(submission.tenant, template)
+                log.info("applied WorkflowTemplate %s of %s as tenant %s", name, submission.scenario.name,
+                         submission.tenant.name)
             submission.run = self.given.platform.submit(submission.tenant, submission.scenario.manifest())
             log.info("submitted %s as tenant %s: workflow %s", submission.scenario.name, submission.tenant.name,
                      submission.run.name)

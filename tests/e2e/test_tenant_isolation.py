@@ -29,7 +29,7 @@ from harness.tenants import Tenant, load_tenants, tenant_by_name
 from harness.waiting import wait_until
 from simplepipe.pushgateway import Pushgateway
 from simplepipe.sdk import BackgroundPusher
-from tests.support import alert_ownership, cluster_probe, e2e_report, monitoring_attacks
+from tests.support import alert_ownership, attacks, cluster_probe, e2e_report, monitoring_attacks
 from tests.support.attacks import Attempt, basic, held_logins, probe_id
 from tests.support.e2e_report import ALLOWED, BLOCKED, NOT_APPLICABLE
 from tests.support.promql import non_empty, wait_for
@@ -375,6 +375,7 @@ VECTORS = [
     Vector("read the other's artifacts with own S3 credentials", _everywhere(read_other_artifacts)),
     Vector("overwrite the other's artifacts with own S3 credentials", _everywhere(overwrite_other_artifacts)),
     Vector("receive the other's alert notification", _everywhere(receive_other_alert)),
+    Vector("run the other's WorkflowTemplate by templateRef", _everywhere(attacks.run_other_workflow_template)),
     # The monitoring plane: locally each door asks for the administrator's login (or Alertmanager's token);
     # on kind the NetworkPolicies of `monitoring` and of the tenant namespaces keep tenants' pods out.
     Vector("forge an alert for the other", {"local": monitoring_attacks.forge_alert,

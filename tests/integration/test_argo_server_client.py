@@ -71,3 +71,40 @@ def test_a_name_that_would_leave_its_path_segment_is_refused_before_any_request(
         with pytest.raises(WorkflowNotFoundError):
             ArgoServer(server.url, "t").get("alice", "../bob/x")
     assert server.requests == []
+
+
+TEMPLATE = {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+            "metadata": {"name": "sweep-training", "namespace": "alice"}, "spec": {"templates": []}}
+
+
+def test_a_new_workflow_template_is_created_with_one_request():
+    created = {**TEMPLATE, "metadata": {**TEMPLATE["metadata"], "resourceVersion": "1"}}
+    with ScriptedServer([(200, json.dumps(created))]) as server:
+        assert ArgoServer(server.url, "t").apply_template("alice", TEMPLATE) == created
+    [request] = server.requests
+    assert (request["method"], request["path"]) == ("POST", "/api/v1/workflow-templates/alice")
+    assert json.loads(request["body"]) == {"namespace": "alice", "template": TEMPLATE}
+
+
+def test_an_existing_workflow_template_is_replaced_at_its_stored_resource_version():
+    """As `kubectl apply`: the create is refused as existing (409, gRPC AlreadyExists), so the stored one is read for
+    its resourceVersion (an update of a custom resource without it is refused) and replaced."""
+    stored = {**TEMPLATE, "metadata": {**TEMPLATE["metadata"], "resourceVersion": "4711"}}
+    exists = _error(6, 'workflowtemplates.argoproj.io "sweep-training" already exists')
+    with ScriptedServer([(409, exists), (200, json.dumps(stored)), (200, json.dumps(stored))]) as server:
+        ArgoServer(server.url, "t").apply_template("alice", TEMPLATE)
+    assert [(r["method"], r["path"]) for r in server.requests] == [
+        ("POST", "/api/v1/workflow-templates/alice"), ("GET", "/api/v1/workflow-templates/alice/sweep-training"),
+        ("PUT", "/api/v1/workflow-templates/alice/sweep-training")]
+    update = json.loads(server.requests[2]["body"])
+    assert update == {"namespace": "alice", "template": {**TEMPLATE, "metadata": {**TEMPLATE["metadata"],
+                                                                                 "resourceVersion": "4711"}}}
+
+
+def test_a_workflow_template_the_server_refuses_is_one_error_naming_it():
+    with ScriptedServer([(400, _error(3, "templates.m.container: image is required"))]) as server:
+        with pytest.raises(ManifestRefusedError) as refused:
+            ArgoServer(server.url, "t").apply_template("alice", TEMPLATE)
+    assert str(refused.value) == ("the Argo server refused the WorkflowTemplate: templates.m.container: image is "
+                                  "required")
+    assert len(server.requests) == 1

@@ -15,6 +15,8 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
+from harness.errors import ManifestRefusedError
+from harness.image import image_tag
 from simplepipe import settings
 
 # An attempt's outcome when nothing answered: the door is shut (nothing listens there).
@@ -87,7 +89,7 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 def request(method: str, url: str, headers: dict[str, str] | None = None, body: bytes | None = None,
             unix_socket: str | None = None, timeout: float = 10.0, limit: int = 4096) -> Answer:
     """One HTTP request as a tenant would send it (curl): no retries, no redirects, no session of the harness.
-    The answer's body is read up to `limit` bytes (enough to judge a refusal)."""
+    The answer keeps the first `limit` bytes of the body."""
     scheme, _, rest = url.partition("://")
     assert scheme == "http", url
     host_port, slash, path = rest.partition("/")
@@ -119,3 +121,25 @@ def summary(what: str, answers: list[tuple[str, Answer]]) -> str:
     """`POST /x: 401 x5` or, when they differ, each distinct status with its count."""
     counts = Counter(str(answer.status) for _, answer in answers)
     return f"{what}: " + ", ".join(f"{status} x{count}" for status, count in sorted(counts.items()))
+
+
+def run_other_workflow_template(platform, attacker, victim) -> Attempt:
+    """A workflow of the attacker's naming the victim's WorkflowTemplate by templateRef (both through the Platform
+    verbs, as `template create` and `submit`): refused at submit, as there is none of that name in the attacker's
+    namespace, while the victim's is in its own (else nothing was shown). One template per victim, replaced at
+    each run: nothing piles up."""
+    name = f"isolation-probe-of-{victim.name}"
+    probe = {"name": "probe", "container": {"image": image_tag(), "command": ["simplepipe", "--version"]}}
+    platform.apply_workflow_template(victim, {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+                                              "metadata": {"name": name}, "spec": {"templates": [probe]}})
+    workflow = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+                "metadata": {"generateName": "isolation-probe-"},
+                "spec": {"entrypoint": "main", "templates": [{"name": "main", "steps": [[
+                    {"name": "probe", "templateRef": {"name": name, "template": "probe"}}]]}]}}
+    try:
+        run = platform.submit(attacker, workflow)
+    except ManifestRefusedError as exc:
+        shown = name in platform.workflow_templates(victim) and name not in platform.workflow_templates(attacker)
+        return Attempt(shown, f"{attacker.name}'s workflow naming {victim.name}'s {name}: refused ({exc})"[:300])
+    platform.delete_workflow(attacker, run.name)
+    return Attempt(False, f"{attacker.name}'s workflow {run.name} naming {victim.name}'s {name} was accepted")

@@ -186,8 +186,8 @@ def pushgateway_administration(platform, attacker, victim) -> Attempt:
         # Its own gateway answers the attacker; the administrator's parts of it must not.
         wipe = request("PUT", f"{own}/api/v1/admin/wipe", login)
         quit_ = request("POST", f"{own}/-/quit", login)
-        # Every group of the gateway: the probe's may be anywhere in it, far past the first few KB.
-        groups = request("GET", f"{own}/api/v1/metrics", login, limit=64 * 1024 * 1024)
+        # Every group of the gateway, in no set order: all of it, not a start that may miss the probe's.
+        groups = request("GET", f"{own}/api/v1/metrics", login, limit=16 << 20)
         kept = job in groups.body
     finally:
         request("DELETE", f"{own}/metrics/job/{job}", login)

@@ -1,4 +1,5 @@
-"""Scenarios: an Argo Workflow (scenarios/<name>/workflow.yaml) and what PromQL must show (expect.yaml).
+"""Scenarios: an Argo Workflow (scenarios/<name>/workflow.yaml), the WorkflowTemplates its templateRefs name
+(scenarios/<name>/workflowtemplates/*.yaml, optional, one per file) and what PromQL must show (expect.yaml).
 
 expect.yaml:
     tenant: alice                  # a tenant of platform/tenants.yaml
@@ -32,6 +33,8 @@ from harness.workflows import Phase
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 # expect.yaml's JSON Schema, beside the platform's configuration schemas (harness.config_files.SCHEMA_DIR).
 EXPECT_SCHEMA = "scenario-expect.schema.json"
+# The folder of a scenario's WorkflowTemplates.
+WORKFLOW_TEMPLATES_DIR = "workflowtemplates"
 
 
 class ScenarioError(ValueError):
@@ -108,15 +111,30 @@ class Scenario:
     def workflow_file(self) -> Path:
         return self.directory / "workflow.yaml"
 
+    @property
+    def workflow_template_files(self) -> list[Path]:
+        """workflowtemplates/*.yaml in name order, the order they are applied in: a template another one's
+        templateRef names must come first, as on Argo's server."""
+        return sorted((self.directory / WORKFLOW_TEMPLATES_DIR).glob("*.yaml"))
+
     def manifest(self) -> dict:
         """A fresh copy of the Argo Workflow manifest."""
-        try:
-            manifest = yaml.safe_load(self.workflow_file.read_text())
-        except (OSError, yaml.YAMLError) as exc:
-            raise ScenarioError(f"{self.workflow_file}: cannot read the workflow: {exc}") from exc
-        if not isinstance(manifest, dict):
-            raise ScenarioError(f"{self.workflow_file}: must be an Argo Workflow mapping")
-        return manifest
+        return _argo_object(self.workflow_file, "Workflow")
+
+    def workflow_templates(self) -> list[dict]:
+        """Fresh copies of the WorkflowTemplates the scenario ships, to apply for its tenant before it submits."""
+        return [_argo_object(path, "WorkflowTemplate") for path in self.workflow_template_files]
+
+
+def _argo_object(path: Path, kind: str) -> dict:
+    """The one Argo object of `kind` in the file; ScenarioError naming the file otherwise."""
+    try:
+        documents = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"{path}: cannot read the {kind}: {exc}") from exc
+    if len(documents) != 1 or not isinstance(documents[0], dict) or documents[0].get("kind") != kind:
+        raise ScenarioError(f"{path}: must be one Argo {kind} (kind: {kind}), one per file")
+    return documents[0]
 
 
 def _expected_value(value: float | dict, where: str) -> ExpectedValue:

@@ -4,7 +4,8 @@ import copy
 import pytest
 import yaml
 
-from harness.runner import ManifestError, UnknownImageError, UnsupportedFieldError, validate
+from harness.runner import (ManifestError, UnknownImageError, UnsupportedFieldError, validate,
+                            validate_workflow_template)
 
 MANIFEST = yaml.safe_load("""
 apiVersion: argoproj.io/v1alpha1
@@ -205,3 +206,53 @@ def test_a_template_ref_needs_the_workflow_template():
         validate(with_change(["spec", "templates", 0, "dag", "tasks", 0],
                              {"name": "produce", "templateRef": {"name": "shared", "template": "other"}}),
                  {"shared": shared})
+
+
+def shared_template(**spec_changes) -> dict:
+    """A WorkflowTemplate holding MANIFEST's templates: `main` calls `produce` and `push` of its own."""
+    spec = {"templates": copy.deepcopy(MANIFEST["spec"]["templates"]), **spec_changes}
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": {"name": "shared"},
+            "spec": spec}
+
+
+def test_a_workflow_template_is_checked_on_its_own_as_argo_checks_it_on_create():
+    # Its callers give `{{workflow.parameters.job}}` (push's --job): allowed here, as in Argo's validation.
+    assert validate_workflow_template(shared_template(entrypoint="main")) == "shared"
+    assert validate_workflow_template(shared_template(), {}) == "shared"
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda t: t["spec"].update(entrypoint="nothing"), "spec.entrypoint"),
+    (lambda t: t["spec"]["templates"][0]["dag"]["tasks"][0].update(template="nothing"),
+     "spec.templates[0].dag.tasks[0].template"),
+    (lambda t: t["spec"]["templates"][1]["script"].update(image="registry.example/mystery:1"),
+     "spec.templates[1].script.image"),
+    (lambda t: t["spec"]["templates"][2]["container"].update(volumeMounts=[]),
+     "spec.templates[2].container.volumeMounts"),
+    (lambda t: t["spec"]["templates"][2]["container"]["args"].append("{{workflow.labels.team}}"),
+     "spec.templates[2].container.args[4]"),
+    (lambda t: t["spec"].update(workflowMetadata={}), "spec.workflowMetadata"),
+    (lambda t: t.update(kind="Workflow"), "WorkflowTemplate: kind"),
+], ids=["entrypoint", "template", "image", "field", "variable", "spec-field", "kind"])
+def test_a_workflow_template_the_runner_cannot_run_is_refused_naming_the_field(change, field):
+    template = shared_template()
+    change(template)
+    with pytest.raises(ManifestError) as refused:
+        validate_workflow_template(template)
+    assert refused.value.path == field
+
+
+def test_a_workflow_templates_template_ref_must_name_one_of_the_namespace_when_given():
+    template = shared_template()
+    template["spec"]["templates"][0]["dag"]["tasks"][0] = {"name": "produce",
+                                                          "templateRef": {"name": "makers", "template": "make"}}
+    assert validate_workflow_template(template) == "shared"  # on its own: left to the workflows using it
+    with pytest.raises(ManifestError, match="WorkflowTemplate 'makers' not found in the namespace") as refused:
+        validate_workflow_template(template, {})
+    assert refused.value.path == "spec.templates[0].dag.tasks[0].templateRef.name"
+    makers = shared_template()
+    makers["metadata"]["name"] = "makers"
+    makers["spec"]["templates"].append({**makers["spec"]["templates"][1], "name": "make"})
+    assert validate_workflow_template(template, {"makers": makers}) == "shared"
+    with pytest.raises(ManifestError, match="has no template 'make'"):
+        validate_workflow_template(template, {"makers": {**makers, "spec": shared_template()["spec"]}})

@@ -1,9 +1,11 @@
-"""Scenarios load as data; a broken expect.yaml names its file and field; every workflow runs locally."""
+"""Scenarios load as data; a broken expect.yaml names its file and field; every workflow runs locally, with the
+WorkflowTemplates its scenario ships."""
 import pytest
 import yaml
 
-from harness.runner import validate
-from tests.support.scenario import ExpectedValue, PromQLExpectation, ScenarioError, load_scenario, load_scenarios
+from harness.runner import validate, validate_workflow_template
+from tests.support.scenario import (ExpectedValue, PromQLExpectation, ScenarioError, load_scenario,
+                                    load_scenarios)
 
 CONTRACT_SCENARIOS = {"alice-app", "bob-images", "alice-training", "bob-nightly-failing"}
 
@@ -89,3 +91,46 @@ def test_scenarios_use_the_simplepipe_image_of_this_version(name):
     simplepipe_images = {i for i in images if "simplepipe" in i}
     assert simplepipe_images <= {f"ghcr.io/simplepipe/simplepipe:{__version__}"}
     assert images - simplepipe_images <= {"python:3.11-slim"}
+
+
+def test_a_scenario_ships_workflow_templates_its_workflow_names():
+    sweep = load_scenario("alice-sweep")
+    assert [t["metadata"]["name"] for t in sweep.workflow_templates()] == ["sweep-training"]
+    refs = {step["templateRef"]["name"] for t in sweep.manifest()["spec"]["templates"] for group in t.get("steps", [])
+            for step in group if "templateRef" in step}
+    assert refs == {"sweep-training"}
+
+
+@pytest.mark.parametrize("name", [s.name for s in load_scenarios()])
+def test_each_scenarios_workflow_runs_locally_with_the_templates_it_ships(name):
+    """Applied in file-name order as make e2e applies them, each checked against the ones before it."""
+    scenario = load_scenario(name)
+    applied: dict[str, dict] = {}
+    for template in scenario.workflow_templates():
+        assert "namespace" not in template["metadata"]
+        applied[validate_workflow_template(template, applied)] = template
+    validate(scenario.manifest(), applied)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("kind: Workflow\n", "must be one Argo WorkflowTemplate"),
+    ("kind: WorkflowTemplate\n---\nkind: WorkflowTemplate\n", "one per file"),
+    ("kind: [\n", "cannot read the WorkflowTemplate"),
+], ids=["a-workflow", "two-documents", "bad-yaml"])
+def test_a_broken_workflow_template_file_is_named(tmp_path, text, words):
+    (tmp_path / "expect.yaml").write_text(yaml.safe_dump({"tenant": "bob", "expect": [{"query": "up", "value": 1}]}))
+    (tmp_path / "workflow.yaml").write_text("kind: Workflow\n")
+    (tmp_path / "workflowtemplates").mkdir()
+    (tmp_path / "workflowtemplates" / "t.yaml").write_text(text)
+    with pytest.raises(ScenarioError) as broken:
+        load_scenario(tmp_path).workflow_templates()
+    assert str(tmp_path / "workflowtemplates" / "t.yaml") in str(broken.value) and words in str(broken.value)
+
+
+@pytest.mark.parametrize("name", [s.name for s in load_scenarios() if s.workflow_template_files])
+def test_scenario_workflow_templates_use_the_images_the_workflows_may(name):
+    from simplepipe import __version__
+
+    images = {t[kind]["image"] for template in load_scenario(name).workflow_templates()
+              for t in template["spec"]["templates"] for kind in ("container", "script") if kind in t}
+    assert images and images <= {f"ghcr.io/simplepipe/simplepipe:{__version__}", "python:3.11-slim"}

@@ -72,3 +72,14 @@ def test_each_error_has_its_documented_exit_code(error, code):
     assert tenant_cli.exit_code(error) == code
     if code is not None:
         assert code in tenant_cli.EXIT_CODES
+
+
+def test_a_workflow_template_file_loads_and_a_workflow_is_not_one(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata: {name: t}\nspec: {}\n")
+    assert load_manifest(path, "WorkflowTemplate")["metadata"]["name"] == "t"
+    with pytest.raises(ManifestRefusedError, match="kind: expected an Argo Workflow \\(apiVersion"):
+        load_manifest(path)
+    path.write_text("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: w}\nspec: {}\n")
+    with pytest.raises(ManifestRefusedError, match="kind: expected an Argo WorkflowTemplate"):
+        load_manifest(path, "WorkflowTemplate")

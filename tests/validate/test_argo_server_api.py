@@ -1,7 +1,7 @@
 """The tenant verbs on kind, checked without a cluster: every request harness/kind/argo_server.py sends is an
 operation of the Argo server the chart deploys (v4.0.6's swagger, platform/schemas/argo-server-api.json), with
-only parameters and body fields it declares and a Workflow its schema accepts; and what the server then does
-with the tenant's token is what the tenant's Role grants, in its own namespace only."""
+only parameters and body fields it declares and a Workflow or WorkflowTemplate its schema accepts; and what the
+server then does with the tenant's token is what the tenant's Role grants, in its own namespace only."""
 from __future__ import annotations
 
 import json
@@ -9,8 +9,7 @@ import re
 
 import pytest
 
-from harness.kind import render
-from harness.kind import manifests
+from harness.kind import manifests, network_flows, rbac, render
 from harness.kind.argo_server import KUBERNETES_ACCESS, OPERATIONS, ArgoServer, Request
 from harness.kind.constants import SCHEMAS_DIR, TENANT_SERVICE_ACCOUNT
 from harness.paths import REPO_ROOT
@@ -19,6 +18,7 @@ from harness.tenants import load_tenants
 API = json.loads((SCHEMAS_DIR / "argo-server-api.json").read_text())["operations"]
 TENANTS = load_tenants()
 SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))
+SCENARIO_TEMPLATES = sorted((REPO_ROOT / "scenarios").glob("*/workflowtemplates/*.yaml"))
 
 
 def problems(request: Request) -> list[str]:
@@ -44,17 +44,25 @@ def problems(request: Request) -> list[str]:
     elif body is not None:
         found += [f"{request.operation}: body field {key!r} is not one of {body['fields']}"
                   for key in request.body if key not in body["fields"]]
-        if "workflow" in request.body:
-            found += [str(v) for v in manifests.validate_object(request.body["workflow"], request.operation)]
+        for kind in ("workflow", "template"):  # a Workflow (WorkflowService), a WorkflowTemplate
+            if kind in request.body:
+                found += [str(v) for v in manifests.validate_object(request.body[kind], request.operation)]
     return found
 
 
 def every_request() -> list[Request]:
     workflows = [manifests.load_documents(path.read_text())[0] for path in SCENARIOS]
+    templates = [manifests.load_documents(path.read_text())[0] for path in SCENARIO_TEMPLATES]
     tenant = TENANTS[0]
-    return [*(ArgoServer.create_request(tenant.namespace, {**w, "metadata": {**w["metadata"],
-                                                                             "namespace": tenant.namespace}})
-              for w in workflows),
+
+    def placed(obj: dict, **metadata: str) -> dict:
+        return {**obj, "metadata": {**obj["metadata"], "namespace": tenant.namespace, **metadata}}
+
+    return [*(ArgoServer.create_request(tenant.namespace, placed(w)) for w in workflows),
+            *(ArgoServer.create_template_request(tenant.namespace, placed(t)) for t in templates),
+            *(ArgoServer.update_template_request(tenant.namespace, placed(t, resourceVersion="4711")) for t in templates),
+            ArgoServer.request("WorkflowTemplateService_ListWorkflowTemplates", tenant.namespace),
+            ArgoServer.request("WorkflowTemplateService_GetWorkflowTemplate", tenant.namespace, "sweep-training"),
             ArgoServer.request("WorkflowService_ListWorkflows", tenant.namespace),
             ArgoServer.request("WorkflowService_GetWorkflow", tenant.namespace, "alice-app-x7k2p"),
             ArgoServer.request("WorkflowService_DeleteWorkflow", tenant.namespace, "alice-app-x7k2p"),
@@ -64,6 +72,7 @@ def every_request() -> list[Request]:
 
 def test_the_client_calls_only_operations_the_extract_has():
     assert set(OPERATIONS) == set(API) == set(KUBERNETES_ACCESS)
+    assert SCENARIO_TEMPLATES, "no scenarios/*/workflowtemplates/*.yaml: the WorkflowTemplate requests go unchecked"
 
 
 @pytest.mark.parametrize("request_", every_request(), ids=lambda r: f"{r.operation}:{r.path}:{sorted(r.params)}")
@@ -82,7 +91,20 @@ def test_each_request_is_one_the_deployed_argo_server_takes(request_):
              body={"workflow": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {},
                                 "spec": {"entrypoint": "m", "templates": [{"name": "m", "pendingTimeout": "5m"}]}}}),
      "pendingTimeout"),
-], ids=["unknown-parameter", "wrong-method", "wrong-path", "unknown-body-field", "field-of-a-later-argo"])
+    (Request("WorkflowTemplateService_UpdateWorkflowTemplate", "POST", "/api/v1/workflow-templates/alice/t",
+             body={"namespace": "alice", "template": {}}), "method POST"),
+    (Request("WorkflowTemplateService_ListWorkflowTemplates", "GET", "/api/v1/workflowtemplates/alice"),
+     "is not /api/v1/workflow-templates"),
+    (Request("WorkflowTemplateService_CreateWorkflowTemplate", "POST", "/api/v1/workflow-templates/alice",
+             body={"namespace": "alice", "workflowTemplate": {}}), "body field 'workflowTemplate'"),
+    (Request("WorkflowTemplateService_CreateWorkflowTemplate", "POST", "/api/v1/workflow-templates/alice",
+             body={"template": {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": {},
+                                "spec": {"templates": [{"name": "m", "contaner": {}}]}}}), "contaner"),
+    (Request("WorkflowTemplateService_CreateWorkflowTemplate", "POST", "/api/v1/workflow-templates/alice"),
+     "body missing"),
+], ids=["unknown-parameter", "wrong-method", "wrong-path", "unknown-body-field", "field-of-a-later-argo",
+        "template-update-by-post", "template-path-without-dash", "template-body-field", "template-unknown-field",
+        "template-without-body"])
 def test_a_request_the_server_would_not_take_is_found(broken, expected):
     assert any(expected in problem for problem in problems(broken)), problems(broken)
 
@@ -112,3 +134,31 @@ def test_the_tenants_role_allows_what_the_server_does_with_its_token_in_its_name
 def test_a_role_without_pod_logs_would_be_found(rendering):
     grants, _ = _grants(rendering, TENANTS[0])
     assert not KUBERNETES_ACCESS["WorkflowService_WorkflowLogs"] <= grants - {("", "pods/log", "get")}
+
+
+@pytest.mark.parametrize("verb", ["create", "update", "get", "list"])
+def test_a_role_without_a_workflowtemplates_verb_would_be_found(rendering, verb):
+    """`template create` needs create, and update, get (the server's access review) for a template that exists."""
+    grants, _ = _grants(rendering, TENANTS[0])
+    without = grants - {("argoproj.io", "workflowtemplates", verb)}
+    assert any(not needed <= without for operation, needed in KUBERNETES_ACCESS.items()
+               if operation.startswith("WorkflowTemplateService_"))
+
+
+def _service_account(cluster, deployment: str) -> str:
+    namespace, name = deployment.split("/")
+    found = cluster.find("Deployment", namespace, name)
+    assert found is not None, f"no Deployment {deployment} in the rendered cluster"
+    return f"ServiceAccount {namespace}/{found.obj['spec']['template']['spec'].get('serviceAccountName', 'default')}"
+
+
+def test_the_argo_server_and_controller_read_the_tenants_workflow_templates(cluster):
+    """What is not the tenant's token: the server's informer serves a template's get and validates the templateRefs
+    of what is created; the controller resolves a running workflow's templateRefs with its own account."""
+    server = _service_account(cluster, network_flows.ARGO_SERVER)
+    controller = _service_account(cluster, network_flows.ARGO_CONTROLLER)
+    for tenant in TENANTS:
+        for verb in ("get", "list", "watch"):
+            assert rbac.may(cluster, server, tenant.namespace, verb, "workflowtemplates", group="argoproj.io"), verb
+        assert rbac.may(cluster, controller, tenant.namespace, "get", "workflowtemplates", group="argoproj.io")
+    assert not rbac.may(cluster, server, TENANTS[0].namespace, "get", "workflowtemplates", group="example.com")

@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.kind import constants, render
+from harness.kind import constants, crd_schemas, render
 from harness.paths import REPO_ROOT
 from harness.tenants import load_tenants
 from harness.kind import manifests
 from harness.kind.manifests import validate_text
 
 SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))
+SCENARIO_TEMPLATES = sorted((REPO_ROOT / "scenarios").glob("*/workflowtemplates/*.yaml"))
 
 
 def _objects(text: str) -> list[dict]:
@@ -67,6 +68,25 @@ def test_scenario_is_a_valid_argo_workflow(workflow: Path):
     objects = _objects(workflow.read_text())
     assert [obj["kind"] for obj in objects] == ["Workflow"]
     assert manifests.validate_file(workflow) == []
+
+
+@pytest.mark.parametrize("template", SCENARIO_TEMPLATES, ids=[f"{p.parent.parent.name}/{p.name}" for p in SCENARIO_TEMPLATES])
+def test_scenario_workflow_template_is_a_valid_argo_workflow_template(template: Path):
+    objects = _objects(template.read_text())
+    assert [obj["kind"] for obj in objects] == ["WorkflowTemplate"]
+    assert manifests.validate_file(template) == []
+    objects[0]["spec"]["templates"][0]["stepz"] = []
+    assert [p.field for p in manifests.validate_object(objects[0], str(template))] == ["spec.templates.0"]
+
+
+@pytest.mark.parametrize("template", SCENARIO_TEMPLATES, ids=[f"{p.parent.parent.name}/{p.name}" for p in SCENARIO_TEMPLATES])
+def test_scenario_workflow_template_is_valid_under_argos_own_crd(cluster, template: Path):
+    validators = crd_schemas.validators([c.obj for c in cluster.crds if c.obj["spec"]["group"] == "argoproj.io"])
+    validator = validators[("argoproj.io/v1alpha1", "WorkflowTemplate")]
+    [obj] = _objects(template.read_text())
+    assert [e.message for e in validator.iter_errors(obj)] == []
+    obj["spec"]["templates"][0]["contaner"] = {}
+    assert list(validator.iter_errors(obj))
 
 
 def test_tenant_settings_have_the_names_workflows_reference(rendering):
