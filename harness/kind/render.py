@@ -208,10 +208,6 @@ def helm_escape(text: str) -> str:
     return text.replace("{{", '{{ "{{" }}')
 
 
-def helm_unescape(text: str) -> str:
-    return text.replace('{{ "{{" }}', "{{")
-
-
 def dashboards_chart(manifests: str) -> dict[str, str]:
     chart = {
         "apiVersion": "v2",

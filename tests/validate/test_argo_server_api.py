@@ -9,11 +9,12 @@ import re
 
 import pytest
 
-from harness.kind import manifests, network_flows, rbac, render
+from harness.kind import manifests, network_flows, rbac
 from harness.kind.argo_server import KUBERNETES_ACCESS, OPERATIONS, ArgoServer, Request
 from harness.kind.constants import SCHEMAS_DIR, TENANT_SERVICE_ACCOUNT
 from harness.paths import REPO_ROOT
 from harness.tenants import load_tenants
+from tests.support.helm_text import helm_unescape
 
 API = json.loads((SCHEMAS_DIR / "argo-server-api.json").read_text())["operations"]
 TENANTS = load_tenants()
@@ -110,7 +111,7 @@ def test_a_request_the_server_would_not_take_is_found(broken, expected):
 
 
 def _grants(rendering, tenant) -> tuple[set[tuple[str, str, str]], list[dict]]:
-    text = render.helm_unescape(rendering.files[f"k8s/tenants/{tenant.name}/chart/templates/manifests.yaml"])
+    text = helm_unescape(rendering.files[f"k8s/tenants/{tenant.name}/chart/templates/manifests.yaml"])
     objects = manifests.load_documents(text)
     bindings = [o for o in objects if o["kind"] == "RoleBinding" and any(
         s.get("kind") == "ServiceAccount" and s.get("name") == TENANT_SERVICE_ACCOUNT for s in o.get("subjects", []))]

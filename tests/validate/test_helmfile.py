@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from harness.kind import charts, cluster, constants, load_chart, pins, render
+from tests.support.helm_text import helm_unescape
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_only_pushgateways_and_simplepipe_rules_run_faster_than_the_chart_defaul
     assert "scrapeInterval" not in spec and "evaluationInterval" not in spec
     # What the e2e tests wait for: the tenants' Pushgateways and Simplepipe's rule group, alike.
     gateway = yaml.safe_load((constants.PLATFORM_DIR / "values" / "pushgateway.yaml").read_text())
-    text = render.helm_unescape(rendering.files[f"{constants.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"])
+    text = helm_unescape(rendering.files[f"{constants.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"])
     rules = [o for o in yaml.safe_load_all(text) if o and o["kind"] == "PrometheusRule"]
     assert rules and {g["interval"] for r in rules for g in r["spec"]["groups"]} == {
         gateway["serviceMonitor"]["interval"]}

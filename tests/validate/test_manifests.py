@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.kind import constants, crd_schemas, render
+from harness.kind import constants, crd_schemas, manifests, render
+from harness.kind.manifests import validate_text
 from harness.paths import REPO_ROOT
 from harness.tenants import load_tenants
-from harness.kind import manifests
-from harness.kind.manifests import validate_text
+from tests.support.helm_text import helm_unescape
 
 SCENARIOS = sorted((REPO_ROOT / "scenarios").glob("*/workflow.yaml"))
 SCENARIO_TEMPLATES = sorted((REPO_ROOT / "scenarios").glob("*/workflowtemplates/*.yaml"))
@@ -20,7 +20,7 @@ def _objects(text: str) -> list[dict]:
 
 
 def _chart_manifests(rendering, chart_dir: str) -> str:
-    return render.helm_unescape(rendering.files[f"{chart_dir}/templates/manifests.yaml"])
+    return helm_unescape(rendering.files[f"{chart_dir}/templates/manifests.yaml"])
 
 
 @pytest.mark.parametrize("tenant", [t.name for t in load_tenants()])
@@ -56,7 +56,7 @@ def test_dashboards_chart_passes_helm_templating_unchanged(rendering):
     escaped = rendering.files[f"{constants.DASHBOARDS_CHART.as_posix()}/templates/manifests.yaml"]
     raw = render.kustomize(constants.DASHBOARDS_KUSTOMIZATION)
     assert "{{" in raw, "expected the alert annotations' {{ $labels }} templates"
-    assert render.helm_unescape(escaped).endswith(raw)
+    assert helm_unescape(escaped).endswith(raw)
 
 
 def test_there_are_scenarios_to_validate():

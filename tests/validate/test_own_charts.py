@@ -7,8 +7,9 @@ import shutil
 import pytest
 import yaml
 
-from harness.kind import helm_engine, render, rendered
+from harness.kind import helm_engine, rendered
 from harness.kind.constants import PLATFORM_DIR
+from tests.support.helm_text import helm_unescape
 
 CHARTS = sorted(PLATFORM_DIR.glob("k8s/**/chart"))
 # Charts without values: their manifests are exactly what Helm renders (the load chart, which takes the run's
@@ -26,7 +27,7 @@ def test_every_own_chart_is_a_release():
 def test_helm_renders_our_chart_to_the_committed_manifests(chart):
     release = RELEASES[chart.resolve()]
     out = rendered.render_release(release, list(rendered.builtin_api_versions("1.36")), KUBE)
-    committed = [d for d in yaml.safe_load_all(render.helm_unescape((chart / "templates" / "manifests.yaml").read_text())) if d]
+    committed = [d for d in yaml.safe_load_all(helm_unescape((chart / "templates" / "manifests.yaml").read_text())) if d]
     assert [o.obj for o in out] == [
         {**d, "metadata": {**d["metadata"], "namespace": d["metadata"].get("namespace", release.namespace)}}
         if d.get("kind") not in rendered.CLUSTER_SCOPED else d for d in committed]

@@ -9,15 +9,15 @@ import pytest
 import yaml
 
 from harness import s3_identities
-from harness.kind import artifacts, constants, render
+from harness.kind import artifacts, constants, manifests, render
 from harness.tenants import load_tenants
-from harness.kind import manifests
+from tests.support.helm_text import helm_unescape
 
 TENANTS = load_tenants()
 
 
 def _tenant_objects(rendering, tenant) -> dict[tuple[str, str], dict]:
-    text = render.helm_unescape(rendering.files[f"k8s/tenants/{tenant.name}/chart/templates/manifests.yaml"])
+    text = helm_unescape(rendering.files[f"k8s/tenants/{tenant.name}/chart/templates/manifests.yaml"])
     return {(o["kind"], o["metadata"]["name"]): o for o in manifests.load_documents(text)}
 
 
