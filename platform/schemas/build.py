@@ -9,16 +9,11 @@ against platform/charts.yaml):
         git -C argo-workflows show v4.0.6:api/jsonschema/schema.json > /tmp/argo-schema.json
     then:
         python platform/schemas/build.py argo v4.0.6 /tmp/argo-schema.json
-  - ServiceMonitor, PrometheusRule: cloudcoil-models-prometheus-operator 0.79.2.1, models
-    generated from prometheus-operator v0.79.2's CRDs (what kube-prometheus-stack 67.8.0
-    installs). The generator is not a project dependency, so install it aside:
-        pip install --target /tmp/schema-gen --no-deps "cloudcoil==0.4.*" \
-            cloudcoil-models-prometheus-operator==0.79.2.1
-        PYTHONPATH=/tmp/schema-gen python platform/schemas/build.py prometheus-operator
-  - AlertmanagerConfig (v1alpha1), Alertmanager (v1): the CRDs themselves, prometheus-operator's
-    example/prometheus-operator-crd/monitoring.coreos.com_alertmanager{config,}s.yaml at the tag, e.g.
-        git -C prometheus-operator show v0.79.2:example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml > /tmp/amc.yaml
-        python platform/schemas/build.py crd v0.79.2 /tmp/amc.yaml
+  - ServiceMonitor, PrometheusRule (v1), AlertmanagerConfig (v1alpha1), Alertmanager (v1): the CRDs
+    themselves, prometheus-operator's example/prometheus-operator-crd/monitoring.coreos.com_<plural>.yaml at
+    the tag kube-prometheus-stack's operator runs (sources.yaml), e.g.
+        git -C prometheus-operator show v0.93.1:example/prometheus-operator-crd/monitoring.coreos.com_alertmanagerconfigs.yaml > /tmp/amc.yaml
+        python platform/schemas/build.py crd v0.93.1 /tmp/amc.yaml
   - argo-server-api.json: the Argo server's operations the tenant verbs call (harness/kind/argo_server.py:
     workflows and WorkflowTemplates),
     from Argo Workflows' api/openapi-spec/swagger.json at the same tag:
@@ -33,10 +28,12 @@ from pathlib import Path
 
 import yaml
 
+# The same transform `make validate` applies to the CRDs the rendered charts install: docs pruned, `| null`
+# alternatives dropped, unknown fields rejected (as kubectl's strict field validation does).
+from harness.kind import crd_schemas  # the installed project (make install); this script is for maintainers
+
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "sources.yaml"
-# Documentation-only keywords: dropped so the vendored files stay small and diffable.
-_DROPPED = {"description", "title", "default", "examples", "x-kubernetes-group-version-kind"}
 ARGO_PREFIX = "io.argoproj.workflow.v1alpha1."
 # Go types with custom JSON (un)marshalling that schema.json describes as plain strings;
 # the CRDs the API server enforces declare them int-or-string (x-kubernetes-int-or-string).
@@ -45,44 +42,6 @@ _ARGO_OVERRIDES = {
     "io.k8s.apimachinery.pkg.util.intstr.IntOrString": _INT_OR_STRING,
     "io.k8s.apimachinery.pkg.api.resource.Quantity": _INT_OR_STRING,
 }
-
-
-def _strict(node):
-    """Prune docs, drop pydantic's `| null` alternatives and reject unknown fields.
-
-    Unknown fields are rejected because kubectl's default (strict) field validation
-    rejects them too; a typo like `contaner:` must fail here, not be pruned silently.
-    """
-    if isinstance(node, list):
-        return [_strict(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {k: _strict(v) for k, v in node.items() if k not in _DROPPED}
-    for combinator in ("anyOf", "oneOf"):
-        options = node.get(combinator)
-        if options is not None:
-            options = [o for o in options if o != {"type": "null"}]
-            if len(options) == 1:
-                node.pop(combinator)
-                node.update(options[0])
-            else:
-                node[combinator] = options
-    if "properties" in node and "additionalProperties" not in node:
-        node["additionalProperties"] = False
-    if isinstance(node.get("required"), list):
-        node["required"] = sorted(node["required"])
-    return node
-
-
-def _finish(schema: dict, api_version: str, kind: str) -> dict:
-    schema["properties"]["apiVersion"] = {"const": api_version}
-    schema["properties"]["kind"] = {"const": kind}
-    schema["required"] = sorted(set(schema.get("required", [])) | {"apiVersion", "kind"})
-    # The API server owns metadata beyond what users write; keep it permissive here,
-    # kubernetes-validate checks ObjectMeta for the built-in kinds.
-    schema["properties"]["metadata"] = {"type": "object"}
-    schema["properties"].pop("status", None)
-    return schema
 
 
 def _write(name: str, schema: dict) -> None:
@@ -123,7 +82,7 @@ def argo_schema(definitions: dict, kind: str) -> dict:
         reached.add(name)
         pending.extend(_refs(_ARGO_OVERRIDES.get(name, definitions[name])))
     reached.discard(root)
-    reached.discard("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")  # replaced in _finish
+    reached.discard("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")  # replaced by crd_schemas.finish
     short = _short_names(reached)
 
     def relink(node):
@@ -139,10 +98,10 @@ def argo_schema(definitions: dict, kind: str) -> dict:
             return {k: relink(v) for k, v in node.items()}
         return node
 
-    schema = relink(_strict(dict(definitions[root])))
-    schema["$defs"] = {short[name]: relink(_strict(_ARGO_OVERRIDES.get(name, definitions[name])))
+    schema = relink(crd_schemas.strict(dict(definitions[root])))
+    schema["$defs"] = {short[name]: relink(crd_schemas.strict(_ARGO_OVERRIDES.get(name, definitions[name])))
                        for name in sorted(reached)}
-    return _finish(schema, "argoproj.io/v1alpha1", kind)
+    return crd_schemas.finish(schema, "argoproj.io/v1alpha1", kind)
 
 
 def build_argo(version: str, schema_json: Path) -> None:
@@ -152,19 +111,6 @@ def build_argo(version: str, schema_json: Path) -> None:
     source = {"project": "argoproj/argo-workflows", "version": version, "path": "api/jsonschema/schema.json"}
     _record({"workflow.json": {**source, "kind": "argoproj.io/v1alpha1 Workflow"},
              "workflowtemplate.json": {**source, "kind": "argoproj.io/v1alpha1 WorkflowTemplate"}})
-
-
-def build_prometheus_operator() -> None:
-    from cloudcoil.models.prometheus_operator import v1 as monitoring
-
-    for name, model, kind in (("servicemonitor", monitoring.ServiceMonitor, "ServiceMonitor"),
-                              ("prometheusrule", monitoring.PrometheusRule, "PrometheusRule")):
-        schema = _strict(model.model_json_schema(by_alias=True, mode="validation"))
-        _write(name, _finish(schema, "monitoring.coreos.com/v1", kind))
-    source = {"project": "prometheus-operator/prometheus-operator", "version": "v0.79.2",
-              "path": "example/prometheus-operator-crd/ (via cloudcoil-models-prometheus-operator 0.79.2.1)"}
-    _record({"servicemonitor.json": {**source, "kind": "monitoring.coreos.com/v1 ServiceMonitor"},
-             "prometheusrule.json": {**source, "kind": "monitoring.coreos.com/v1 PrometheusRule"}})
 
 
 # CRDs vendored from their own openAPIV3Schema, by kind: (schema file, the CRD's file in prometheus-operator).
@@ -179,8 +125,6 @@ _CRD_FILES = {
 def build_crd(version: str, crd_yaml: Path) -> None:
     """The schema of a CRD's served version, from the CRD manifest itself (prometheus-operator's), with the
     transform `make validate` applies to the CRDs the rendered charts install (harness/kind/crd_schemas.py)."""
-    from harness.kind import crd_schemas  # the installed project (make install); used by maintainers only
-
     loader = type("CrdLoader", (yaml.SafeLoader,), {})
     # PyYAML reads a bare `=` (the matchType enum) as YAML 1.1's value tag; it is the string "=".
     loader.add_constructor("tag:yaml.org,2002:value", lambda load, node: load.construct_scalar(node))
@@ -237,9 +181,6 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["argo"] and len(argv) == 3:
         build_argo(argv[1], Path(argv[2]))
-        return 0
-    if argv == ["prometheus-operator"]:
-        build_prometheus_operator()
         return 0
     print(__doc__, file=sys.stderr)
     return 2
